@@ -1,0 +1,107 @@
+# hostcall: the one entry point. `make run` boots the default guest,
+# `make check` runs every test. Everything lands under build/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := all
+
+TOP   := $(CURDIR)
+B     := $(TOP)/build
+BIN   := $(B)/bin
+STAMP := $(B)/stamp
+SUDO  := $(if $(filter 0,$(shell id -u)),,sudo)
+
+# Debian packages the build and the tests need (host side).
+PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
+	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev libcap-ng-dev \
+	libattr1-dev liburing-dev libseccomp-dev libreadline-dev libncurses-dev \
+	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
+	apt-utils tmux coreutils procps
+
+.PHONY: all deps qemu kernel guest host image run check bench clean distclean
+
+all: image host
+
+# ---- Debian packages and sources ---------------------------------------
+# deb-src is derived from the machine's own apt configuration (no host named).
+$(STAMP)/deps: Makefile
+	@mkdir -p $(STAMP)
+	@missing=; for p in $(PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "deps: installing$$missing"; \
+		if [ -n "$(SUDO)" ] && ! command -v sudo >/dev/null; then \
+			echo "deps: not root and no sudo: install$$missing by hand" >&2; exit 1; fi; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq$$missing >/dev/null || \
+		{ echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
+	fi
+	@touch $@
+
+deps: $(STAMP)/deps
+
+# ---- QEMU 7.2 from Debian's source package, patched --------------------
+$(STAMP)/qemu-source: $(STAMP)/deps qemu-hostcall/fetch-source.sh
+	bash qemu-hostcall/fetch-source.sh $(B)/src
+	@touch $@
+
+QEMU_INPUTS := $(shell find qemu-hostcall/files qemu-hostcall/patches -type f 2>/dev/null) \
+	qemu-hostcall/build.sh guest-lib/include/hostcall_abi.h \
+	shadowd/include/hostcall_proto.h shadowd/proto.c
+$(BIN)/qemu-system-x86_64: $(STAMP)/qemu-source $(QEMU_INPUTS)
+	@mkdir -p $(BIN)
+	bash qemu-hostcall/build.sh "$$(cat $(B)/src/qemu-dir)" $(B)/qemu
+	cp $(B)/qemu/build/qemu-system-x86_64 $@.tmp && mv $@.tmp $@
+
+qemu: $(BIN)/qemu-system-x86_64
+
+# ---- Guest kernel: Debian's own, version resolved from linux-image-amd64 --
+$(STAMP)/kernel: $(STAMP)/deps guest-lib/image/fetch-kernel.sh
+	bash guest-lib/image/fetch-kernel.sh $(B)/kernel
+	@touch $@
+
+kernel: $(STAMP)/kernel
+KVER = $(shell cat $(B)/kernel/version 2>/dev/null)
+
+# ---- Host side: shadowd, the shadow, hcvm ------------------------------
+HOST_SRCS := $(shell find shadowd qemu-hostcall/hcvm -name '*.[ch]' -o -name Makefile) \
+	guest-lib/include/hostcall_abi.h
+$(STAMP)/host: $(STAMP)/deps $(HOST_SRCS)
+	$(MAKE) -C shadowd BUILD=$(B)/host
+	$(MAKE) -C qemu-hostcall/hcvm BUILD=$(B)/host
+	@mkdir -p $(BIN)
+	cp $(B)/host/shadowd $(B)/host/hostcall-shadow $(B)/host/hcvm $(BIN)/
+	@touch $@
+
+host: $(STAMP)/host
+
+# ---- Guest side: driver, libhostcall, tools, image ----------------------
+GUEST_SRCS := $(shell find guest-lib dualsh qemu-hostcall/hcvm tests/guest -type f 2>/dev/null)
+$(STAMP)/guest: $(STAMP)/kernel $(GUEST_SRCS)
+	$(MAKE) -C guest-lib BUILD=$(B)/guest KDIR=/usr/src/linux-headers-$(KVER)
+	$(MAKE) -C qemu-hostcall/hcvm BUILD=$(B)/guest agent
+	$(MAKE) -C tests/guest BUILD=$(B)/guest
+	@touch $@
+
+guest: $(STAMP)/guest
+
+$(STAMP)/image: $(STAMP)/guest guest-lib/image/mkinitramfs.sh $(shell find tests/e2e -type f 2>/dev/null)
+	bash guest-lib/image/mkinitramfs.sh $(B)/kernel $(B)/guest $(B)/image
+	@touch $@
+
+image: $(STAMP)/image $(BIN)/qemu-system-x86_64
+
+# ---- The two commands --------------------------------------------------
+run: all
+	$(BIN)/hcvm run
+
+check: all
+	@bash tests/run.sh $(B)
+
+bench: all
+	@bash tests/bench.sh $(B)
+
+clean:
+	rm -rf $(B)/host $(B)/guest $(B)/image $(B)/tests $(BIN) $(STAMP)/host $(STAMP)/guest $(STAMP)/image
+
+distclean:
+	rm -rf $(B)

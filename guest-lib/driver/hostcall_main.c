@@ -1,0 +1,296 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostcall guest driver: PCI probe and remove, registers, interrupt,
+ * transport selection.
+ *
+ * The device relays host-calls from guest processes to their shadow
+ * processes on the host. Requests travel in a ring in guest memory; the
+ * driver kicks the device with the host-call hypercall (patched TCG, or KVM
+ * with kvm-patch) or, when the hypercall is not served, with a doorbell
+ * register write. Completions come back in the same ring with an interrupt.
+ */
+
+#include <linux/idr.h>
+#include <linux/interrupt.h>
+#include <linux/io.h>
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+#include <asm/kvm_para.h>
+
+#include "hostcall_drv.h"
+
+static unsigned int ring_entries = HC_DEFAULT_ENTRIES;
+module_param(ring_entries, uint, 0444);
+MODULE_PARM_DESC(ring_entries,
+		 "ring slots per device (power of 2, 32.." __stringify(HC_RING_MAX) ")");
+
+static bool force_doorbell;
+module_param(force_doorbell, bool, 0444);
+MODULE_PARM_DESC(force_doorbell, "never kick with the hypercall");
+
+static DEFINE_IDA(hc_ida);
+
+static const char *hc_transport_name(u32 transport)
+{
+	switch (transport) {
+	case HC_TRANSPORT_HYPERCALL_TCG:
+		return "hypercall (tcg)";
+	case HC_TRANSPORT_HYPERCALL_KVM:
+		return "hypercall (kvm)";
+	case HC_TRANSPORT_DOORBELL:
+		return "doorbell";
+	default:
+		return "none";
+	}
+}
+
+/* Tell the device there are new requests. Called with hdev->lock held. */
+void hc_kick(struct hc_device *hdev)
+{
+	long ret;
+
+	if (hdev->transport == HC_TRANSPORT_HYPERCALL_TCG ||
+	    hdev->transport == HC_TRANSPORT_HYPERCALL_KVM) {
+		ret = kvm_hypercall2(HC_HYPERCALL_NR, hdev->token,
+				     HC_KICK_NOTIFY);
+		if (likely(!ret))
+			return;
+		dev_warn(&hdev->pdev->dev,
+			 "hypercall kick failed (%ld), switching to the doorbell\n",
+			 ret);
+		hdev->transport = HC_TRANSPORT_DOORBELL;
+	}
+	writel(1, hdev->regs + HC_REG_DOORBELL);
+}
+
+/*
+ * Pick the kick transport. The hypercall is only tried where it cannot
+ * fault: when the device says it serves it, or under KVM (which answers an
+ * unknown hypercall with -KVM_ENOSYS). An unpatched TCG raises #UD.
+ */
+static void hc_pick_transport(struct hc_device *hdev)
+{
+	long ret;
+
+	hdev->transport = HC_TRANSPORT_DOORBELL;
+	if (force_doorbell)
+		goto out;
+	if (!(hdev->features & HC_F_HYPERCALL) &&
+	    hdev->accel != HC_ACCEL_KVM)
+		goto out;
+
+	ret = kvm_hypercall2(HC_HYPERCALL_NR, hdev->token, HC_KICK_PROBE);
+	if (ret == 0)
+		hdev->transport = hdev->accel == HC_ACCEL_KVM ?
+			HC_TRANSPORT_HYPERCALL_KVM : HC_TRANSPORT_HYPERCALL_TCG;
+	else
+		dev_info(&hdev->pdev->dev,
+			 "hypercall not served (%ld), using the doorbell\n",
+			 ret);
+out:
+	dev_info(&hdev->pdev->dev, "transport: %s\n",
+		 hc_transport_name(hdev->transport));
+}
+
+static irqreturn_t hc_irq(int irq, void *data)
+{
+	struct hc_device *hdev = data;
+
+	/* INTx may be shared; ISR is read-to-clear */
+	if (!hdev->msix && !readl(hdev->regs + HC_REG_ISR))
+		return IRQ_NONE;
+	hc_process_completions(hdev);
+	return IRQ_HANDLED;
+}
+
+static unsigned int hc_entries_param(void)
+{
+	unsigned int n = clamp_t(unsigned int, ring_entries, 32, HC_RING_MAX);
+
+	return rounddown_pow_of_two(n);
+}
+
+static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct hc_device *hdev;
+	u32 magic, version, status;
+	int ret;
+
+	ret = pcim_enable_device(pdev);
+	if (ret)
+		return ret;
+	ret = pcim_iomap_regions(pdev, BIT(0), HC_DRV_NAME);
+	if (ret)
+		return ret;
+	if (pci_resource_len(pdev, 0) < HC_REG_MAX_SEGS + 4) {
+		dev_err(&pdev->dev, "BAR0 too small\n");
+		return -ENODEV;
+	}
+
+	hdev = kzalloc(sizeof(*hdev), GFP_KERNEL);
+	if (!hdev)
+		return -ENOMEM;
+	hdev->pdev = pci_dev_get(pdev);
+	hdev->regs = pcim_iomap_table(pdev)[0];
+	spin_lock_init(&hdev->lock);
+	init_waitqueue_head(&hdev->slot_wq);
+	init_llist_head(&hdev->free_list);
+	INIT_WORK(&hdev->free_work, hc_free_work);
+	strscpy(hdev->pci_name, pci_name(pdev), sizeof(hdev->pci_name));
+
+	ret = ida_alloc_max(&hc_ida, HC_MAX_DEVICES - 1, GFP_KERNEL);
+	if (ret < 0) {
+		pci_dev_put(pdev);
+		kfree(hdev);
+		return ret;
+	}
+	hdev->index = ret;
+	/* from here on, put_device() frees hdev */
+	ret = hc_chrdev_setup(hdev, &pdev->dev);
+	if (ret)
+		goto err_put;
+
+	magic = readl(hdev->regs + HC_REG_MAGIC);
+	version = readl(hdev->regs + HC_REG_VERSION);
+	if (magic != HC_MAGIC || version != HC_ABI_VERSION) {
+		dev_err(&pdev->dev, "not a hostcall device of ABI %u (magic %#x, version %u)\n",
+			HC_ABI_VERSION, magic, version);
+		ret = -ENODEV;
+		goto err_put;
+	}
+	hdev->features = readl(hdev->regs + HC_REG_FEATURES);
+	hdev->accel = readl(hdev->regs + HC_REG_ACCEL);
+	hdev->token = readl(hdev->regs + HC_REG_TOKEN);
+	hdev->max_data = readl(hdev->regs + HC_REG_MAX_DATA);
+	if (!hdev->max_data || hdev->max_data > HC_MAX_DATA)
+		hdev->max_data = HC_MAX_DATA;
+	hdev->max_segs = readl(hdev->regs + HC_REG_MAX_SEGS);
+	if (!hdev->max_segs || hdev->max_segs > HC_MAX_SEGS)
+		hdev->max_segs = HC_MAX_SEGS;
+
+	writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
+	pci_set_master(pdev);
+
+	ret = hc_ring_init(hdev, hc_entries_param());
+	if (ret)
+		goto err_put;
+
+	ret = pci_alloc_irq_vectors(pdev, 1, 1, PCI_IRQ_MSIX | PCI_IRQ_LEGACY);
+	if (ret < 0)
+		goto err_ring;
+	hdev->msix = pdev->msix_enabled;
+	hdev->irq = pci_irq_vector(pdev, 0);
+	ret = request_irq(hdev->irq, hc_irq, hdev->msix ? 0 : IRQF_SHARED,
+			  dev_name(&hdev->dev), hdev);
+	if (ret)
+		goto err_vectors;
+
+	writel(lower_32_bits(hdev->ring_phys), hdev->regs + HC_REG_RING_LO);
+	writel(upper_32_bits(hdev->ring_phys), hdev->regs + HC_REG_RING_HI);
+	writel(hdev->entries, hdev->regs + HC_REG_RING_ENTRIES);
+	writel(HC_CTRL_ENABLE, hdev->regs + HC_REG_CTRL);
+	status = readl(hdev->regs + HC_REG_STATUS);
+	if ((status & HC_STATUS_ERROR) || !(status & HC_STATUS_READY)) {
+		dev_err(&pdev->dev, "ring not accepted (status %#x, error %u)\n",
+			status, readl(hdev->regs + HC_REG_ERROR));
+		ret = -EIO;
+		goto err_reset;
+	}
+
+	hc_pick_transport(hdev);
+
+	ret = hc_chrdev_add(hdev);
+	if (ret)
+		goto err_reset;
+	pci_set_drvdata(pdev, hdev);
+
+	dev_info(&pdev->dev, "/dev/%s: %u ring entries, %s, accel %s%s\n",
+		 dev_name(&hdev->dev), hdev->entries,
+		 hdev->msix ? "MSI-X" : "INTx",
+		 hdev->accel == HC_ACCEL_KVM ? "kvm" :
+		 hdev->accel == HC_ACCEL_TCG ? "tcg" : "unknown",
+		 status & HC_STATUS_HOST_UP ? "" : ", host daemon not reachable");
+	return 0;
+
+err_reset:
+	writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
+	free_irq(hdev->irq, hdev);
+err_vectors:
+	pci_free_irq_vectors(pdev);
+err_ring:
+	pci_clear_master(pdev);
+	hc_ring_free(hdev);
+err_put:
+	ida_free(&hc_ida, hdev->index);
+	put_device(&hdev->dev);
+	return ret;
+}
+
+static void hc_remove(struct pci_dev *pdev)
+{
+	struct hc_device *hdev = pci_get_drvdata(pdev);
+
+	/* no new opens */
+	hc_chrdev_del(hdev);
+	/* reset the device, fail every waiter with -ENODEV */
+	hc_fail_all(hdev, -ENODEV);
+	free_irq(hdev->irq, hdev);
+	pci_free_irq_vectors(pdev);
+	/* release what the failed requests pinned (device is reset) */
+	flush_work(&hdev->free_work);
+	pci_clear_master(pdev);
+	hc_ring_free(hdev);
+	ida_free(&hc_ida, hdev->index);
+	pci_set_drvdata(pdev, NULL);
+	/* open sessions keep hdev until they are closed; they get -ENODEV */
+	put_device(&hdev->dev);
+}
+
+static void hc_shutdown(struct pci_dev *pdev)
+{
+	struct hc_device *hdev = pci_get_drvdata(pdev);
+
+	if (hdev)
+		hc_fail_all(hdev, -ENODEV);
+}
+
+static const struct pci_device_id hc_pci_ids[] = {
+	{ PCI_DEVICE(HC_PCI_VENDOR_ID, HC_PCI_DEVICE_ID) },
+	{ }
+};
+MODULE_DEVICE_TABLE(pci, hc_pci_ids);
+
+static struct pci_driver hc_pci_driver = {
+	.name = HC_DRV_NAME,
+	.id_table = hc_pci_ids,
+	.probe = hc_probe,
+	.remove = hc_remove,
+	.shutdown = hc_shutdown,
+};
+
+static int __init hc_init(void)
+{
+	int ret;
+
+	ret = hc_chrdev_init();
+	if (ret)
+		return ret;
+	ret = pci_register_driver(&hc_pci_driver);
+	if (ret)
+		hc_chrdev_exit();
+	return ret;
+}
+
+static void __exit hc_exit(void)
+{
+	pci_unregister_driver(&hc_pci_driver);
+	hc_chrdev_exit();
+	ida_destroy(&hc_ida);
+}
+
+module_init(hc_init);
+module_exit(hc_exit);
+
+MODULE_DESCRIPTION("hostcall: host-calls from guest processes to their host shadows");
+MODULE_LICENSE("GPL");

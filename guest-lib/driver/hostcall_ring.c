@@ -1,0 +1,446 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostcall guest driver: the request ring, requests, submission and
+ * completion.
+ *
+ * The ring lives in guest memory: a header with four free-running indices,
+ * then `entries` request slots, then `entries` completion slots. We own
+ * req_prod and cpl_cons, the device owns req_cons and cpl_prod. At most
+ * `entries` requests are in flight (submitted, completion not yet consumed);
+ * that bounds both rings, so no slot is ever overwritten before the device
+ * consumed it.
+ */
+
+#include <linux/bitmap.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+
+#include "hostcall_drv.h"
+
+int hc_ring_init(struct hc_device *hdev, u32 entries)
+{
+	size_t bytes = HC_RING_BYTES(entries);
+
+	hdev->ring = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
+	if (!hdev->ring)
+		return -ENOMEM;
+	hdev->table = kcalloc(entries, sizeof(*hdev->table), GFP_KERNEL);
+	hdev->busy = bitmap_zalloc(entries, GFP_KERNEL);
+	if (!hdev->table || !hdev->busy) {
+		hc_ring_free(hdev);
+		return -ENOMEM;
+	}
+	hdev->ring_bytes = bytes;
+	hdev->ring_phys = virt_to_phys(hdev->ring);
+	hdev->entries = entries;
+	hdev->normal_limit = entries - min_t(u32, HC_CTRL_RESERVE, entries / 4);
+	hdev->hdr = hdev->ring;
+	hdev->req_ring = (struct hc_req *)(hdev->hdr + 1);
+	hdev->cpl_ring = (struct hc_cpl *)(hdev->req_ring + entries);
+	hdev->req_prod = 0;
+	hdev->cpl_cons = 0;
+	hdev->inflight = 0;
+	return 0;
+}
+
+/* Only once the device has been reset: it must not touch the ring again. */
+void hc_ring_free(struct hc_device *hdev)
+{
+	if (hdev->ring)
+		free_pages_exact(hdev->ring, HC_RING_BYTES(hdev->entries));
+	hdev->ring = NULL;
+	hdev->hdr = NULL;
+	hdev->req_ring = NULL;
+	hdev->cpl_ring = NULL;
+	kfree(hdev->table);
+	hdev->table = NULL;
+	bitmap_free(hdev->busy);
+	hdev->busy = NULL;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
+				gfp_t gfp)
+{
+	struct hc_request *req;
+	size_t size;
+
+	size = struct_size(req, segs, max_segs);
+	size = size_add(size, array_size(max_segs, sizeof(struct page *)));
+	req = kzalloc(size, gfp);
+	if (!req)
+		return NULL;
+	refcount_set(&req->ref, 1);
+	init_completion(&req->done);
+	req->hdev = hdev;
+	req->max_segs = max_segs;
+	req->pages = (struct page **)&req->segs[max_segs];
+	return req;
+}
+
+static void hc_req_free(struct hc_request *req)
+{
+	struct hc_device *hdev = req->hdev;
+
+	if (req->npin_in)
+		unpin_user_pages(req->pages, req->npin_in);
+	if (req->npin_out)
+		unpin_user_pages_dirty_lock(req->pages + req->npin_in,
+					    req->npin_out, true);
+	/*
+	 * A session open whose opener gave up (signal) but which the host
+	 * completed anyway: end that session, nobody will ever use it.
+	 */
+	if ((req->flags & HC_RQ_CLOSE_ORPHAN) && !req->err &&
+	    req->result > 0 && req->result <= U32_MAX)
+		hc_send_close_async(hdev, (u32)req->result);
+	kfree(req->kbuf);
+	kfree(req);
+}
+
+/* Drop a reference; process context (may sleep to unpin pages). */
+void hc_req_put(struct hc_request *req)
+{
+	if (refcount_dec_and_test(&req->ref))
+		hc_req_free(req);
+}
+
+/* Drop a reference from atomic context: the freeing is deferred. */
+static void hc_req_put_atomic(struct hc_request *req)
+{
+	struct hc_device *hdev = req->hdev;
+
+	if (refcount_dec_and_test(&req->ref)) {
+		llist_add(&req->free_node, &hdev->free_list);
+		schedule_work(&hdev->free_work);
+	}
+}
+
+void hc_free_work(struct work_struct *work)
+{
+	struct hc_device *hdev = container_of(work, struct hc_device,
+					      free_work);
+	struct llist_node *list = llist_del_all(&hdev->free_list);
+	struct hc_request *req, *next;
+
+	llist_for_each_entry_safe(req, next, list, free_node)
+		hc_req_free(req);
+}
+
+static int hc_req_add_seg(struct hc_request *req, phys_addr_t addr, u32 len,
+			  bool out)
+{
+	struct hc_seg *seg;
+
+	if (req->nsegs >= req->max_segs)
+		return -E2BIG;
+	/* inputs first, then outputs */
+	if (WARN_ON_ONCE(!out && req->desc.nsegs_out))
+		return -EINVAL;
+	seg = &req->segs[req->nsegs++];
+	seg->addr = addr;
+	seg->len = len;
+	seg->reserved = 0;
+	if (out)
+		req->desc.nsegs_out++;
+	else
+		req->desc.nsegs_in++;
+	return 0;
+}
+
+/*
+ * Add a kernel buffer (kmalloc'd: physically contiguous) as input or output
+ * (out_cap accounting is the caller's).
+ */
+int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out)
+{
+	phys_addr_t pa = virt_to_phys(buf);
+	int ret;
+
+	while (len) {
+		u32 chunk = min_t(size_t, len,
+				  HC_SEG_SIZE - (pa & (HC_SEG_SIZE - 1)));
+
+		ret = hc_req_add_seg(req, pa, chunk, out);
+		if (ret)
+			return ret;
+		pa += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/* Number of segments (= pages) a user buffer needs. */
+unsigned int hc_user_segs(u64 uaddr, u32 len)
+{
+	if (!len)
+		return 0;
+	return ((uaddr & (HC_SEG_SIZE - 1)) + len + HC_SEG_SIZE - 1) /
+		HC_SEG_SIZE;
+}
+
+/*
+ * Pin a user buffer (no copy) and describe it with one segment per page
+ * piece. Input buffers are added before output buffers. The pages stay
+ * pinned until the request is freed, which is after its completion arrived.
+ */
+int hc_req_pin_user(struct hc_request *req, u64 uaddr, u32 len, bool out)
+{
+	unsigned long start = uaddr;
+	unsigned int npages = hc_user_segs(uaddr, len);
+	unsigned int first = req->npin_in + req->npin_out;
+	struct page **pages = req->pages + first;
+	unsigned int i, off;
+	int got, ret;
+
+	if (!len)
+		return 0;
+	if (uaddr != start || start + len < start)
+		return -EFAULT;
+	if (req->nsegs + npages > req->max_segs)
+		return -E2BIG;
+	if (WARN_ON_ONCE(!out && req->npin_out))
+		return -EINVAL;
+
+	got = pin_user_pages_fast(start & ~(unsigned long)(HC_SEG_SIZE - 1),
+				  npages, out ? FOLL_WRITE : 0, pages);
+	if (got < 0)
+		return got;
+	if (out)
+		req->npin_out += got;
+	else
+		req->npin_in += got;
+	if (got != npages)
+		return -EFAULT;
+
+	off = start & (HC_SEG_SIZE - 1);
+	for (i = 0; i < npages; i++) {
+		u32 chunk = min_t(u32, len, HC_SEG_SIZE - off);
+
+		ret = hc_req_add_seg(req, page_to_phys(pages[i]) + off, chunk,
+				     out);
+		if (ret)
+			return ret;
+		len -= chunk;
+		off = 0;
+	}
+	return 0;
+}
+
+/* ---- submission ---------------------------------------------------------- */
+
+static bool hc_slot_ready(struct hc_device *hdev, u32 limit)
+{
+	return READ_ONCE(hdev->dead) || READ_ONCE(hdev->inflight) < limit;
+}
+
+/*
+ * Put a request on the ring and kick the device. On success the request
+ * holds an extra reference until its completion (or a device reset) drops
+ * it, and req->done will be completed.
+ */
+int hc_submit(struct hc_device *hdev, struct hc_request *req,
+	      enum hc_submit_mode mode)
+{
+	u32 limit = mode == HC_SUBMIT_NORMAL ? hdev->normal_limit :
+		hdev->entries;
+	unsigned long flags;
+	struct hc_req *slot;
+	u32 idx;
+	int ret;
+
+	for (;;) {
+		spin_lock_irqsave(&hdev->lock, flags);
+		if (hdev->dead) {
+			ret = hdev->dead;
+			spin_unlock_irqrestore(&hdev->lock, flags);
+			return ret;
+		}
+		if (hdev->inflight < limit)
+			break;
+		spin_unlock_irqrestore(&hdev->lock, flags);
+
+		switch (mode) {
+		case HC_SUBMIT_NORMAL:
+			ret = wait_event_interruptible(hdev->slot_wq,
+						       hc_slot_ready(hdev, limit));
+			if (ret)
+				return ret;
+			break;
+		case HC_SUBMIT_CONTROL:
+			if (!wait_event_timeout(hdev->slot_wq,
+						hc_slot_ready(hdev, limit), HZ))
+				return -EBUSY;
+			break;
+		default:
+			return -EBUSY;
+		}
+	}
+
+	idx = find_first_zero_bit(hdev->busy, hdev->entries);
+	/* inflight < entries guarantees a free index */
+	__set_bit(idx, hdev->busy);
+	hdev->table[idx] = req;
+	hdev->inflight++;
+	hdev->tag_seq++;
+	req->tag = ((u64)hdev->tag_seq << 32) | idx;
+	req->desc.tag = req->tag;
+	req->desc.segs = req->nsegs ? virt_to_phys(req->segs) : 0;
+	req->desc.flags = 0;
+	refcount_inc(&req->ref);
+
+	slot = &hdev->req_ring[hdev->req_prod & (hdev->entries - 1)];
+	*slot = req->desc;
+	/* descriptor (and seg table) visible before the index that covers it */
+	wmb();
+	hdev->req_prod++;
+	WRITE_ONCE(hdev->hdr->req_prod, hdev->req_prod);
+	/*
+	 * Kick under the lock: remove() sets dead under this lock before it
+	 * unmaps anything, so the registers are valid here.
+	 */
+	hc_kick(hdev);
+	spin_unlock_irqrestore(&hdev->lock, flags);
+	return 0;
+}
+
+/* ---- completion ---------------------------------------------------------- */
+
+static struct hc_request *hc_take_locked(struct hc_device *hdev, u64 tag)
+{
+	u32 idx = lower_32_bits(tag);
+	struct hc_request *req;
+
+	if (idx >= hdev->entries)
+		return NULL;
+	req = hdev->table[idx];
+	if (!req || req->tag != tag)
+		return NULL;
+	hdev->table[idx] = NULL;
+	__clear_bit(idx, hdev->busy);
+	hdev->inflight--;
+	return req;
+}
+
+/*
+ * The device is gone or broken: reset it (so it stops touching guest
+ * memory) and fail every request in flight. Their pinned pages are released
+ * from the free work, after the reset.
+ */
+static void hc_fail_locked(struct hc_device *hdev, int err)
+{
+	u32 idx;
+
+	if (!hdev->dead) {
+		hdev->dead = err;
+		writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
+	}
+	if (!hdev->table)
+		return;
+	for (idx = 0; idx < hdev->entries; idx++) {
+		struct hc_request *req = hdev->table[idx];
+
+		if (!req)
+			continue;
+		hdev->table[idx] = NULL;
+		__clear_bit(idx, hdev->busy);
+		req->err = err;
+		complete(&req->done);
+		hc_req_put_atomic(req);
+	}
+	hdev->inflight = 0;
+	wake_up_all(&hdev->slot_wq);
+}
+
+void hc_fail_all(struct hc_device *hdev, int err)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&hdev->lock, flags);
+	hc_fail_locked(hdev, err);
+	spin_unlock_irqrestore(&hdev->lock, flags);
+}
+
+/*
+ * Called from the interrupt handler: consume every completion the device
+ * published, hand results to their requests and wake the waiters.
+ */
+void hc_process_completions(struct hc_device *hdev)
+{
+	struct pci_dev *pdev = hdev->pdev;
+	unsigned long flags;
+	u32 prod, cons, status;
+	bool any = false;
+
+	spin_lock_irqsave(&hdev->lock, flags);
+	if (hdev->dead)
+		goto out;
+
+	prod = READ_ONCE(hdev->hdr->cpl_prod);
+	/* read the completions only after the index that covers them */
+	rmb();
+	cons = hdev->cpl_cons;
+	if (prod - cons > hdev->entries) {
+		dev_err(&pdev->dev, "bad completion index %u (consumer %u)\n",
+			prod, cons);
+		hc_fail_locked(hdev, -EIO);
+		goto out;
+	}
+
+	while (cons != prod) {
+		struct hc_cpl *cpl = &hdev->cpl_ring[cons & (hdev->entries - 1)];
+		u64 tag = READ_ONCE(cpl->tag);
+		s64 result = READ_ONCE(cpl->result);
+		u32 out_len = READ_ONCE(cpl->out_len);
+		struct hc_request *req;
+
+		cons++;
+		any = true;
+		req = hc_take_locked(hdev, tag);
+		if (!req) {
+			dev_warn_ratelimited(&pdev->dev,
+					     "completion for unknown tag %#llx\n",
+					     tag);
+			continue;
+		}
+		req->result = result;
+		req->out_len = min(out_len, req->out_cap);
+		complete(&req->done);
+		hc_req_put_atomic(req);
+	}
+
+	if (any) {
+		/* done reading the slots before handing them back */
+		mb();
+		hdev->cpl_cons = cons;
+		WRITE_ONCE(hdev->hdr->cpl_cons, cons);
+		wake_up(&hdev->slot_wq);
+	} else {
+		/* nothing new: see whether the device gave up on the ring */
+		status = readl(hdev->regs + HC_REG_STATUS);
+		if (status & HC_STATUS_ERROR) {
+			dev_err(&pdev->dev, "device error %u\n",
+				readl(hdev->regs + HC_REG_ERROR));
+			hc_fail_locked(hdev, -EIO);
+		}
+	}
+out:
+	spin_unlock_irqrestore(&hdev->lock, flags);
+}
+
+void hc_send_close_async(struct hc_device *hdev, u32 session)
+{
+	struct hc_request *req = hc_req_alloc(hdev, 0, GFP_KERNEL);
+
+	if (!req)
+		return;
+	req->desc.session = session;
+	req->desc.module = HC_MOD_SESSION;
+	req->desc.op = HC_SESSION_CLOSE;
+	if (hc_submit(hdev, req, HC_SUBMIT_CONTROL))
+		dev_warn_ratelimited(&hdev->pdev->dev,
+				     "could not close session %u\n", session);
+	hc_req_put(req);
+}

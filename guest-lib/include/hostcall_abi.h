@@ -1,0 +1,325 @@
+/* SPDX-License-Identifier: (GPL-2.0 WITH Linux-syscall-note) OR MIT */
+/*
+ * hostcall guest ABI: the one definition of what crosses the guest/host line.
+ *
+ *   1. host-call modules, op codes and their payloads   (guest program <-> shadow)
+ *   2. the PCI device: registers, rings, descriptors     (guest driver <-> QEMU)
+ *   3. the /dev/hostcall ioctls                           (guest program <-> driver)
+ *
+ * Included by the guest driver (kernel), libhostcall, QEMU's -device hostcall
+ * and the host shadow. Fixed-size little-endian fields only; the guest and the
+ * host are both x86-64 Linux, so errno numbers, open(2) flags, signal numbers,
+ * wait statuses and struct linux_dirent64 use Linux x86-64 values as they are.
+ * Documentation/guest-abi.md explains every item.
+ */
+#ifndef HOSTCALL_ABI_H
+#define HOSTCALL_ABI_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define HC_ABI_VERSION		1
+
+/* ---- 1. Modules and operations ------------------------------------------ */
+
+/*
+ * A call names a module and an op, carries four scalar arguments, an input
+ * buffer (bytes sent to the host) and an output buffer (bytes the host may
+ * fill). Its result is >= 0 on success or a negative Linux errno.
+ * Each buffer is at most HC_MAX_DATA bytes; bigger transfers are split.
+ */
+#define HC_MAX_DATA		(128 * 1024)
+
+enum hc_module {
+	HC_MOD_SESSION	= 0,	/* served by the device itself */
+	HC_MOD_SYS	= 1,
+	HC_MOD_PROC	= 2,
+	HC_MOD_FS	= 3,
+	HC_MOD_COUNT
+};
+
+/* HC_MOD_SESSION: session life cycle; the driver makes these, never users. */
+enum hc_session_op {
+	/* in: struct hc_identity; out: struct hc_session_info;
+	 * result: the new session id (> 0). */
+	HC_SESSION_OPEN		= 1,
+	/* session field names it; ends the shadow and all it started. */
+	HC_SESSION_CLOSE	= 2,
+	/* args[0]: tag of a pending call of this session to cancel. The
+	 * cancelled call completes with -ECANCELED (or its own result if it
+	 * finished first); this call completes at once with 0. */
+	HC_SESSION_CANCEL	= 3,
+};
+
+/* HC_MOD_SYS */
+enum hc_sys_op {
+	HC_SYS_PING	= 1,	/* in echoed to out; result: bytes echoed */
+	HC_SYS_INFO	= 2,	/* out: struct hc_sys_info */
+	HC_SYS_TIME	= 3,	/* out: struct hc_timespec (host CLOCK_REALTIME) */
+	HC_SYS_CHDIR	= 4,	/* in: path; changes the shadow's host cwd */
+	HC_SYS_GETCWD	= 5,	/* out: host cwd (no NUL); result: length */
+};
+
+/* HC_MOD_PROC: host processes. A process handle is a small int >= 0. */
+enum hc_proc_op {
+	/*
+	 * args[0]: argc (>= 1), args[1]: envc, args[2]: HC_SPAWN_F_* flags.
+	 * in: [cwd\0 if HC_SPAWN_F_CWD] argv[0]\0 ... argv[argc-1]\0
+	 *     env[0]\0 ... env[envc-1]\0     (env entries are "NAME=value")
+	 * env entries are added to (or replace) the shadow's environment.
+	 * argv[0] is looked up in the host PATH; no shell is involved.
+	 * out: struct hc_spawn_info. result: process handle.
+	 * A command that cannot be executed fails the spawn with its execve
+	 * errno (ENOENT: command not found, EACCES: not executable).
+	 */
+	HC_PROC_SPAWN	= 1,
+	/* args[0]: handle, args[1]: stream (1 stdout, 2 stderr);
+	 * out: data; result: bytes read, 0 at end of stream. */
+	HC_PROC_READ	= 2,
+	/* args[0]: handle, args[1]: 0 (stdin); in: data; result: bytes
+	 * written (may be short; -EPIPE once the reader is gone). */
+	HC_PROC_WRITE	= 3,
+	/* args[0]: handle, args[1]: stream; closes the shadow's end. */
+	HC_PROC_CLOSE	= 4,
+	/* args[0]: handle, args[1]: signal; sent to the process group. */
+	HC_PROC_SIGNAL	= 5,
+	/* args[0]: handle; waits for exit; result: wait status as
+	 * waitpid(2) encodes it (WIFEXITED/WEXITSTATUS/WTERMSIG apply). */
+	HC_PROC_WAIT	= 6,
+	/* args[0]: handle; kills the process group if still running and
+	 * frees the handle. */
+	HC_PROC_RELEASE	= 7,
+};
+
+#define HC_SPAWN_F_CWD		(1u << 0)	/* in starts with a cwd */
+#define HC_SPAWN_F_MERGE_ERR	(1u << 1)	/* stderr goes to stdout */
+
+/* HC_MOD_FS: host files. A file handle is a small int >= 0. Paths are
+ * relative to the shadow's host cwd unless absolute. */
+enum hc_fs_op {
+	HC_FS_OPEN	= 1,	/* in: path; args[0]: O_* flags, args[1]: mode */
+	HC_FS_READ	= 2,	/* args[0]: handle; out: data */
+	HC_FS_WRITE	= 3,	/* args[0]: handle; in: data */
+	HC_FS_PREAD	= 4,	/* args[0]: handle, args[1]: offset; out */
+	HC_FS_PWRITE	= 5,	/* args[0]: handle, args[1]: offset; in */
+	HC_FS_CLOSE	= 6,	/* args[0]: handle */
+	HC_FS_STAT	= 7,	/* in: path; args[0]: HC_STAT_F_*; out: hc_stat */
+	HC_FS_FSTAT	= 8,	/* args[0]: handle; out: struct hc_stat */
+	/* args[0]: handle of a directory; out: struct linux_dirent64
+	 * records; result: bytes, 0 at the end. */
+	HC_FS_READDIR	= 9,
+	HC_FS_MKDIR	= 10,	/* in: path; args[0]: mode */
+	HC_FS_UNLINK	= 11,	/* in: path; args[0]: HC_UNLINK_F_* */
+	HC_FS_RENAME	= 12,	/* in: old\0new\0 */
+	HC_FS_READLINK	= 13,	/* in: path; out: target (no NUL); result: len */
+};
+
+#define HC_STAT_F_NOFOLLOW	(1u << 0)
+#define HC_UNLINK_F_DIR		(1u << 0)
+
+/* Caller identity: filled in by the guest driver from the kernel, never
+ * taken from the caller's own data. */
+struct hc_identity {
+	__u32 uid;
+	__u32 gid;
+	__u32 pid;		/* thread group id of the opener */
+	__u32 flags;		/* 0 */
+	char comm[16];		/* NUL-padded */
+};
+
+struct hc_session_info {
+	__u32 host_uid;
+	__u32 host_gid;
+	__s32 shadow_pid;
+	__u32 session;
+	char host_user[32];	/* NUL-terminated */
+};
+
+struct hc_sys_info {
+	__u32 abi_version;
+	__u32 host_uid;
+	__u32 host_gid;
+	__s32 shadow_pid;
+	char host_user[32];	/* NUL-terminated, each string field */
+	char hostname[64];
+	char kernel[64];	/* uname -r */
+	char cwd[256];
+};
+
+struct hc_timespec {
+	__s64 sec;
+	__s64 nsec;
+};
+
+struct hc_spawn_info {
+	__s32 pid;		/* host pid, for display only */
+	__u32 reserved;
+};
+
+struct hc_stat {
+	__u64 dev;
+	__u64 ino;
+	__u32 mode;
+	__u32 nlink;
+	__u32 uid;
+	__u32 gid;
+	__u64 rdev;
+	__s64 size;
+	__s64 blksize;
+	__s64 blocks;
+	__s64 atime_sec;
+	__s64 mtime_sec;
+	__s64 ctime_sec;
+	__u32 atime_nsec;
+	__u32 mtime_nsec;
+	__u32 ctime_nsec;
+	__u32 reserved;
+};
+
+/* ---- 2. The PCI device ---------------------------------------------------- */
+
+#define HC_PCI_VENDOR_ID	0x1234
+#define HC_PCI_DEVICE_ID	0x4843	/* "HC" */
+#define HC_PCI_REVISION		0x01
+
+/*
+ * The host-call hypercall: RAX = HC_HYPERCALL_NR, RBX = the device's token
+ * (HC_REG_TOKEN), RCX = HC_KICK_*; result in RAX: 0 or a negative KVM error
+ * (-1000 KVM_ENOSYS where the host has no host-call support, -1 KVM_EPERM
+ * from guest user mode, -22 KVM_EINVAL for an unknown token or kick).
+ * 0x4843 is "HC"; upstream KVM_HC_* numbers are small integers, so the high
+ * half keeps this number clear of them.
+ */
+#define HC_HYPERCALL_NR		0x48430001u
+#define HC_KICK_NOTIFY		0	/* new requests in the ring */
+#define HC_KICK_PROBE		1	/* does nothing; tests the transport */
+
+/* BAR0: 4 KiB of 32-bit registers. BAR1: MSI-X table (1 vector). */
+#define HC_REG_MAGIC		0x00	/* RO: HC_MAGIC */
+#define HC_REG_VERSION		0x04	/* RO: HC_ABI_VERSION */
+#define HC_REG_FEATURES		0x08	/* RO: HC_F_* */
+#define HC_REG_ACCEL		0x0c	/* RO: HC_ACCEL_* */
+#define HC_REG_TOKEN		0x10	/* RO: hypercall token, != 0 */
+#define HC_REG_STATUS		0x14	/* RO: HC_STATUS_* */
+#define HC_REG_ERROR		0x18	/* RO: HC_DEVERR_* of the last error */
+#define HC_REG_MAX_DATA		0x1c	/* RO: HC_MAX_DATA */
+#define HC_REG_RING_LO		0x20	/* RW: ring guest-physical address */
+#define HC_REG_RING_HI		0x24
+#define HC_REG_RING_ENTRIES	0x28	/* RW: power of 2, 8..HC_RING_MAX */
+#define HC_REG_CTRL		0x2c	/* WO: HC_CTRL_* */
+#define HC_REG_DOORBELL		0x30	/* WO: any value kicks (HC_KICK_NOTIFY) */
+#define HC_REG_ISR		0x34	/* RC: bit 0 completion (INTx) */
+#define HC_REG_MAX_SEGS		0x38	/* RO: HC_MAX_SEGS */
+
+#define HC_MAGIC		0x4843414cu	/* "HCAL" */
+
+#define HC_F_HYPERCALL		(1u << 0)	/* hypercall kick is served */
+#define HC_F_MSIX		(1u << 1)
+
+#define HC_ACCEL_TCG		1
+#define HC_ACCEL_KVM		2
+
+#define HC_STATUS_READY		(1u << 0)	/* ring enabled */
+#define HC_STATUS_ERROR		(1u << 1)	/* ring broken; reset needed */
+#define HC_STATUS_HOST_UP	(1u << 2)	/* shadowd reachable */
+
+#define HC_CTRL_RESET		0	/* stop, end every session */
+#define HC_CTRL_ENABLE		1	/* read ring registers and start */
+
+#define HC_DEVERR_NONE		0
+#define HC_DEVERR_RING_ADDR	1	/* ring not inside guest RAM */
+#define HC_DEVERR_RING_INDEX	2	/* req_prod or cpl_cons out of range */
+#define HC_DEVERR_RING_CONFIG	3	/* bad entry count */
+
+#define HC_RING_MAX		1024
+#define HC_MAX_SEGS		80	/* per request, inputs and outputs */
+
+/*
+ * Ring layout at HC_REG_RING, guest-physical, contiguous, 4 KiB aligned:
+ *   struct hc_ring_hdr;  struct hc_req req[entries];  struct hc_cpl cpl[entries];
+ * Indices are free-running u32 counters; slot = index & (entries - 1).
+ * The guest owns req_prod and cpl_cons, the device req_cons and cpl_prod.
+ * The device never has more than `entries` requests in flight, so a
+ * completion slot always exists for what it took.
+ */
+struct hc_ring_hdr {
+	__u32 req_prod;
+	__u32 req_cons;
+	__u32 cpl_prod;
+	__u32 cpl_cons;
+	__u32 reserved[12];
+};
+
+struct hc_seg {
+	__u64 addr;		/* guest-physical */
+	__u32 len;		/* > 0; a segment does not cross a 4 KiB page */
+	__u32 reserved;
+};
+
+struct hc_req {
+	__u64 tag;		/* driver's cookie, echoed in the completion */
+	__u32 session;		/* 0 for HC_SESSION_OPEN */
+	__u16 module;
+	__u16 op;
+	__s64 args[4];
+	__u64 segs;		/* guest-physical address of hc_seg[] */
+	__u16 nsegs_in;		/* input segments first ... */
+	__u16 nsegs_out;	/* ... then output segments */
+	__u32 flags;		/* 0 */
+};
+
+struct hc_cpl {
+	__u64 tag;
+	__s64 result;		/* >= 0, or -errno */
+	__u32 out_len;		/* bytes written to the output segments */
+	__u32 flags;
+	__u64 reserved;
+};
+
+#define HC_RING_BYTES(n) (sizeof(struct hc_ring_hdr) + \
+			  (n) * (sizeof(struct hc_req) + sizeof(struct hc_cpl)))
+
+/* ---- 3. /dev/hostcall ----------------------------------------------------- */
+
+/*
+ * Each open file is a session with one shadow on the host. The ioctl
+ * returns 0 once the call completed, with the host's answer in result
+ * (>= 0 or -errno) and out_used; it returns -1 with errno for local
+ * failures: EINTR (a signal; the host was told to cancel), EFAULT, E2BIG
+ * (a buffer over HC_MAX_DATA), EINVAL, ENODEV, EIO (device error).
+ */
+struct hostcall_ioc_call {
+	__u16 module;
+	__u16 op;
+	__u32 flags;		/* 0 */
+	__s64 args[4];
+	__u64 in_ptr;
+	__u64 out_ptr;
+	__u32 in_len;
+	__u32 out_len;
+	__s64 result;		/* out */
+	__u32 out_used;		/* out */
+	__u32 reserved;
+};
+
+#define HC_TRANSPORT_NONE		0
+#define HC_TRANSPORT_HYPERCALL_TCG	1
+#define HC_TRANSPORT_HYPERCALL_KVM	2
+#define HC_TRANSPORT_DOORBELL		3
+
+struct hostcall_ioc_info {
+	__u32 abi_version;
+	__u32 transport;	/* HC_TRANSPORT_* */
+	__u32 accel;		/* HC_ACCEL_* */
+	__u32 features;		/* HC_REG_FEATURES */
+	__u32 session;
+	__u32 ring_entries;
+	struct hc_session_info host;
+	char device[32];	/* PCI address, e.g. 0000:00:03.0 */
+};
+
+#define HOSTCALL_IOC_MAGIC	'H'
+#define HOSTCALL_IOC_CALL	_IOWR(HOSTCALL_IOC_MAGIC, 1, struct hostcall_ioc_call)
+#define HOSTCALL_IOC_INFO	_IOR(HOSTCALL_IOC_MAGIC, 2, struct hostcall_ioc_info)
+
+#endif /* HOSTCALL_ABI_H */

@@ -1,0 +1,31 @@
+/*
+ * hostcall: the host-call hypercall hook between the CPU and -device hostcall
+ *
+ * Copyright (c) 2025 The hostcall authors
+ *
+ * This work is licensed under the terms of the GNU GPL, version 2 or later.
+ * See the COPYING file in the top-level directory.
+ */
+#ifndef SYSEMU_HOSTCALL_H
+#define SYSEMU_HOSTCALL_H
+
+/*
+ * hostcall_hypercall:
+ * @nr: hypercall number (RAX, truncated to 32 bits outside 64-bit mode)
+ * @a0: first argument (RBX): the device token
+ * @a1: second argument (RCX): the kick (HC_KICK_*)
+ * @cpl: current privilege level of the caller
+ * @ret: where to store the result for RAX
+ *
+ * Called from a vCPU thread by the accelerator when the guest executes a
+ * hypercall instruction. Takes the BQL itself when it is not held.
+ *
+ * Returns: true if @nr is the host-call number and at least one hostcall
+ * device exists; *@ret then holds the value for RAX (0 or a negative KVM
+ * error code). false otherwise: the caller behaves as if hostcall did not
+ * exist. A stub returning false is used when the device is not built.
+ */
+bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
+                        int64_t *ret);
+
+#endif

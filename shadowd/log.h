@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* Logging to stderr, one line per message, with a program prefix. */
+#ifndef HC_LOG_H
+#define HC_LOG_H
+
+extern char log_prefix[64];
+
+void log_msg(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* log_msg(), then ": strerror(errno)" */
+void log_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void __attribute__((noreturn, format(printf, 1, 2))) die(const char *fmt, ...);
+
+#endif

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Per-shadow handle tables. The guest only ever names small integers;
+ * they index these tables and are checked on every use.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "shadow.h"
+
+static struct proc *procs[MAX_PROCS];
+static int files[MAX_FILES];
+static int files_used;
+struct proc *all_procs;
+
+int proc_table_add(struct proc *p)
+{
+	int i;
+
+	for (i = 0; i < MAX_PROCS; i++) {
+		if (!procs[i]) {
+			procs[i] = p;
+			return i;
+		}
+	}
+	return -EAGAIN;
+}
+
+struct proc *proc_lookup(int64_t h)
+{
+	if (h < 0 || h >= MAX_PROCS)
+		return NULL;
+	return procs[h];
+}
+
+struct proc *proc_table_remove(int64_t h)
+{
+	struct proc *p = proc_lookup(h);
+
+	if (p)
+		procs[h] = NULL;
+	return p;
+}
+
+struct proc *proc_ref(struct proc *p)
+{
+	p->refs++;
+	return p;
+}
+
+/* The last reference closes what the shadow holds of the process. The
+ * process itself must be reaped by then (or the session is ending). */
+void proc_unref(struct proc *p)
+{
+	int i;
+
+	if (--p->refs > 0)
+		return;
+	for (i = 0; i < 3; i++)
+		if (p->fds[i] >= 0)
+			close(p->fds[i]);
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	if (p->all_prev)
+		p->all_prev->all_next = p->all_next;
+	else
+		all_procs = p->all_next;
+	if (p->all_next)
+		p->all_next->all_prev = p->all_prev;
+	free(p);
+}
+
+/* fds are stored +1 so the zeroed table means "free". */
+int file_table_add(int fd)
+{
+	int i;
+
+	for (i = 0; i < MAX_FILES; i++) {
+		if (!files[i]) {
+			files[i] = fd + 1;
+			files_used++;
+			return i;
+		}
+	}
+	return -EMFILE;
+}
+
+int file_table_full(void)
+{
+	return files_used >= MAX_FILES;
+}
+
+int file_lookup(int64_t h)
+{
+	if (h < 0 || h >= MAX_FILES || !files[h])
+		return -1;
+	return files[h] - 1;
+}
+
+int file_table_remove(int64_t h)
+{
+	int fd = file_lookup(h);
+
+	if (fd >= 0) {
+		files[h] = 0;
+		files_used--;
+	}
+	return fd;
+}

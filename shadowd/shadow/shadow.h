@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * hostcall-shadow internals. One shadow serves one guest session over fd 3;
+ * every call runs as its own asynchronous operation on one io_uring, so a
+ * call that blocks (a pipe read, a wait) never delays the others.
+ */
+#ifndef HC_SHADOW_H
+#define HC_SHADOW_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include <liburing.h>
+#include "hostcall_proto.h"
+
+#define SESSION_FD	3
+#define MAX_CALLS	1024	/* calls in flight; more get -EBUSY */
+#define MAX_PROCS	256	/* process handles */
+#define MAX_FILES	1024	/* file handles */
+#define MAX_SPAWN_STRS	4096	/* argc and envc limits */
+/* One buffer holds a received packet and then the reply built in place. */
+#define BUF_SIZE	(HCP_MAX_MSG + 1)
+
+/* A handler's result when the call went asynchronous. */
+#define ASYNC		INT64_MIN
+
+struct proc;
+struct call;
+
+/* Continues an asynchronous call with the CQE result: returns the call's
+ * result, or ASYNC when it queued another operation. */
+typedef int64_t (*call_done_fn)(struct call *c, int res);
+
+struct call {
+	struct call *next, *prev;	/* in-flight list */
+	uint64_t tag;
+	uint32_t session;
+	uint16_t module, op;
+	uint32_t out_max;
+	int64_t args[4];
+	unsigned char *buf;	/* the request; the reply is built here */
+	uint32_t in_len;	/* input bytes at call_in() */
+	uint32_t out_len;	/* output bytes at call_out() */
+	int pending;		/* an io_uring operation is in flight */
+	int cancelled;		/* HCP_CANCEL asked for it */
+	int fd;			/* fd the pending op uses, for cancel_fd */
+	call_done_fn done;
+	struct proc *proc;	/* holds a reference while pending */
+};
+
+static inline unsigned char *call_in(struct call *c)
+{
+	return c->buf + sizeof(struct hcp_call);
+}
+
+static inline unsigned char *call_out(struct call *c)
+{
+	return c->buf + sizeof(struct hcp_reply);
+}
+
+/* main.c: the ring and the pieces handlers use */
+extern struct io_uring ring;
+/* An SQE for call c (user_data = c, pending set); never NULL. */
+struct io_uring_sqe *call_sqe(struct call *c, int fd, call_done_fn done);
+/* Submit now: needed before close() of an fd a just-prepared op uses. */
+void ring_flush(void);
+/* Ask every pending call on fd to end with -ECANCELED. */
+void cancel_calls_fd(int fd);
+/* Input as one NUL-terminated string filling it exactly; NULL if not. */
+const char *call_str(struct call *c);
+
+/* modules: each returns the result, or ASYNC */
+int64_t sys_call(struct call *c);
+int64_t proc_call(struct call *c);
+int64_t fs_call(struct call *c);
+
+/* proc.c: session end */
+void proc_kill_all(void);
+
+/* handles.c */
+struct proc {
+	struct proc *all_next, *all_prev;	/* every unreaped or held proc */
+	int refs;
+	pid_t pid;		/* also its process group id */
+	int pidfd;
+	int fds[3];		/* stdin (ours to write), stdout, stderr */
+	int reaped;
+	int status;		/* waitpid status once reaped */
+};
+
+int proc_table_add(struct proc *p);	/* handle or -EAGAIN when full */
+struct proc *proc_lookup(int64_t h);	/* NULL: -EBADF */
+struct proc *proc_table_remove(int64_t h);
+struct proc *proc_ref(struct proc *p);
+void proc_unref(struct proc *p);
+extern struct proc *all_procs;
+
+int file_table_add(int fd);		/* handle or -EMFILE when full */
+int file_lookup(int64_t h);		/* fd, or -1: -EBADF */
+int file_table_remove(int64_t h);	/* the fd, or -1 */
+int file_table_full(void);
+
+/* confine.c */
+int confine(void);
+
+#endif

@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT */
+/* Start one shadow process for a guest session. */
+#ifndef HC_SPAWN_H
+#define HC_SPAWN_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "hostcall_proto.h"
+#include "user.h"
+
+/* Printable copy of the guest's comm (NUL-padded, maybe unterminated). */
+void identity_comm(const struct hc_identity *id, char out[17]);
+
+/*
+ * Fork and exec `shadow_path` as user `u`, with one end of a new
+ * SOCK_SEQPACKET socketpair as its fd 3. On success returns 0 with the
+ * shadow's pid and our end of the session socket (close-on-exec); the
+ * shadow has exec'd by then. On failure returns -errno (of the socketpair,
+ * fork, credential change, chdir or execve) and leaves nothing behind.
+ */
+int shadow_spawn(const char *shadow_path, const struct host_user *u,
+		 const struct hc_identity *id, uint32_t session,
+		 const char *vm_name, pid_t *pid, int *fd);
+
+#endif

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Core chain, end to end under the default accelerator: each `hcvm exec`
+# boots a fresh guest. One boot runs the guest-side group (guest/core.sh).
+. "$(dirname "$0")/lib.sh"
+T=/usr/libexec/hostcall-tests
+
+# 1. the guest-side group
+hcvm exec --timeout 900 -- sh /tests/core.sh
+rc=$?
+[ $rc = 0 ] || fail "core: guest group ran to its end (hcvm exit $rc)"
+
+# 2. the issue's own commands
+out=$(hcvm exec --timeout 300 -- sh -c 'seq 1 100000 | hostcall exec -- wc -l')
+check "hcvm: seq 1 100000 | hostcall exec -- wc -l prints 100000" 100000 "$out"
+hcvm exec --timeout 300 -- hostcall exec -- sh -c 'exit 7'
+check "hcvm: hostcall exec -- sh -c 'exit 7' exits 7" 7 $?
+
+# 3. hcvm exec: argv exact, stdin forwarded, stdout and stderr apart
+out=$(printf 'from-host-stdin\n' | hcvm exec --timeout 300 -- \
+	sh -c 'cat; echo to-stderr >&2; printf "[%s]" "$@"; exit 3' sh 'a b' '' '*' 2>"$B/tests/err.txt")
+rc=$?
+check "hcvm: stdin reaches the guest command, stdout comes back" "from-host-stdin
+[a b][][*]" "$out"
+check "hcvm: stderr stays apart" "to-stderr" "$(cat "$B/tests/err.txt")"
+check "hcvm: exit status of the guest command" 3 $rc
+out=$(hcvm exec --user 1000 --timeout 300 -- sh -c 'id -u; hostcall info | grep -c transport')
+check "hcvm: --user 1000 runs as uid 1000 and may call the host" "1000
+1" "$out"
+
+# 4. a hostile guest program on a second device; the first keeps serving
+hcvm exec --timeout 300 --qemu-arg=-device --qemu-arg="hostcall,shadowd=$B/bin/shadowd" -- $T/hc-hostile
+rc=$?
+[ $rc = 0 ] || fail "hostile: program exit status $rc"
+
+# 5. nothing is left on the host once the VMs are gone
+sleep 1
+left=$(pgrep -fa 'hostcall-shadow|shadowd --private' | grep -v pgrep)
+check "core: no shadow or shadowd left after the guests stopped" "" "$left"
