@@ -261,7 +261,9 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	r.info.host_gid = u.gid;
 	r.info.shadow_pid = pid;
 	r.info.session = o->hdr.session;
-	snprintf(r.info.host_user, sizeof(r.info.host_user), "%s", u.name);
+	/* Cut to the field (NUL-terminated); logs show the full name. */
+	memcpy(r.info.host_user, u.name,
+	       strnlen(u.name, sizeof(r.info.host_user) - 1));
 	log_msg("session %u started: vm '%s' guest uid %u gid %u pid %u %s "
 		"-> host user %s (%u), shadow %d", o->hdr.session, c->vm_name,
 		o->id.uid, o->id.gid, o->id.pid, comm, u.name, u.uid,

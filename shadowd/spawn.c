@@ -42,15 +42,21 @@ static void child(const char *path, const struct host_user *u,
 		  gid_t *groups, int ngroups, int sock, int st,
 		  char **argv, char **envp)
 {
-	sigset_t none;
+	sigset_t mask;
 	int fd, sig;
 
 	/* shadowd blocks SIGCHLD for its signalfd and ignores SIGPIPE: the
-	 * shadow starts from defaults and sets up its own. */
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	 * shadow starts from defaults and sets up its own. The signals that
+	 * end a shadow stay blocked across exec, so one sent before the
+	 * shadow has its signalfd waits for it instead of killing it before
+	 * it can clean up. */
 	for (sig = 1; sig < NSIG; sig++)
 		signal(sig, SIG_DFL);
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_SETMASK, &mask, NULL);
 
 	/* Own process group: signals aimed at shadowd's group (^C on the
 	 * terminal running QEMU) do not reach the shadow; its lifetime is

@@ -148,6 +148,7 @@ void hc_kick(struct hc_device *hdev);
 /* hostcall_dev.c */
 int hc_chrdev_init(void);
 void hc_chrdev_exit(void);
+int hc_chrdev_setup(struct hc_device *hdev, struct device *parent);
 int hc_chrdev_add(struct hc_device *hdev);
 void hc_chrdev_del(struct hc_device *hdev);
 

@@ -334,7 +334,7 @@ static void hc_fail_locked(struct hc_device *hdev, int err)
 	u32 idx;
 
 	if (!hdev->dead) {
-		hdev->dead = err;
+		WRITE_ONCE(hdev->dead, err);
 		writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
 	}
 	if (!hdev->table)

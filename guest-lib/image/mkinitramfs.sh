@@ -46,7 +46,7 @@ depmod -b "$root" "$ver"
 # hostcall userland
 install -m 0755 "$gbuild/hostcall" "$root/bin/hostcall"
 install -m 0755 "$gbuild/hcvm-agent" "$root/sbin/hcvm-agent"
-cp "$gbuild"/libhostcall.a "$gbuild"/libhostcall.so "$root/usr/lib/" 2>/dev/null || true
+cp -P "$gbuild"/libhostcall.a "$gbuild"/libhostcall.so* "$root/usr/lib/"
 cp -r "$gbuild"/include/. "$root/usr/include/" 2>/dev/null || true
 [ -x "$gbuild/dualsh" ] && install -m 0755 "$gbuild/dualsh" "$root/bin/dualsh"
 for t in "$gbuild"/tests/*; do [ -f "$t" ] && install -m 0755 "$t" "$root/usr/libexec/hostcall-tests/"; done

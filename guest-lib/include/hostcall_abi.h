@@ -89,10 +89,19 @@ enum hc_proc_op {
 	/* args[0]: handle; kills the process group if still running and
 	 * frees the handle. */
 	HC_PROC_RELEASE	= 7,
+	/* args[0]: handle, args[1]: (rows << 16) | cols; for a pty process. */
+	HC_PROC_RESIZE	= 8,
 };
 
 #define HC_SPAWN_F_CWD		(1u << 0)	/* in starts with a cwd */
 #define HC_SPAWN_F_MERGE_ERR	(1u << 1)	/* stderr goes to stdout */
+/* stdin is the stdout of process handle args[3] of the same session,
+ * connected on the host (!a | !b); that handle's stdout can no longer be
+ * read by the guest. */
+#define HC_SPAWN_F_STDIN_PROC	(1u << 2)
+/* stdin, stdout and stderr are one pty (read it as stream 1, write it as
+ * stream 0); args[3] = (rows << 16) | cols. Excludes F_STDIN_PROC. */
+#define HC_SPAWN_F_PTY		(1u << 3)
 
 /* HC_MOD_FS: host files. A file handle is a small int >= 0. Paths are
  * relative to the shadow's host cwd unless absolute. */

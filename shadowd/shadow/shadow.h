@@ -73,8 +73,11 @@ int64_t sys_call(struct call *c);
 int64_t proc_call(struct call *c);
 int64_t fs_call(struct call *c);
 
-/* proc.c: session end */
-void proc_kill_all(void);
+/* proc.c */
+void proc_kill_all(void);		/* session end: kill and reap all */
+int proc_try_reap(struct proc *p);	/* 1 reaped (now or before), 0 not yet */
+/* main.c: poll p's pidfd and reap it then (holds a reference) */
+void proc_reap_later(struct proc *p);
 
 /* handles.c */
 struct proc {

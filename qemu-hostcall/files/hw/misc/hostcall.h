@@ -21,6 +21,7 @@
 OBJECT_DECLARE_SIMPLE_TYPE(HostcallState, HOSTCALL)
 
 #define HOSTCALL_MAX_SESSIONS   1024    /* session ids 1..1024 per device */
+#define HOSTCALL_VM_NAME_MAX    64      /* hcp_hello.vm_name, NUL included */
 
 typedef struct HostcallReq HostcallReq;
 typedef struct HostcallSession HostcallSession;
@@ -37,6 +38,7 @@ typedef struct HostcallMsg {
 typedef struct HostcallChan {
     int fd;                 /* -1 when closed */
     bool want_write;        /* waiting for POLLOUT to flush txq */
+    unsigned txq_len;
     QSIMPLEQ_HEAD(, HostcallMsg) txq;
 } HostcallChan;
 

@@ -1,0 +1,317 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostcall guest driver: the character devices (/dev/hostcall,
+ * /dev/hostcall1, ...), sessions and ioctls.
+ *
+ * Every open file is one session with one shadow process on the host. The
+ * identity sent with the session open is the kernel's view of the opener;
+ * nothing the caller passes claims an identity.
+ */
+
+#include <linux/cred.h>
+#include <linux/fs.h>
+#include <linux/module.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/uidgid.h>
+
+#include "hostcall_drv.h"
+
+#define HC_CLOSE_TIMEOUT	(10 * HZ)
+
+static dev_t hc_devt;
+static struct class *hc_class;
+
+/* session open payload: owned by the request, the device may write it late */
+struct hc_open_buf {
+	struct hc_identity id;
+	struct hc_session_info info;
+};
+
+static long hc_errno(s64 result)
+{
+	if (result >= 0)
+		return 0;
+	if (result < -MAX_ERRNO)
+		return -EIO;
+	return (long)result;
+}
+
+/*
+ * Wait for a submitted request. On a signal, ask the host to cancel it and
+ * leave: the request keeps its pages until its completion arrives.
+ */
+static int hc_wait(struct hc_session *s, struct hc_request *req)
+{
+	struct hc_request *cancel;
+
+	if (wait_for_completion_interruptible(&req->done) &&
+	    !completion_done(&req->done)) {
+		if (!s->id)
+			return -EINTR;
+		cancel = hc_req_alloc(s->hdev, 0, GFP_KERNEL);
+		if (cancel) {
+			cancel->desc.session = s->id;
+			cancel->desc.module = HC_MOD_SESSION;
+			cancel->desc.op = HC_SESSION_CANCEL;
+			cancel->desc.args[0] = (s64)req->tag;
+			hc_submit(s->hdev, cancel, HC_SUBMIT_CONTROL);
+			hc_req_put(cancel);
+		}
+		return -EINTR;
+	}
+	return req->err;
+}
+
+static int hc_open(struct inode *inode, struct file *file)
+{
+	struct hc_device *hdev = container_of(inode->i_cdev, struct hc_device,
+					      cdev);
+	struct hc_request *req;
+	struct hc_open_buf *buf;
+	struct hc_session *s;
+	int ret;
+
+	s = kzalloc(sizeof(*s), GFP_KERNEL);
+	if (!s)
+		return -ENOMEM;
+	req = hc_req_alloc(hdev, 4, GFP_KERNEL);
+	buf = kzalloc(sizeof(*buf), GFP_KERNEL);
+	if (!req || !buf) {
+		kfree(buf);
+		kfree(req);
+		kfree(s);
+		return -ENOMEM;
+	}
+	req->kbuf = buf;
+	get_device(&hdev->dev);
+	s->hdev = hdev;
+
+	buf->id.uid = from_kuid_munged(&init_user_ns, current_uid());
+	buf->id.gid = from_kgid_munged(&init_user_ns, current_gid());
+	buf->id.pid = task_tgid_nr(current);
+	buf->id.flags = 0;
+	get_task_comm(buf->id.comm, current);
+
+	req->desc.session = 0;
+	req->desc.module = HC_MOD_SESSION;
+	req->desc.op = HC_SESSION_OPEN;
+	ret = hc_req_add_kbuf(req, &buf->id, sizeof(buf->id), false);
+	if (!ret)
+		ret = hc_req_add_kbuf(req, &buf->info, sizeof(buf->info), true);
+	req->out_cap = sizeof(buf->info);
+	if (!ret)
+		ret = hc_submit(hdev, req, HC_SUBMIT_NORMAL);
+	if (ret)
+		goto out;
+
+	ret = hc_wait(s, req);
+	if (ret == -EINTR) {
+		/* if the host opens it anyway, the free path closes it */
+		req->flags |= HC_RQ_CLOSE_ORPHAN;
+		goto out;
+	}
+	if (ret)
+		goto out;
+	if (req->result <= 0 || req->result > U32_MAX) {
+		ret = req->result < 0 ? hc_errno(req->result) : -EIO;
+		goto out;
+	}
+
+	s->id = (u32)req->result;
+	memcpy(&s->info, &buf->info, min_t(u32, req->out_len, sizeof(s->info)));
+	s->info.host_user[sizeof(s->info.host_user) - 1] = '\0';
+	s->info.session = s->id;
+	file->private_data = s;
+	hc_req_put(req);
+	return nonseekable_open(inode, file);
+
+out:
+	hc_req_put(req);
+	put_device(&hdev->dev);
+	kfree(s);
+	return ret;
+}
+
+static int hc_release(struct inode *inode, struct file *file)
+{
+	struct hc_session *s = file->private_data;
+	struct hc_device *hdev = s->hdev;
+	struct hc_request *req;
+
+	/* the host ends the shadow and everything it started */
+	req = hc_req_alloc(hdev, 0, GFP_KERNEL);
+	if (req) {
+		req->desc.session = s->id;
+		req->desc.module = HC_MOD_SESSION;
+		req->desc.op = HC_SESSION_CLOSE;
+		if (!hc_submit(hdev, req, HC_SUBMIT_CONTROL) &&
+		    !wait_for_completion_timeout(&req->done, HC_CLOSE_TIMEOUT))
+			dev_warn_ratelimited(&hdev->pdev->dev,
+					     "session %u: no answer to close\n",
+					     s->id);
+		hc_req_put(req);
+	}
+	put_device(&hdev->dev);
+	kfree(s);
+	return 0;
+}
+
+static long hc_ioctl_call(struct hc_session *s,
+			  struct hostcall_ioc_call __user *uarg)
+{
+	struct hc_device *hdev = s->hdev;
+	struct hostcall_ioc_call c;
+	struct hc_request *req;
+	unsigned int nin, nout;
+	long ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.module == HC_MOD_SESSION)
+		return -EINVAL;
+	if (c.in_len > hdev->max_data || c.out_len > hdev->max_data)
+		return -E2BIG;
+	nin = hc_user_segs(c.in_ptr, c.in_len);
+	nout = hc_user_segs(c.out_ptr, c.out_len);
+	if (nin + nout > hdev->max_segs)
+		return -E2BIG;
+
+	req = hc_req_alloc(hdev, nin + nout, GFP_KERNEL);
+	if (!req)
+		return -ENOMEM;
+	req->desc.session = s->id;
+	req->desc.module = c.module;
+	req->desc.op = c.op;
+	memcpy(req->desc.args, c.args, sizeof(req->desc.args));
+	req->out_cap = c.out_len;
+
+	ret = hc_req_pin_user(req, c.in_ptr, c.in_len, false);
+	if (!ret)
+		ret = hc_req_pin_user(req, c.out_ptr, c.out_len, true);
+	if (!ret)
+		ret = hc_submit(hdev, req, HC_SUBMIT_NORMAL);
+	if (!ret)
+		ret = hc_wait(s, req);
+	if (!ret) {
+		c.result = req->result;
+		c.out_used = req->out_len;
+	}
+	/* unpins (marking output pages dirty) unless still in flight */
+	hc_req_put(req);
+	if (ret)
+		return ret;
+
+	if (put_user(c.result, &uarg->result) ||
+	    put_user(c.out_used, &uarg->out_used))
+		return -EFAULT;
+	return 0;
+}
+
+static long hc_ioctl_info(struct hc_session *s,
+			  struct hostcall_ioc_info __user *uarg)
+{
+	struct hc_device *hdev = s->hdev;
+	struct hostcall_ioc_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = HC_ABI_VERSION;
+	info.transport = READ_ONCE(hdev->transport);
+	info.accel = hdev->accel;
+	info.features = hdev->features;
+	info.session = s->id;
+	info.ring_entries = hdev->entries;
+	info.host = s->info;
+	strscpy(info.device, hdev->pci_name, sizeof(info.device));
+	if (copy_to_user(uarg, &info, sizeof(info)))
+		return -EFAULT;
+	return 0;
+}
+
+static long hc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct hc_session *s = file->private_data;
+
+	switch (cmd) {
+	case HOSTCALL_IOC_CALL:
+		return hc_ioctl_call(s, (void __user *)arg);
+	case HOSTCALL_IOC_INFO:
+		return hc_ioctl_info(s, (void __user *)arg);
+	default:
+		return -ENOTTY;
+	}
+}
+
+static const struct file_operations hc_fops = {
+	.owner = THIS_MODULE,
+	.open = hc_open,
+	.release = hc_release,
+	.unlocked_ioctl = hc_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.llseek = no_llseek,
+};
+
+/* ---- device nodes -------------------------------------------------------- */
+
+static void hc_dev_release(struct device *dev)
+{
+	struct hc_device *hdev = container_of(dev, struct hc_device, dev);
+
+	pci_dev_put(hdev->pdev);
+	kfree(hdev);
+}
+
+/* First device: /dev/hostcall; then /dev/hostcall1, /dev/hostcall2, ... */
+int hc_chrdev_setup(struct hc_device *hdev, struct device *parent)
+{
+	device_initialize(&hdev->dev);
+	hdev->dev.class = hc_class;
+	hdev->dev.parent = parent;
+	hdev->dev.devt = MKDEV(MAJOR(hc_devt), hdev->index);
+	hdev->dev.release = hc_dev_release;
+	if (hdev->index)
+		return dev_set_name(&hdev->dev, HC_DRV_NAME "%d", hdev->index);
+	return dev_set_name(&hdev->dev, HC_DRV_NAME);
+}
+
+int hc_chrdev_add(struct hc_device *hdev)
+{
+	cdev_init(&hdev->cdev, &hc_fops);
+	hdev->cdev.owner = THIS_MODULE;
+	return cdev_device_add(&hdev->cdev, &hdev->dev);
+}
+
+void hc_chrdev_del(struct hc_device *hdev)
+{
+	cdev_device_del(&hdev->cdev, &hdev->dev);
+}
+
+static char *hc_devnode(struct device *dev, umode_t *mode)
+{
+	if (mode)
+		*mode = 0660;
+	return NULL;
+}
+
+int hc_chrdev_init(void)
+{
+	int ret;
+
+	ret = alloc_chrdev_region(&hc_devt, 0, HC_MAX_DEVICES, HC_DRV_NAME);
+	if (ret)
+		return ret;
+	hc_class = class_create(THIS_MODULE, HC_DRV_NAME);
+	if (IS_ERR(hc_class)) {
+		unregister_chrdev_region(hc_devt, HC_MAX_DEVICES);
+		return PTR_ERR(hc_class);
+	}
+	hc_class->devnode = hc_devnode;
+	return 0;
+}
+
+void hc_chrdev_exit(void)
+{
+	class_destroy(hc_class);
+	unregister_chrdev_region(hc_devt, HC_MAX_DEVICES);
+}

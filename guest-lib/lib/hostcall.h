@@ -1,0 +1,196 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * libhostcall: C API for host-calls from a guest program.
+ *
+ *   #include <hostcall.h>          pkg-config --cflags --libs hostcall
+ *
+ * A session (hc_session) is one open /dev/hostcall: one shadow process on
+ * the host, running as the host user this guest user maps to. Closing the
+ * session ends the shadow and everything it started (host processes, open
+ * host files). A session may be used by many threads at once.
+ *
+ * Conventions
+ *  - hc_open() returns NULL and sets errno on failure; it is the only
+ *    function that uses errno.
+ *  - Every other function returns >= 0 on success or a negative errno
+ *    value (-ENOENT, -EINTR, ...). Errors from the host (the host system
+ *    call failed) and local errors (EINTR: a signal arrived, the host was
+ *    asked to cancel; ENODEV: the device went away; EIO: device error)
+ *    come back the same way.
+ *  - Reads and writes longer than HC_MAX_DATA (128 KiB) are clamped: they
+ *    transfer at most HC_MAX_DATA bytes and return the short count, as
+ *    write(2) may. Loop for more.
+ *  - Strings passed to the host are NUL-terminated C strings.
+ *  - errno values, open(2) flags, modes, signal numbers and wait statuses
+ *    are Linux x86-64 values on both sides, so <fcntl.h>, <signal.h> and
+ *    <sys/wait.h> macros apply to them directly.
+ */
+#ifndef HOSTCALL_H
+#define HOSTCALL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "hostcall_abi.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define HC_API __attribute__((visibility("default")))
+#else
+#define HC_API
+#endif
+
+typedef struct hc_session hc_session;
+
+/* ---- sessions ------------------------------------------------------------ */
+
+/*
+ * Open a session on $HOSTCALL_DEVICE if set, else /dev/hostcall.
+ * NULL with errno set on failure (ENOENT: no device node, EHOSTDOWN: the
+ * host refused or could not start a shadow, EACCES, ...).
+ */
+HC_API hc_session *hc_open(void);
+/* Open a session on a given device node (e.g. /dev/hostcall1). */
+HC_API hc_session *hc_open_path(const char *path);
+/* The device path hc_open() would use. */
+HC_API const char *hc_default_device(void);
+/* End the session; ends its shadow and what it started. NULL is a no-op. */
+HC_API void hc_close(hc_session *hc);
+/* The session's file descriptor (close-on-exec). */
+HC_API int hc_fd(const hc_session *hc);
+
+/*
+ * Generic call: fills call->result (the host's answer: >= 0 or -errno) and
+ * call->out_used. Returns 0 when the call completed (whatever its result),
+ * or a negative errno for a local failure (-EINTR, -E2BIG, -EINVAL,
+ * -EFAULT, -ENODEV, -EIO). module must not be HC_MOD_SESSION.
+ */
+HC_API int hc_call(hc_session *hc, struct hostcall_ioc_call *call);
+
+/*
+ * Convenience: one call with scalar args and optional buffers. Returns the
+ * host's result (>= 0 or -errno) or a local -errno. *out_used, if not NULL,
+ * receives the bytes the host wrote to out.
+ */
+HC_API int64_t hc_call4(hc_session *hc, unsigned module, unsigned op,
+			int64_t a0, int64_t a1, int64_t a2, int64_t a3,
+			const void *in, size_t in_len, void *out, size_t out_len,
+			uint32_t *out_used);
+
+/* "hypercall (tcg)", "hypercall (kvm)", "doorbell" or "none". */
+HC_API const char *hc_transport_name(unsigned transport);
+
+/* ---- HC_MOD_SYS ---------------------------------------------------------- */
+
+/* Echo len bytes of in through the host into out (may be NULL). Returns
+ * the bytes echoed. len is clamped to HC_MAX_DATA. */
+HC_API int hc_ping(hc_session *hc, const void *in, void *out, size_t len);
+
+struct hc_info {
+	struct hostcall_ioc_info dev;	/* driver's view: transport, session */
+	struct hc_sys_info sys;		/* host's view: user, hostname, cwd */
+};
+/* Both views at once; 0 or -errno. */
+HC_API int hc_info(hc_session *hc, struct hc_info *info);
+/* Only the driver's view (no host round trip). */
+HC_API int hc_dev_info(hc_session *hc, struct hostcall_ioc_info *info);
+/* Host CLOCK_REALTIME. */
+HC_API int hc_time(hc_session *hc, struct hc_timespec *ts);
+/* Change the shadow's host working directory. */
+HC_API int hc_chdir(hc_session *hc, const char *path);
+/* Host cwd into buf, NUL-terminated; returns its length, -ERANGE when it
+ * does not fit in size bytes (NUL included). */
+HC_API int hc_getcwd(hc_session *hc, char *buf, size_t size);
+
+/* ---- HC_MOD_PROC: host processes ------------------------------------------ */
+
+#define HC_STDIN	0
+#define HC_STDOUT	1
+#define HC_STDERR	2
+
+/*
+ * Start argv[0] (looked up in the host PATH, no shell) with argv as given.
+ * envp (NULL ok): "NAME=value" entries added to the shadow's environment.
+ * cwd (NULL ok): host directory to start in. flags: HC_SPAWN_F_MERGE_ERR
+ * (HC_SPAWN_F_CWD is set for you when cwd is given). *pid (NULL ok) gets
+ * the host pid, for display. Returns a process handle >= 0, or -ENOENT
+ * (command not found), -EACCES (not executable), -E2BIG (argv and env
+ * over HC_MAX_DATA), ...
+ */
+HC_API int hc_proc_spawn(hc_session *hc, char *const argv[],
+			 char *const envp[], const char *cwd, unsigned flags,
+			 int *pid);
+/*
+ * As hc_proc_spawn, with the spawn's args[3]: for HC_SPAWN_F_STDIN_PROC the
+ * handle whose stdout becomes this process's stdin (connected on the host,
+ * as in `!a | !b`); for HC_SPAWN_F_PTY the terminal size, see
+ * hc_pty_size(). stdin, stdout and stderr of a pty process are one stream:
+ * read it as HC_STDOUT, write it with hc_proc_write().
+ */
+HC_API int hc_proc_spawn_ex(hc_session *hc, char *const argv[],
+			    char *const envp[], const char *cwd, unsigned flags,
+			    int64_t arg3, int *pid);
+/* The args[3] encoding of a terminal size. */
+static inline int64_t hc_pty_size(unsigned rows, unsigned cols)
+{
+	return ((int64_t)(rows & 0xffff) << 16) | (cols & 0xffff);
+}
+/* Tell a pty process its terminal size changed. */
+HC_API int hc_proc_resize(hc_session *hc, int h, unsigned rows,
+			  unsigned cols);
+/* Read the process's stdout (HC_STDOUT) or stderr (HC_STDERR): bytes read,
+ * 0 at end of stream. Blocks until data arrives. */
+HC_API ssize_t hc_proc_read(hc_session *hc, int h, int stream, void *buf,
+			    size_t len);
+/* Write to its stdin: bytes written (may be short), -EPIPE when the
+ * process stopped reading. */
+HC_API ssize_t hc_proc_write(hc_session *hc, int h, const void *buf,
+			     size_t len);
+/* Close the shadow's end of a stream (HC_STDIN: the process sees EOF). */
+HC_API int hc_proc_close(hc_session *hc, int h, int stream);
+/* Send a signal to the process group. */
+HC_API int hc_proc_signal(hc_session *hc, int h, int sig);
+/* Wait for exit; *status (NULL ok) gets the waitpid(2) status. */
+HC_API int hc_proc_wait(hc_session *hc, int h, int *status);
+/* Kill the process group if still running and free the handle. */
+HC_API int hc_proc_release(hc_session *hc, int h);
+
+/* ---- HC_MOD_FS: host files (paths relative to the host cwd) --------------- */
+
+/* flags: O_* (Linux values); returns a file handle >= 0. */
+HC_API int hc_fs_open(hc_session *hc, const char *path, int flags,
+		      mode_t mode);
+HC_API ssize_t hc_fs_read(hc_session *hc, int fh, void *buf, size_t len);
+HC_API ssize_t hc_fs_write(hc_session *hc, int fh, const void *buf,
+			   size_t len);
+HC_API ssize_t hc_fs_pread(hc_session *hc, int fh, void *buf, size_t len,
+			   off_t off);
+HC_API ssize_t hc_fs_pwrite(hc_session *hc, int fh, const void *buf,
+			    size_t len, off_t off);
+HC_API int hc_fs_close(hc_session *hc, int fh);
+/* flags: HC_STAT_F_NOFOLLOW (lstat). */
+HC_API int hc_fs_stat(hc_session *hc, const char *path, struct hc_stat *st,
+		      unsigned flags);
+HC_API int hc_fs_fstat(hc_session *hc, int fh, struct hc_stat *st);
+/* struct linux_dirent64 records into buf (as getdents64(2)); bytes, 0 at
+ * the end. */
+HC_API ssize_t hc_fs_readdir(hc_session *hc, int fh, void *buf, size_t len);
+HC_API int hc_fs_mkdir(hc_session *hc, const char *path, mode_t mode);
+/* flags: HC_UNLINK_F_DIR (rmdir). */
+HC_API int hc_fs_unlink(hc_session *hc, const char *path, unsigned flags);
+HC_API int hc_fs_rename(hc_session *hc, const char *oldpath,
+			const char *newpath);
+/* Like readlink(2): target without NUL; returns its length (truncated to
+ * size). */
+HC_API ssize_t hc_fs_readlink(hc_session *hc, const char *path, char *buf,
+			      size_t size);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* HOSTCALL_H */

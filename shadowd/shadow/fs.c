@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HC_MOD_FS: host files. open, read and write are io_uring operations
+ * (an open of a FIFO or a read of a slow file must not stall the
+ * session); the quick metadata calls run inline.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include "shadow.h"
+
+static void fill_stat(struct hc_stat *o, const struct stat *st)
+{
+	memset(o, 0, sizeof(*o));
+	o->dev = st->st_dev;
+	o->ino = st->st_ino;
+	o->mode = st->st_mode;
+	o->nlink = st->st_nlink;
+	o->uid = st->st_uid;
+	o->gid = st->st_gid;
+	o->rdev = st->st_rdev;
+	o->size = st->st_size;
+	o->blksize = st->st_blksize;
+	o->blocks = st->st_blocks;
+	o->atime_sec = st->st_atim.tv_sec;
+	o->atime_nsec = st->st_atim.tv_nsec;
+	o->mtime_sec = st->st_mtim.tv_sec;
+	o->mtime_nsec = st->st_mtim.tv_nsec;
+	o->ctime_sec = st->st_ctim.tv_sec;
+	o->ctime_nsec = st->st_ctim.tv_nsec;
+}
+
+static int64_t put_stat(struct call *c, const struct stat *st)
+{
+	struct hc_stat o;
+
+	fill_stat(&o, st);
+	memcpy(call_out(c), &o, sizeof(o));
+	c->out_len = sizeof(o);
+	return 0;
+}
+
+static int64_t open_done(struct call *c, int res)
+{
+	int h;
+
+	(void)c;
+	if (res < 0)
+		return res;
+	h = file_table_add(res);
+	if (h < 0)
+		close(res);
+	return h;
+}
+
+static int64_t fs_open(struct call *c)
+{
+	const char *path = call_str(c);
+	int64_t flags = c->args[0], mode = c->args[1];
+	struct io_uring_sqe *sqe;
+
+	if (!path || flags < 0 || flags > INT_MAX || mode < 0 ||
+	    mode > 07777)
+		return -EINVAL;
+	if (file_table_full())
+		return -EMFILE;
+	sqe = call_sqe(c, -1, open_done);
+	/* Close-on-exec always: spawned commands must not inherit these. */
+	io_uring_prep_openat(sqe, AT_FDCWD, path, (int)flags | O_CLOEXEC,
+			     (mode_t)mode);
+	return ASYNC;
+}
+
+static int64_t rw_done(struct call *c, int res)
+{
+	if (res > 0 && (c->op == HC_FS_READ || c->op == HC_FS_PREAD))
+		c->out_len = res;
+	return res;
+}
+
+static int64_t fs_rw(struct call *c)
+{
+	int fd = file_lookup(c->args[0]);
+	uint64_t off = (uint64_t)-1;	/* -1: at the file position */
+	struct io_uring_sqe *sqe;
+
+	if (fd < 0)
+		return -EBADF;
+	if (c->op == HC_FS_PREAD || c->op == HC_FS_PWRITE) {
+		if (c->args[1] < 0)
+			return -EINVAL;
+		off = c->args[1];
+	}
+	sqe = call_sqe(c, fd, rw_done);
+	if (c->op == HC_FS_READ || c->op == HC_FS_PREAD)
+		io_uring_prep_read(sqe, fd, call_out(c), c->out_max, off);
+	else
+		io_uring_prep_write(sqe, fd, call_in(c), c->in_len, off);
+	return ASYNC;
+}
+
+static int64_t fs_close(struct call *c)
+{
+	int fd = file_table_remove(c->args[0]);
+
+	if (fd < 0)
+		return -EBADF;
+	cancel_calls_fd(fd);
+	ring_flush();
+	return close(fd) < 0 ? -errno : 0;
+}
+
+static int64_t fs_stat(struct call *c)
+{
+	const char *path = call_str(c);
+	struct stat st;
+
+	if (!path || (c->args[0] & ~(int64_t)HC_STAT_F_NOFOLLOW))
+		return -EINVAL;
+	if (c->out_max < sizeof(struct hc_stat))
+		return -EINVAL;
+	if (fstatat(AT_FDCWD, path, &st, (c->args[0] & HC_STAT_F_NOFOLLOW) ?
+		    AT_SYMLINK_NOFOLLOW : 0) < 0)
+		return -errno;
+	return put_stat(c, &st);
+}
+
+static int64_t fs_fstat(struct call *c)
+{
+	int fd = file_lookup(c->args[0]);
+	struct stat st;
+
+	if (fd < 0)
+		return -EBADF;
+	if (c->out_max < sizeof(struct hc_stat))
+		return -EINVAL;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	return put_stat(c, &st);
+}
+
+static int64_t fs_readdir(struct call *c)
+{
+	int fd = file_lookup(c->args[0]);
+	long n;
+
+	if (fd < 0)
+		return -EBADF;
+	/* Records straight into the reply; the directory's position
+	 * carries the guest from one call to the next. */
+	n = syscall(SYS_getdents64, fd, call_out(c), c->out_max);
+	if (n < 0)
+		return -errno;
+	c->out_len = n;
+	return n;
+}
+
+static int64_t fs_mkdir(struct call *c)
+{
+	const char *path = call_str(c);
+
+	if (!path || c->args[0] < 0 || c->args[0] > 07777)
+		return -EINVAL;
+	return mkdir(path, (mode_t)c->args[0]) < 0 ? -errno : 0;
+}
+
+static int64_t fs_unlink(struct call *c)
+{
+	const char *path = call_str(c);
+
+	if (!path || (c->args[0] & ~(int64_t)HC_UNLINK_F_DIR))
+		return -EINVAL;
+	return unlinkat(AT_FDCWD, path, (c->args[0] & HC_UNLINK_F_DIR) ?
+			AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+}
+
+static int64_t fs_rename(struct call *c)
+{
+	const char *in = (const char *)call_in(c), *from, *to, *nul;
+	size_t len = c->in_len;
+
+	/* Exactly "old\0new\0". */
+	nul = len ? memchr(in, 0, len) : NULL;
+	if (!nul)
+		return -EINVAL;
+	from = in;
+	to = nul + 1;
+	if ((size_t)(to - in) >= len)
+		return -EINVAL;
+	nul = memchr(to, 0, len - (to - in));
+	if (!nul || (size_t)(nul - in) != len - 1)
+		return -EINVAL;
+	return rename(from, to) < 0 ? -errno : 0;
+}
+
+static int64_t fs_readlink(struct call *c)
+{
+	const char *p = call_str(c);
+	char path[PATH_MAX];
+	ssize_t n;
+
+	if (!p)
+		return -EINVAL;
+	if (strlen(p) >= sizeof(path))
+		return -ENAMETOOLONG;
+	/* The reply overwrites the request: copy the path out first. */
+	strcpy(path, p);
+	n = readlink(path, (char *)call_out(c), c->out_max);
+	if (n < 0)
+		return -errno;
+	c->out_len = n;
+	return n;
+}
+
+int64_t fs_call(struct call *c)
+{
+	switch (c->op) {
+	case HC_FS_OPEN:
+		return fs_open(c);
+	case HC_FS_READ:
+	case HC_FS_WRITE:
+	case HC_FS_PREAD:
+	case HC_FS_PWRITE:
+		return fs_rw(c);
+	case HC_FS_CLOSE:
+		return fs_close(c);
+	case HC_FS_STAT:
+		return fs_stat(c);
+	case HC_FS_FSTAT:
+		return fs_fstat(c);
+	case HC_FS_READDIR:
+		return fs_readdir(c);
+	case HC_FS_MKDIR:
+		return fs_mkdir(c);
+	case HC_FS_UNLINK:
+		return fs_unlink(c);
+	case HC_FS_RENAME:
+		return fs_rename(c);
+	case HC_FS_READLINK:
+		return fs_readlink(c);
+	}
+	return -ENOSYS;
+}

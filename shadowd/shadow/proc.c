@@ -1,0 +1,509 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * HC_MOD_PROC: host commands. Each runs in its own process group with
+ * three pipes; stdio reads and writes are io_uring operations, and WAIT
+ * polls a pidfd, so a blocked stream never holds up other calls.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "shadow.h"
+
+extern char **environ;
+
+#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+
+/* ---- spawn --------------------------------------------------------------- */
+
+struct spawn_req {
+	const char *cwd;
+	char **argv;		/* argc + 1, NULL-terminated */
+	char **envp;		/* base environment with the request's entries */
+	const char *path;	/* PATH to search argv[0] in */
+	int merge_err;
+};
+
+static void child_fail(int st)
+{
+	int e = errno;
+
+	if (write(st, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+/* execvp without its allocations: only execve after fork. */
+static void exec_search(struct spawn_req *rq, int st)
+{
+	const char *file = rq->argv[0], *p = rq->path, *end;
+	char buf[PATH_MAX];
+	int seen_eacces = 0;
+	size_t flen = strlen(file), dlen;
+
+	if (strchr(file, '/')) {
+		execve(file, rq->argv, rq->envp);
+		child_fail(st);
+	}
+	if (flen > NAME_MAX) {
+		errno = ENAMETOOLONG;
+		child_fail(st);
+	}
+	for (;;) {
+		end = strchrnul(p, ':');
+		dlen = end - p;
+		if (dlen + flen + 2 <= sizeof(buf)) {
+			if (dlen == 0) {	/* empty element: current dir */
+				memcpy(buf, file, flen + 1);
+			} else {
+				memcpy(buf, p, dlen);
+				buf[dlen] = '/';
+				memcpy(buf + dlen + 1, file, flen + 1);
+			}
+			execve(buf, rq->argv, rq->envp);
+			switch (errno) {
+			case EACCES:
+				seen_eacces = 1;
+				break;
+			case ENOENT: case ENOTDIR: case ESTALE: case ENODEV:
+			case ETIMEDOUT: case ELOOP: case ENAMETOOLONG:
+				break;
+			default:
+				child_fail(st);	/* found, but cannot run */
+			}
+		}
+		if (!*end)
+			break;
+		p = end + 1;
+	}
+	errno = seen_eacces ? EACCES : ENOENT;
+	child_fail(st);
+}
+
+static void spawn_child(struct spawn_req *rq, pid_t parent, int in_r,
+			int out_w, int err_w, int st)
+{
+	sigset_t none;
+	int sig;
+
+	/* Host commands start clean: default dispositions (the shadow
+	 * ignores SIGPIPE) and an empty mask (it blocks SIGTERM...). */
+	for (sig = 1; sig < NSIG; sig++)
+		signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* Own group: SIGNAL and session end reach the whole job. */
+	setpgid(0, 0);
+	/* Die with the shadow even if it is SIGKILLed. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+
+	if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 ||
+	    dup2(rq->merge_err ? out_w : err_w, 2) < 0)
+		child_fail(st);
+	/* The status pipe becomes fd 3 (close-on-exec), all else closed. */
+	if (dup3(st, 3, O_CLOEXEC) < 0)
+		child_fail(st);
+	st = 3;
+	if (close_range(4, ~0U, 0) < 0) {
+		int fd;
+
+		for (fd = 4; fd < 1024; fd++)
+			close(fd);
+	}
+	if (rq->cwd && chdir(rq->cwd) < 0)
+		child_fail(st);
+	exec_search(rq, st);
+}
+
+/* Environment entry names are equal up to '='. */
+static int same_name(const char *a, const char *b)
+{
+	while (*a && *a == *b && *a != '=') {
+		a++;
+		b++;
+	}
+	return *a == '=' && *b == '=';
+}
+
+/* Parse "[cwd\0] argv...\0 env...\0" exactly; -EINVAL on any mismatch. */
+static int spawn_parse(struct call *c, struct spawn_req *rq)
+{
+	int64_t argc = c->args[0], envc = c->args[1], flags = c->args[2];
+	const char *in = (const char *)call_in(c), *s, *nul;
+	size_t pos = 0, nbase = 0, i, n;
+	int64_t k, nstr;
+	char **env;
+
+	memset(rq, 0, sizeof(*rq));
+	if (argc < 1 || argc > MAX_SPAWN_STRS || envc < 0 ||
+	    envc > MAX_SPAWN_STRS ||
+	    (flags & ~(int64_t)(HC_SPAWN_F_CWD | HC_SPAWN_F_MERGE_ERR)))
+		return -EINVAL;
+	rq->merge_err = !!(flags & HC_SPAWN_F_MERGE_ERR);
+	for (n = 0; environ[n]; n++)
+		;
+	nbase = n;
+	rq->argv = calloc(argc + 1, sizeof(char *));
+	env = calloc(nbase + envc + 1, sizeof(char *));
+	rq->envp = env;
+	if (!rq->argv || !env)
+		return -ENOMEM;
+
+	nstr = argc + envc + ((flags & HC_SPAWN_F_CWD) ? 1 : 0);
+	for (k = 0; k < nstr; k++) {
+		if (pos >= c->in_len)
+			return -EINVAL;
+		s = in + pos;
+		nul = memchr(s, 0, c->in_len - pos);
+		if (!nul)
+			return -EINVAL;
+		pos = nul - in + 1;
+		if ((flags & HC_SPAWN_F_CWD) && k == 0) {
+			rq->cwd = s;
+			continue;
+		}
+		i = k - ((flags & HC_SPAWN_F_CWD) ? 1 : 0);
+		if ((int64_t)i < argc) {
+			rq->argv[i] = (char *)s;
+			continue;
+		}
+		if (s[0] == '=' || !strchr(s, '='))
+			return -EINVAL;
+		env[nbase + (i - argc)] = (char *)s;
+	}
+	if (pos != c->in_len || !rq->argv[0][0] || (rq->cwd && !rq->cwd[0]))
+		return -EINVAL;
+
+	/* Base entries a request entry overrides are dropped; compact. */
+	n = 0;
+	for (i = 0; i < nbase; i++) {
+		int64_t j;
+		int over = 0;
+
+		for (j = 0; j < envc && !over; j++)
+			over = same_name(environ[i], env[nbase + j]);
+		if (!over)
+			env[n++] = environ[i];
+	}
+	for (k = 0; k < envc; k++)
+		env[n++] = env[nbase + k];
+	env[n] = NULL;
+
+	rq->path = DEFAULT_PATH;
+	for (i = 0; i < n; i++)
+		if (!strncmp(env[i], "PATH=", 5))
+			rq->path = env[i] + 5;
+	return 0;
+}
+
+static int64_t proc_spawn(struct call *c)
+{
+	struct spawn_req rq;
+	struct hc_spawn_info info;
+	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	int st[2] = { -1, -1 }, e, h = -1, i;
+	pid_t pid, self = getpid();
+	struct proc *p = NULL;
+	ssize_t r;
+	int64_t res;
+
+	if (c->out_max < sizeof(info))
+		return -EINVAL;
+	res = spawn_parse(c, &rq);
+	if (res < 0)
+		goto out;
+	p = calloc(1, sizeof(*p));
+	if (!p) {
+		res = -ENOMEM;
+		goto out;
+	}
+	p->pidfd = -1;
+	p->fds[0] = p->fds[1] = p->fds[2] = -1;
+	/* Take the slot now so a full table fails before anything runs. */
+	h = proc_table_add(p);
+	if (h < 0) {
+		res = h;
+		goto out;
+	}
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    (!rq.merge_err && pipe2(err, O_CLOEXEC) < 0) ||
+	    pipe2(st, O_CLOEXEC) < 0) {
+		res = -errno;
+		goto out_slot;
+	}
+	pid = fork();
+	if (pid < 0) {
+		res = -errno;
+		goto out_slot;
+	}
+	if (pid == 0)
+		spawn_child(&rq, self, in[0], out[1], err[1], st[1]);
+	setpgid(pid, pid);	/* both sides: no race with an early SIGNAL */
+	close(in[0]);
+	close(out[1]);
+	if (err[1] >= 0)
+		close(err[1]);
+	close(st[1]);
+	in[0] = out[1] = err[1] = st[1] = -1;
+	/* Blocks only until the child's execve: errno, or EOF on success. */
+	do
+		r = read(st[0], &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	if (r != 0) {
+		if (r != sizeof(e) || e <= 0)
+			e = EIO;
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		res = -e;
+		goto out_slot;
+	}
+	p->pidfd = syscall(SYS_pidfd_open, pid, 0);
+	if (p->pidfd < 0) {
+		res = -errno;
+		kill(-pid, SIGKILL);
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		goto out_slot;
+	}
+	p->pid = pid;
+	p->refs = 1;		/* the table's */
+	p->fds[0] = in[1];
+	p->fds[1] = out[0];
+	p->fds[2] = err[0];
+	in[1] = out[0] = err[0] = -1;
+	p->all_next = all_procs;
+	if (all_procs)
+		all_procs->all_prev = p;
+	all_procs = p;
+
+	memset(&info, 0, sizeof(info));
+	info.pid = pid;
+	memcpy(call_out(c), &info, sizeof(info));
+	c->out_len = sizeof(info);
+	res = h;
+	p = NULL;
+	goto out;
+
+out_slot:
+	proc_table_remove(h);
+out:
+	for (i = 0; i < 2; i++) {
+		if (in[i] >= 0)
+			close(in[i]);
+		if (out[i] >= 0)
+			close(out[i]);
+		if (err[i] >= 0)
+			close(err[i]);
+		if (st[i] >= 0)
+			close(st[i]);
+	}
+	free(p);
+	free(rq.argv);
+	free(rq.envp);
+	return res;
+}
+
+/* ---- streams -------------------------------------------------------------- */
+
+static int64_t io_done(struct call *c, int res)
+{
+	if (res > 0 && c->op == HC_PROC_READ)
+		c->out_len = res;
+	return res;
+}
+
+static int64_t proc_read(struct call *c, struct proc *p)
+{
+	int64_t s = c->args[1];
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	if (s != 1 && s != 2)
+		return -EINVAL;
+	fd = p->fds[s];
+	if (fd < 0)
+		return -EBADF;
+	c->proc = proc_ref(p);
+	sqe = call_sqe(c, fd, io_done);
+	/* Offset -1: a stream, read at the current position. */
+	io_uring_prep_read(sqe, fd, call_out(c), c->out_max, (uint64_t)-1);
+	return ASYNC;
+}
+
+static int64_t proc_write(struct call *c, struct proc *p)
+{
+	struct io_uring_sqe *sqe;
+	int fd;
+
+	if (c->args[1] != 0)
+		return -EINVAL;
+	fd = p->fds[0];
+	if (fd < 0)
+		return -EBADF;
+	c->proc = proc_ref(p);
+	sqe = call_sqe(c, fd, io_done);
+	io_uring_prep_write(sqe, fd, call_in(c), c->in_len, (uint64_t)-1);
+	return ASYNC;
+}
+
+static int64_t proc_close(struct call *c, struct proc *p)
+{
+	int64_t s = c->args[1];
+	int fd;
+
+	if (s < 0 || s > 2)
+		return -EINVAL;
+	fd = p->fds[s];
+	if (fd < 0)
+		return -EBADF;
+	/* Pending reads or writes on it end with -ECANCELED. */
+	cancel_calls_fd(fd);
+	ring_flush();
+	p->fds[s] = -1;
+	return close(fd) < 0 ? -errno : 0;
+}
+
+/* ---- wait, signal, release ------------------------------------------------ */
+
+int proc_try_reap(struct proc *p)
+{
+	int st;
+	pid_t r;
+
+	if (p->reaped)
+		return 1;
+	do
+		r = waitpid(p->pid, &st, WNOHANG);
+	while (r < 0 && errno == EINTR);
+	if (r == p->pid) {
+		p->reaped = 1;
+		p->status = st;
+		return 1;
+	}
+	if (r < 0) {
+		/* Not ours to wait for any more (cannot happen): stop trying. */
+		p->reaped = 1;
+		p->status = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int64_t wait_done(struct call *c, int res)
+{
+	struct proc *p = c->proc;
+	struct io_uring_sqe *sqe;
+
+	if (res < 0)
+		return res;
+	if (proc_try_reap(p))
+		return p->status;
+	/* Readable pidfd but not yet waitable: poll again. */
+	sqe = call_sqe(c, p->pidfd, wait_done);
+	io_uring_prep_poll_add(sqe, p->pidfd, POLLIN);
+	return ASYNC;
+}
+
+static int64_t proc_wait(struct call *c, struct proc *p)
+{
+	struct io_uring_sqe *sqe;
+
+	/* The status is kept: a repeated WAIT returns it again. */
+	if (proc_try_reap(p))
+		return p->status;
+	c->proc = proc_ref(p);
+	sqe = call_sqe(c, p->pidfd, wait_done);
+	io_uring_prep_poll_add(sqe, p->pidfd, POLLIN);
+	return ASYNC;
+}
+
+static int64_t proc_signal(struct call *c, struct proc *p)
+{
+	int64_t sig = c->args[1];
+
+	if (sig < 0 || sig >= NSIG)
+		return -EINVAL;
+	/* The group outlives a reaped leader only while members remain, and
+	 * its id is not reused while they do; ESRCH once all are gone. */
+	return kill(-p->pid, (int)sig) < 0 ? -errno : 0;
+}
+
+static int64_t proc_release(struct call *c)
+{
+	struct proc *p = proc_table_remove(c->args[0]);
+	int i;
+
+	if (!p)
+		return -EBADF;
+	/* Also after the leader was reaped: background members of its
+	 * group go too. */
+	kill(-p->pid, SIGKILL);
+	for (i = 0; i < 3; i++)
+		cancel_calls_fd(p->fds[i]);
+	cancel_calls_fd(p->pidfd);
+	ring_flush();
+	/* The table's reference passes to the reaper, if one is needed. */
+	if (!proc_try_reap(p))
+		proc_reap_later(p);
+	else
+		proc_unref(p);
+	return 0;
+}
+
+void proc_kill_all(void)
+{
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+	struct proc *p;
+	int left, tries = 200;	/* 2 s at most */
+
+	/* Every group, reaped leader or not: members may remain. */
+	for (p = all_procs; p; p = p->all_next)
+		kill(-p->pid, SIGKILL);
+	do {
+		left = 0;
+		for (p = all_procs; p; p = p->all_next)
+			if (!proc_try_reap(p))
+				left++;
+		if (left)
+			nanosleep(&ts, NULL);
+	} while (left && --tries > 0);
+}
+
+int64_t proc_call(struct call *c)
+{
+	struct proc *p;
+
+	if (c->op == HC_PROC_SPAWN)
+		return proc_spawn(c);
+	if (c->op == HC_PROC_RELEASE)
+		return proc_release(c);
+	if (c->op < HC_PROC_SPAWN || c->op > HC_PROC_RELEASE)
+		return -ENOSYS;
+	p = proc_lookup(c->args[0]);
+	if (!p)
+		return -EBADF;
+	switch (c->op) {
+	case HC_PROC_READ:
+		return proc_read(c, p);
+	case HC_PROC_WRITE:
+		return proc_write(c, p);
+	case HC_PROC_CLOSE:
+		return proc_close(c, p);
+	case HC_PROC_SIGNAL:
+		return proc_signal(c, p);
+	case HC_PROC_WAIT:
+		return proc_wait(c, p);
+	}
+	return -ENOSYS;
+}
