@@ -121,10 +121,14 @@ static void wb_addc(struct wb *b, char c, bool quoted)
 		wb_flush(b);
 	b->bq = quoted;
 	if (b->n + 1 >= b->cap) {
-		b->cap = b->cap ? b->cap * 2 : 64;
-		b->buf = realloc(b->buf, b->cap);
-		if (!b->buf)
-			abort();
+		/* in the arena, so an error jumping out leaks nothing */
+		size_t cap = b->cap ? b->cap * 2 : 64;
+		char *nb = arena_alloc(b->L->a, cap);
+
+		if (b->n)
+			memcpy(nb, b->buf, b->n);
+		b->buf = nb;
+		b->cap = cap;
 	}
 	b->buf[b->n++] = c;
 }
@@ -144,7 +148,6 @@ static struct wpart *wb_part(struct wb *b, enum wpart_kind k, bool quoted)
 static struct word *wb_done(struct wb *b)
 {
 	wb_flush(b);
-	free(b->buf);
 	b->buf = NULL;
 	return b->w;
 }
@@ -327,20 +330,16 @@ static void lex_dollar(struct lexer *L, struct wb *b, bool quoted)
 static void lex_backquote(struct lexer *L, struct wb *b, bool quoted)
 {
 	int line = L->line;
-	char *buf = malloc(L->len - L->pos + 1);
+	char *buf = arena_alloc(L->a, L->len - L->pos + 1);
 	size_t n = 0;
 	struct wpart *p;
 
-	if (!buf)
-		abort();
 	adv(L);			/* ` */
 	for (;;) {
 		int c = peekc(L, 0);
 
-		if (c == -1) {
-			free(buf);
+		if (c == -1)
 			lex_incomplete(L, "missing closing '`'");
-		}
 		adv(L);
 		if (c == '`')
 			break;
@@ -356,12 +355,8 @@ static void lex_backquote(struct lexer *L, struct wb *b, bool quoted)
 		buf[n++] = (char)c;
 	}
 	p = wb_part(b, WP_CMDSUB, quoted);
-	{
-		char *copy = arena_strndup(L->a, buf, n);
-
-		free(buf);
-		p->sub = parse_string(L, copy, n, line);
-	}
+	buf[n] = 0;
+	p->sub = parse_string(L, buf, n, line);
 }
 
 /* the unquoted word machine; stops at a metacharacter (or term) */
@@ -406,6 +401,8 @@ static void lex_word_body(struct lexer *L, struct wb *b, int term)
 			if (peekc(L, 1) == '\n') {
 				adv(L);
 				adv(L);
+				if (peekc(L, 0) == -1 && !L->final)
+					lex_incomplete(L, "line continues");
 				break;
 			}
 			adv(L);
@@ -471,13 +468,11 @@ static void read_heredocs(struct lexer *L)
 	for (i = 0; i < L->nhd; i++) {
 		struct redir *r = L->hd[i];
 		size_t dl = strlen(r->delim);
-		char *body = malloc(L->len - L->pos + 1);
+		char *body = arena_alloc(L->a, L->len - L->pos + 1);
 		size_t n = 0;
 		int body_line = L->line;
 		bool found = false;
 
-		if (!body)
-			abort();
 		while (L->pos < L->len) {
 			size_t ls = L->pos, le = ls, ts;
 
@@ -505,14 +500,12 @@ static void read_heredocs(struct lexer *L)
 			if (le < L->len)
 				body[n++] = '\n';
 		}
-		if (!found && !L->final) {
-			free(body);
+		if (!found && !L->final)
 			lex_incomplete(L, "here-document not ended");
-		}
 		{
-			char *text = arena_strndup(L->a, body, n);
+			char *text = body;
 
-			free(body);
+			body[n] = 0;
 			if (r->heredoc_expand) {
 				struct lexer sub;
 				struct wb b;
@@ -607,6 +600,8 @@ void lex_token(struct lexer *L, struct token *t)
 		} else if (c == '\\' && peekc(L, 1) == '\n') {
 			adv(L);
 			adv(L);
+			if (peekc(L, 0) == -1 && !L->final)
+				lex_incomplete(L, "line continues");
 		} else if (c == '#') {
 			while (peekc(L, 0) != -1 && peekc(L, 0) != '\n')
 				adv(L);

@@ -11,6 +11,7 @@
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "session_policy.h"
 #include "spawn.h"
 
 #define MAX_GROUPS 256
@@ -39,8 +40,8 @@ static void child_fail(int st)
 /* Runs in the forked child; never returns. Single-threaded parent, so
  * the libc calls here are safe. */
 static void child(const char *path, const struct host_user *u,
-		  gid_t *groups, int ngroups, int sock, int st,
-		  char **argv, char **envp)
+		  gid_t *groups, int ngroups, int sock, int st, int pol,
+		  int aud, char **argv, char **envp)
 {
 	sigset_t mask;
 	int fd, sig;
@@ -64,17 +65,23 @@ static void child(const char *path, const struct host_user *u,
 	 * shadowd while QEMU still holds the session. */
 	setpgid(0, 0);
 
-	/* Move the fds clear of 0..4, then place them: 3 = session socket,
-	 * 4 = status pipe (close-on-exec), everything else closed. */
+	/* Move the fds clear of 0..6, then place them: 3 = session socket,
+	 * 4 = status pipe (close-on-exec), 5 = the session's policy,
+	 * 6 = the audit socket, everything else closed. */
 	st = fcntl(st, F_DUPFD_CLOEXEC, 10);
 	if (st < 0)
 		_exit(127);
 	sock = fcntl(sock, F_DUPFD, 10);
+	pol = pol >= 0 ? fcntl(pol, F_DUPFD, 10) : -1;
+	aud = aud >= 0 ? fcntl(aud, F_DUPFD, 10) : -1;
 	if (sock < 0 || dup2(sock, 3) < 0)
 		child_fail(st);
 	if (dup3(st, 4, O_CLOEXEC) < 0)
 		child_fail(st);
 	st = 4;
+	if ((pol >= 0 && dup2(pol, SHADOW_POLICY_FD) < 0) ||
+	    (aud >= 0 && dup2(aud, SHADOW_AUDIT_FD) < 0))
+		child_fail(st);
 	fd = open("/dev/null", O_RDWR);
 	if (fd < 0)
 		child_fail(st);
@@ -85,8 +92,8 @@ static void child(const char *path, const struct host_user *u,
 		dup2(fd, 1);
 	if (fcntl(2, F_GETFD) < 0)
 		dup2(fd, 2);
-	if (close_range(5, ~0U, 0) < 0) {
-		for (fd = 5; fd < 1024; fd++)
+	if (close_range(7, ~0U, 0) < 0) {
+		for (fd = 7; fd < 1024; fd++)
 			close(fd);
 	}
 
@@ -117,7 +124,8 @@ static void child(const char *path, const struct host_user *u,
 
 int shadow_spawn(const char *shadow_path, const struct host_user *u,
 		 const struct hc_identity *id, uint32_t session,
-		 const char *vm_name, pid_t *pid_out, int *fd_out)
+		 const char *vm_name, int policy_fd, int audit_fd,
+		 pid_t *pid_out, int *fd_out)
 {
 	char s_session[16], s_guest[96], comm[17];
 	char e_home[300], e_user[80], e_logname[80], e_shell[300], e_term[128];
@@ -182,8 +190,8 @@ int shadow_spawn(const char *shadow_path, const struct host_user *u,
 	if (pid == 0) {
 		close(sv[0]);
 		close(st[0]);
-		child(shadow_path, u, groups, ngroups, sv[1], st[1], argv,
-		      envp);
+		child(shadow_path, u, groups, ngroups, sv[1], st[1],
+		      policy_fd, audit_fd, argv, envp);
 	}
 	setpgid(pid, pid);	/* also here: no window where it is in ours */
 	close(sv[1]);

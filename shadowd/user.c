@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* User mapping, private-mode policy: every caller maps to the VM owner. */
+/* User mapping: the VM's policy rule for the guest uid, then passwd. */
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -11,6 +11,22 @@
 static void copy(char *dst, size_t n, const char *src)
 {
 	snprintf(dst, n, "%s", src ? src : "");
+}
+
+static int fill(struct host_user *u, const struct passwd *pw)
+{
+	/* A name that does not fit would be silently wrong in logs and
+	 * initgroups(): refuse it. */
+	if (strlen(pw->pw_name) >= sizeof(u->name))
+		return -ENAMETOOLONG;
+	u->uid = pw->pw_uid;
+	u->gid = pw->pw_gid;
+	copy(u->name, sizeof(u->name), pw->pw_name);
+	copy(u->home, sizeof(u->home),
+	     pw->pw_dir && *pw->pw_dir ? pw->pw_dir : "/");
+	copy(u->shell, sizeof(u->shell),
+	     pw->pw_shell && *pw->pw_shell ? pw->pw_shell : "/bin/sh");
+	return 0;
 }
 
 int user_lookup(uid_t uid, struct host_user *u)
@@ -25,25 +41,52 @@ int user_lookup(uid_t uid, struct host_user *u)
 		return -e;
 	if (!res)
 		return -ENOENT;
-	/* A name that does not fit would be silently wrong in logs and
-	 * initgroups(): refuse it. */
-	if (strlen(pw.pw_name) >= sizeof(u->name))
-		return -ENAMETOOLONG;
-	u->uid = pw.pw_uid;
-	u->gid = pw.pw_gid;
-	copy(u->name, sizeof(u->name), pw.pw_name);
-	copy(u->home, sizeof(u->home), pw.pw_dir && *pw.pw_dir ? pw.pw_dir : "/");
-	copy(u->shell, sizeof(u->shell),
-	     pw.pw_shell && *pw.pw_shell ? pw.pw_shell : "/bin/sh");
-	return 0;
+	return fill(u, &pw);
+}
+
+int user_lookup_name(const char *name, struct host_user *u)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	int e;
+
+	memset(u, 0, sizeof(*u));
+	e = getpwnam_r(name, &pw, buf, sizeof(buf), &res);
+	if (e)
+		return -e;
+	if (!res)
+		return -ENOENT;
+	return fill(u, &pw);
 }
 
 int user_map(const struct map_request *rq, struct host_user *u)
 {
+	const struct map_rule *r = policy_rule(rq->vm, rq->id->uid);
+	uid_t uid;
+	int e;
+
+	switch (r->kind) {
+	case MAP_REFUSE:
+		return -EPERM;
+	case MAP_USER:
+		uid = r->uid;
+		break;
+	default:
+		uid = rq->owner_uid;
+		break;
+	}
 	/*
-	 * The VM owner, whatever the guest identity: the guest cannot gain
-	 * anything its owner does not already have. A policy module will
-	 * look at rq->vm_name and rq->id here.
+	 * Guest root is not host root, and neither is any guest user of a
+	 * VM that root happens to own: root only when a rule says so.
 	 */
-	return user_lookup(rq->owner_uid, u);
+	if (uid == 0 && r->kind != MAP_USER) {
+		e = user_lookup_name(rq->fallback_user, u);
+		if (e == 0 && u->uid == 0)
+			e = -EPERM;	/* a fallback "user" with uid 0 */
+		u->fallback = 1;
+		return e;
+	}
+	e = user_lookup(uid, u);
+	u->root_named = (e == 0 && uid == 0);
+	return e;
 }

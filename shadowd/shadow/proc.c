@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -22,6 +23,8 @@
 extern char **environ;
 
 #define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
+#define SPAWN_FLAGS (HC_SPAWN_F_CWD | HC_SPAWN_F_MERGE_ERR | \
+		     HC_SPAWN_F_STDIN_PROC | HC_SPAWN_F_PTY)
 
 /* ---- spawn --------------------------------------------------------------- */
 
@@ -31,6 +34,9 @@ struct spawn_req {
 	char **envp;		/* base environment with the request's entries */
 	const char *path;	/* PATH to search argv[0] in */
 	int merge_err;
+	int pty;		/* HC_SPAWN_F_PTY */
+	struct winsize ws;	/* its size; 0 x 0 leaves the default */
+	struct proc *stdin_proc;	/* HC_SPAWN_F_STDIN_PROC: its stdout */
 };
 
 static void child_fail(int st)
@@ -89,6 +95,12 @@ static void exec_search(struct spawn_req *rq, int st)
 	child_fail(st);
 }
 
+/*
+ * The child's stdio: in_r, out_w, err_w (pipes), or one pty slave for all
+ * three. A pty child leads a new session with the slave as its controlling
+ * terminal, so job control, line editing and full-screen programs work;
+ * a pipe child just gets its own process group.
+ */
 static void spawn_child(struct spawn_req *rq, pid_t parent, int in_r,
 			int out_w, int err_w, int st)
 {
@@ -101,8 +113,14 @@ static void spawn_child(struct spawn_req *rq, pid_t parent, int in_r,
 		signal(sig, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	/* Own group: SIGNAL and session end reach the whole job. */
-	setpgid(0, 0);
+	if (rq->pty) {
+		/* New session, so its group is also the one SIGNAL hits. */
+		if (setsid() < 0 || ioctl(out_w, TIOCSCTTY, 0) < 0)
+			child_fail(st);
+	} else {
+		/* Own group: SIGNAL and session end reach the whole job. */
+		setpgid(0, 0);
+	}
 	/* Die with the shadow even if it is SIGKILLed. */
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
@@ -147,10 +165,34 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 
 	memset(rq, 0, sizeof(*rq));
 	if (argc < 1 || argc > MAX_SPAWN_STRS || envc < 0 ||
-	    envc > MAX_SPAWN_STRS ||
-	    (flags & ~(int64_t)(HC_SPAWN_F_CWD | HC_SPAWN_F_MERGE_ERR)))
+	    envc > MAX_SPAWN_STRS || (flags & ~(int64_t)SPAWN_FLAGS))
 		return -EINVAL;
 	rq->merge_err = !!(flags & HC_SPAWN_F_MERGE_ERR);
+	if (flags & HC_SPAWN_F_PTY) {
+		int64_t sz = c->args[3];
+
+		/* One terminal for all three streams: stdin cannot come
+		 * from elsewhere (MERGE_ERR is implied and harmless). */
+		if (flags & HC_SPAWN_F_STDIN_PROC)
+			return -EINVAL;
+		if (sz < 0 || sz > 0xffffffffLL)
+			return -EINVAL;
+		rq->pty = 1;
+		rq->ws.ws_row = (uint64_t)sz >> 16;
+		rq->ws.ws_col = sz & 0xffff;
+	}
+	if (flags & HC_SPAWN_F_STDIN_PROC) {
+		struct proc *src = proc_lookup(c->args[3]);
+
+		/* A pty's master is its stdin too: it cannot be handed on. */
+		if (!src)
+			return -EBADF;
+		if (src->pty)
+			return -EINVAL;
+		if (src->fds[1] < 0)
+			return -EBADF;
+		rq->stdin_proc = src;
+	}
 	for (n = 0; environ[n]; n++)
 		;
 	nbase = n;
@@ -207,12 +249,41 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 	return 0;
 }
 
+/*
+ * A new pty: master for the shadow, slave for the child. TIOCGPTPEER opens
+ * the slave from the master itself, with no path lookup to race with.
+ */
+static int open_pty(const struct winsize *ws, int *master, int *slave)
+{
+	int m, sl;
+
+	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return -errno;
+	if (unlockpt(m) < 0)
+		goto fail;
+	sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (sl < 0)
+		goto fail;
+	if ((ws->ws_row || ws->ws_col) && ioctl(m, TIOCSWINSZ, ws) < 0) {
+		close(sl);
+		goto fail;
+	}
+	*master = m;
+	*slave = sl;
+	return 0;
+fail:
+	sl = -errno;
+	close(m);
+	return sl;
+}
+
 static int64_t proc_spawn(struct call *c)
 {
 	struct spawn_req rq;
 	struct hc_spawn_info info;
 	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int st[2] = { -1, -1 }, e, h = -1, i;
+	int st[2] = { -1, -1 }, e, h = -1, i, child_in;
 	pid_t pid, self = getpid();
 	struct proc *p = NULL;
 	ssize_t r;
@@ -236,8 +307,30 @@ static int64_t proc_spawn(struct call *c)
 		res = h;
 		goto out;
 	}
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
-	    (!rq.merge_err && pipe2(err, O_CLOEXEC) < 0) ||
+	if (rq.pty) {
+		/* out[0] the master, out[1] the slave; in[1] a second
+		 * descriptor of the master for the stdin side, so closing
+		 * one stream leaves the other working. */
+		res = open_pty(&rq.ws, &out[0], &out[1]);
+		if (res < 0)
+			goto out_slot;
+		in[1] = fcntl(out[0], F_DUPFD_CLOEXEC, 0);
+		if (in[1] < 0) {
+			res = -errno;
+			goto out_slot;
+		}
+		child_in = out[1];
+	} else if (rq.stdin_proc) {
+		child_in = rq.stdin_proc->fds[1];
+	} else {
+		if (pipe2(in, O_CLOEXEC) < 0) {
+			res = -errno;
+			goto out_slot;
+		}
+		child_in = in[0];
+	}
+	if ((!rq.pty && pipe2(out, O_CLOEXEC) < 0) ||
+	    (!rq.pty && !rq.merge_err && pipe2(err, O_CLOEXEC) < 0) ||
 	    pipe2(st, O_CLOEXEC) < 0) {
 		res = -errno;
 		goto out_slot;
@@ -248,9 +341,14 @@ static int64_t proc_spawn(struct call *c)
 		goto out_slot;
 	}
 	if (pid == 0)
-		spawn_child(&rq, self, in[0], out[1], err[1], st[1]);
-	setpgid(pid, pid);	/* both sides: no race with an early SIGNAL */
-	close(in[0]);
+		spawn_child(&rq, self, child_in, out[1],
+			    rq.pty ? out[1] : err[1], st[1]);
+	/* Both sides, so an early SIGNAL cannot miss the group; not for a
+	 * pty child, whose setsid() would fail if it already led a group. */
+	if (!rq.pty)
+		setpgid(pid, pid);
+	if (in[0] >= 0)
+		close(in[0]);
 	close(out[1]);
 	if (err[1] >= 0)
 		close(err[1]);
@@ -276,8 +374,19 @@ static int64_t proc_spawn(struct call *c)
 			;
 		goto out_slot;
 	}
+	if (rq.stdin_proc) {
+		/* The earlier stage's stdout now feeds this process; the
+		 * guest cannot read it any more (READ gives -EBADF). */
+		struct proc *src = rq.stdin_proc;
+
+		cancel_calls_fd(src->fds[1]);
+		ring_flush();
+		close(src->fds[1]);
+		src->fds[1] = -1;
+	}
 	p->pid = pid;
 	p->refs = 1;		/* the table's */
+	p->pty = rq.pty;
 	p->fds[0] = in[1];
 	p->fds[1] = out[0];
 	p->fds[2] = err[0];
@@ -318,6 +427,10 @@ out:
 
 static int64_t io_done(struct call *c, int res)
 {
+	/* A pty master reads EIO once the last slave holder is gone: that
+	 * is its end of stream. */
+	if (res == -EIO && c->op == HC_PROC_READ && c->proc->pty)
+		res = 0;
 	if (res > 0 && c->op == HC_PROC_READ)
 		c->out_len = res;
 	return res;
@@ -331,6 +444,8 @@ static int64_t proc_read(struct call *c, struct proc *p)
 
 	if (s != 1 && s != 2)
 		return -EINVAL;
+	if (s == 2 && p->pty)
+		return 0;	/* all output is on stream 1 */
 	fd = p->fds[s];
 	if (fd < 0)
 		return -EBADF;
@@ -364,6 +479,8 @@ static int64_t proc_close(struct call *c, struct proc *p)
 
 	if (s < 0 || s > 2)
 		return -EINVAL;
+	if (s == 2 && p->pty)
+		return 0;	/* nothing of its own to close */
 	fd = p->fds[s];
 	if (fd < 0)
 		return -EBADF;
@@ -439,6 +556,24 @@ static int64_t proc_signal(struct call *c, struct proc *p)
 	return kill(-p->pid, (int)sig) < 0 ? -errno : 0;
 }
 
+/* args[1] = (rows << 16) | cols; the kernel sends the job SIGWINCH. */
+static int64_t proc_resize(struct call *c, struct proc *p)
+{
+	int64_t sz = c->args[1];
+	struct winsize ws = { 0 };
+	int fd = p->fds[1] >= 0 ? p->fds[1] : p->fds[0];
+
+	if (sz < 0 || sz > 0xffffffffLL)
+		return -EINVAL;
+	if (!p->pty)
+		return -ENOTTY;
+	if (fd < 0)
+		return -EBADF;
+	ws.ws_row = (uint64_t)sz >> 16;
+	ws.ws_col = sz & 0xffff;
+	return ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0;
+}
+
 static int64_t proc_release(struct call *c)
 {
 	struct proc *p = proc_table_remove(c->args[0]);
@@ -488,7 +623,7 @@ int64_t proc_call(struct call *c)
 		return proc_spawn(c);
 	if (c->op == HC_PROC_RELEASE)
 		return proc_release(c);
-	if (c->op < HC_PROC_SPAWN || c->op > HC_PROC_RELEASE)
+	if (c->op < HC_PROC_SPAWN || c->op > HC_PROC_RESIZE)
 		return -ENOSYS;
 	p = proc_lookup(c->args[0]);
 	if (!p)
@@ -504,6 +639,8 @@ int64_t proc_call(struct call *c)
 		return proc_signal(c, p);
 	case HC_PROC_WAIT:
 		return proc_wait(c, p);
+	case HC_PROC_RESIZE:
+		return proc_resize(c, p);
 	}
 	return -ENOSYS;
 }

@@ -88,6 +88,7 @@ struct proc {
 	int fds[3];		/* stdin (ours to write), stdout, stderr */
 	int reaped;
 	int status;		/* waitpid status once reaped */
+	int pty;		/* fds[0] and fds[1] are one pty master */
 };
 
 int proc_table_add(struct proc *p);	/* handle or -EAGAIN when full */

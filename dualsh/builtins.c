@@ -1,0 +1,413 @@
+// SPDX-License-Identifier: MIT
+/* dualsh builtins: the commands the shell runs itself. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "shell.h"
+
+static int b_cd(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : var_get("HOME");
+	char buf[PATH_MAX];
+	bool dash = false;
+
+	if (!dir) {
+		errmsg("cd: HOME not set");
+		return 1;
+	}
+	if (!strcmp(dir, "-")) {
+		dir = var_get("OLDPWD");
+		dash = true;
+		if (!dir) {
+			errmsg("cd: OLDPWD not set");
+			return 1;
+		}
+	}
+	if (chdir(dir) < 0) {
+		errmsg("cd: %s: %s", dir, strerror(errno));
+		return 1;
+	}
+	if (var_get("PWD"))
+		var_set("OLDPWD", var_get("PWD"), 0);
+	if (getcwd(buf, sizeof(buf))) {
+		var_set("PWD", buf, 0);
+		if (dash)
+			printf("%s\n", buf);
+	}
+	return 0;
+}
+
+static int b_pwd(int argc, char **argv)
+{
+	char buf[PATH_MAX];
+
+	(void)argc;
+	(void)argv;
+	if (!getcwd(buf, sizeof(buf))) {
+		errmsg("pwd: %s", strerror(errno));
+		return 1;
+	}
+	printf("%s\n", buf);
+	return 0;
+}
+
+static int b_hcd(int argc, char **argv)
+{
+	return host_cd(argc, argv);
+}
+
+static int b_hpwd(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	if (!host_session(false) || !host_cwd())
+		return 1;
+	printf("%s\n", host_cwd());
+	return 0;
+}
+
+static int b_export(int argc, char **argv)
+{
+	int i, st = 0;
+
+	if (argc == 1 || (argc == 2 && !strcmp(argv[1], "-p"))) {
+		var_list(true);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		char *eq = strchr(argv[i], '=');
+		size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
+		char *name;
+
+		if (!valid_name(argv[i], n)) {
+			errmsg("export: %s: not a valid name", argv[i]);
+			st = 1;
+			continue;
+		}
+		name = strndup(argv[i], n);
+		if (!name)
+			abort();
+		var_set(name, eq ? eq + 1 : NULL, 1);
+		free(name);
+	}
+	return st;
+}
+
+static int b_unset(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "-v"))
+			var_unset(argv[i]);
+	return 0;
+}
+
+static int b_exit(int argc, char **argv)
+{
+	int st = argc > 1 ? atoi(argv[1]) : sh.status;
+
+	if (sh.interactive && !sh.subshell)
+		fprintf(stderr, "exit\n");
+	shell_exit(st);
+}
+
+static int b_true(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 0;
+}
+
+static int b_false(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	return 1;
+}
+
+static int b_echo(int argc, char **argv)
+{
+	bool nl = true;
+	int i = 1;
+
+	if (argc > 1 && !strcmp(argv[1], "-n")) {
+		nl = false;
+		i++;
+	}
+	for (; i < argc; i++) {
+		fputs(argv[i], stdout);
+		if (i + 1 < argc)
+			putchar(' ');
+	}
+	if (nl)
+		putchar('\n');
+	return fflush(stdout) ? 1 : 0;
+}
+
+static int set_option(const char *name, bool on)
+{
+	if (!strcmp(name, "errexit"))
+		sh.errexit = on;
+	else if (!strcmp(name, "pipefail"))
+		sh.pipefail = on;
+	else if (!strcmp(name, "xtrace"))
+		sh.xtrace = on;
+	else if (!strcmp(name, "noglob"))
+		sh.noglob = on;
+	else {
+		errmsg("set: %s: unknown option", name);
+		return 1;
+	}
+	return 0;
+}
+
+static void set_positional(int argc, char **argv)
+{
+	int i;
+
+	for (i = 0; i < sh.argc; i++)
+		free(sh.argv[i]);
+	free(sh.argv);
+	sh.argv = xmalloc((argc + 1) * sizeof(char *));
+	for (i = 0; i < argc; i++)
+		sh.argv[i] = xstrdup(argv[i]);
+	sh.argv[argc] = NULL;
+	sh.argc = argc;
+}
+
+static int b_set(int argc, char **argv)
+{
+	int i;
+
+	if (argc == 1) {
+		var_list(false);
+		return 0;
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool on = a[0] == '-';
+
+		if (!strcmp(a, "--")) {
+			i++;
+			break;
+		}
+		if ((a[0] != '-' && a[0] != '+') || !a[1])
+			break;
+		if (!strcmp(a + 1, "o")) {
+			if (i + 1 >= argc) {
+				printf("errexit\t%s\npipefail\t%s\nxtrace\t%s\nnoglob\t%s\n",
+				       sh.errexit ? "on" : "off", sh.pipefail ? "on" : "off",
+				       sh.xtrace ? "on" : "off", sh.noglob ? "on" : "off");
+				return 0;
+			}
+			if (set_option(argv[++i], on))
+				return 1;
+			continue;
+		}
+		for (a++; *a; a++) {
+			int r = 0;
+
+			switch (*a) {
+			case 'e': r = set_option("errexit", on); break;
+			case 'x': r = set_option("xtrace", on); break;
+			case 'f': r = set_option("noglob", on); break;
+			default:
+				errmsg("set: -%c: unknown option", *a);
+				r = 1;
+			}
+			if (r)
+				return 1;
+		}
+	}
+	if (i < argc || (argc > 1 && !strcmp(argv[argc - 1], "--")))
+		set_positional(argc - i, argv + i);
+	return 0;
+}
+
+static int b_shift(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 1, i;
+
+	if (n < 0 || n > sh.argc) {
+		errmsg("shift: can't shift that many");
+		return 1;
+	}
+	for (i = 0; i < n; i++)
+		free(sh.argv[i]);
+	memmove(sh.argv, sh.argv + n, (sh.argc - n + 1) * sizeof(char *));
+	sh.argc -= n;
+	return 0;
+}
+
+static int b_source(int argc, char **argv)
+{
+	int fd, st, oargc = sh.argc;
+	char **oargv = sh.argv;
+
+	if (argc < 2) {
+		errmsg("%s: filename argument required", argv[0]);
+		return 2;
+	}
+	fd = open(argv[1], O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		errmsg("%s: %s: %s", argv[0], argv[1], strerror(errno));
+		return 1;
+	}
+	if (argc > 2) {
+		sh.argv = NULL;
+		sh.argc = 0;
+		set_positional(argc - 2, argv + 2);
+	}
+	sh.source_depth++;
+	st = run_fd(fd, argv[1], false);
+	sh.source_depth--;
+	close(fd);
+	if (argc > 2) {
+		set_positional(0, NULL);
+		free(sh.argv);
+		sh.argv = oargv;
+		sh.argc = oargc;
+	}
+	return st;
+}
+
+static int b_jobs(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	jobs_print();
+	return 0;
+}
+
+static int b_fg(int argc, char **argv)
+{
+	struct job *j = job_find(argc > 1 ? argv[1] : NULL);
+
+	if (!j) {
+		errmsg("fg: %s: no such job", argc > 1 ? argv[1] : "current");
+		return 1;
+	}
+	return job_fg(j, true);
+}
+
+static int b_bg(int argc, char **argv)
+{
+	struct job *j = job_find(argc > 1 ? argv[1] : NULL);
+
+	if (!j) {
+		errmsg("bg: %s: no such job", argc > 1 ? argv[1] : "current");
+		return 1;
+	}
+	return job_bg(j);
+}
+
+static int b_wait(int argc, char **argv)
+{
+	int i, st = 0;
+
+	if (argc == 1)
+		return jobs_wait_all();
+	for (i = 1; i < argc; i++) {
+		struct job *j = job_find(argv[i]);
+
+		if (!j) {
+			st = 127;
+			continue;
+		}
+		st = job_wait_one(j);
+	}
+	return st;
+}
+
+static int b_exec(int argc, char **argv)
+{
+	char **env;
+
+	if (argc < 2)
+		return 0;	/* redirections were applied (and kept: see exec.c) */
+	env = var_environ();
+	if (sh.interactive)
+		interactive_save_history();
+	if (strchr(argv[1], '/')) {
+		execve(argv[1], argv + 1, env);
+	} else {
+		const char *path = var_get("PATH");
+		char *copy = xstrdup(path ? path : ""), *save = NULL, *d;
+
+		for (d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+			char *f = xasprintf("%s/%s", d, argv[1]);
+
+			execve(f, argv + 1, env);
+			free(f);
+		}
+		free(copy);
+	}
+	errmsg("exec: %s: %s", argv[1], errno == ENOENT ? "not found" : strerror(errno));
+	free_strv(env);
+	return 127;
+}
+
+static int b_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fputs(
+"dualsh: the dual-OS shell. Guest commands run in the guest; !cmd runs cmd on\n"
+"the host (as your mapped host user). One pipeline mixes both:\n"
+"    a2ps -o - test.c | !lpr        seq 1 3 | !tac | tr -d 3\n"
+"\n"
+"  !cmd args       a host stage (the ! applies to one pipeline stage)\n"
+"  !               an interactive host shell ($HOSTSHELL, else bash, else sh)\n"
+"  a | b ; && ||   pipelines and lists;  ( ... ) subshell;  cmd &  background\n"
+"  < > >> 2> 2>&1 <<EOF   redirections; on a host stage they name guest files\n"
+"  !< !> !>>       host files, on host stages:  !sort !< in.txt !> out.txt\n"
+"  $VAR ${VAR} ${VAR:-x} $? $$ $! $(cmd) $(!cmd) `cmd`   'quotes' \"quotes\" \\\n"
+"\n"
+"Builtins: cd !cd pwd !pwd export unset set shift exit history help\n"
+"  source . jobs fg bg wait exec echo true false :\n"
+"  set -e, set -o pipefail, set -x, set -f\n"
+"Host commands get TERM, the variables named in $DUALSH_HOSTENV, and\n"
+"NAME=value prefixes (!LANG=C sort). See dualsh(1).\n", stdout);
+	return 0;
+}
+
+struct bentry {
+	const char *name;
+	builtin_fn fn;
+};
+
+static const struct bentry guest[] = {
+	{ "cd", b_cd }, { "pwd", b_pwd }, { "export", b_export },
+	{ "unset", b_unset }, { "exit", b_exit }, { "history", history_builtin },
+	{ "help", b_help }, { "source", b_source }, { ".", b_source },
+	{ "set", b_set }, { "shift", b_shift }, { "jobs", b_jobs },
+	{ "fg", b_fg }, { "bg", b_bg }, { "wait", b_wait }, { "exec", b_exec },
+	{ "true", b_true }, { "false", b_false }, { ":", b_true },
+	{ "echo", b_echo },
+	{ NULL, NULL },
+};
+
+static const struct bentry host[] = {
+	{ "cd", b_hcd }, { "pwd", b_hpwd }, { NULL, NULL },
+};
+
+const char *const builtin_names[] = {
+	"cd", "pwd", "export", "unset", "exit", "history", "help", "source",
+	"set", "shift", "jobs", "fg", "bg", "wait", "exec", "true", "false",
+	"echo", NULL,
+};
+
+builtin_fn builtin_find(const char *name, bool is_host)
+{
+	const struct bentry *b;
+
+	for (b = is_host ? host : guest; b->name; b++)
+		if (!strcmp(b->name, name))
+			return b->fn;
+	return NULL;
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: MIT
+/* dualsh: shell variables; exported ones make the guest environment. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shell.h"
+
+struct var {
+	char *name, *val;
+	bool exported;
+};
+
+static struct var *vars;
+static size_t nvars, capvars;
+
+bool valid_name(const char *s, size_t n)
+{
+	size_t i;
+
+	if (!n || !(s[0] == '_' || (s[0] >= 'a' && s[0] <= 'z') ||
+		    (s[0] >= 'A' && s[0] <= 'Z')))
+		return false;
+	for (i = 1; i < n; i++)
+		if (!(s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') ||
+		      (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= '0' && s[i] <= '9')))
+			return false;
+	return true;
+}
+
+static struct var *find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nvars; i++)
+		if (!strcmp(vars[i].name, name))
+			return &vars[i];
+	return NULL;
+}
+
+void vars_init(char **envp)
+{
+	char **e;
+
+	for (e = envp; e && *e; e++) {
+		char *eq = strchr(*e, '=');
+		char *name;
+
+		if (!eq || !valid_name(*e, eq - *e))
+			continue;
+		name = strndup(*e, eq - *e);
+		if (!name)
+			abort();
+		var_set(name, eq + 1, 1);
+		free(name);
+	}
+	if (!var_get("IFS"))
+		var_set("IFS", " \t\n", 0);
+	if (!var_get("PATH"))
+		var_set("PATH", "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin", 1);
+}
+
+const char *var_get(const char *name)
+{
+	struct var *v = find(name);
+
+	return v ? v->val : NULL;
+}
+
+int var_set(const char *name, const char *val, int exp)
+{
+	struct var *v = find(name);
+
+	if (!v) {
+		if (nvars == capvars) {
+			capvars = capvars ? capvars * 2 : 64;
+			vars = xrealloc(vars, capvars * sizeof(*vars));
+		}
+		v = &vars[nvars++];
+		v->name = xstrdup(name);
+		v->val = NULL;
+		v->exported = false;
+	}
+	if (val) {
+		char *nv = xstrdup(val);
+
+		free(v->val);
+		v->val = nv;
+	}
+	if (exp > 0)
+		v->exported = true;
+	return 0;
+}
+
+void var_unset(const char *name)
+{
+	struct var *v = find(name);
+
+	if (!v)
+		return;
+	free(v->name);
+	free(v->val);
+	*v = vars[--nvars];
+}
+
+void var_export(const char *name)
+{
+	var_set(name, NULL, 1);
+}
+
+char **var_environ(void)
+{
+	char **env = xmalloc((nvars + 1) * sizeof(char *));
+	size_t i, n = 0;
+
+	for (i = 0; i < nvars; i++)
+		if (vars[i].exported && vars[i].val)
+			env[n++] = xasprintf("%s=%s", vars[i].name, vars[i].val);
+	env[n] = NULL;
+	return env;
+}
+
+static int cmpvar(const void *a, const void *b)
+{
+	return strcmp(((const struct var *)a)->name, ((const struct var *)b)->name);
+}
+
+void var_list(bool exported_only)
+{
+	size_t i;
+
+	qsort(vars, nvars, sizeof(*vars), cmpvar);
+	for (i = 0; i < nvars; i++) {
+		const char *s;
+
+		if (exported_only && !vars[i].exported)
+			continue;
+		printf("%s%s", exported_only ? "export " : "", vars[i].name);
+		if (!vars[i].val) {
+			putchar('\n');
+			continue;
+		}
+		fputs("='", stdout);
+		for (s = vars[i].val; *s; s++) {
+			if (*s == '\'')
+				fputs("'\\''", stdout);
+			else
+				putchar(*s);
+		}
+		fputs("'\n", stdout);
+	}
+	fflush(stdout);
+}

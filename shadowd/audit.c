@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* Audit sink and the shadows' audit socket (see audit.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+#include "audit.h"
+#include "log.h"
+
+static enum audit_kind kind = AUDIT_STDERR;
+static int file_fd = -1;
+static int sv[2] = { -1, -1 };	/* 0: ours (rx), 1: the shadows' (tx) */
+
+int audit_open(const struct policy *p)
+{
+	int one = 1, sz = 1 << 20;
+
+	kind = p->audit;
+	if (kind == AUDIT_FILE) {
+		/* Append only, never truncated; root-readable only. */
+		file_fd = open(p->audit_file, O_WRONLY | O_APPEND | O_CREAT |
+			       O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (file_fd < 0)
+			return -errno;
+	} else if (kind == AUDIT_SYSLOG) {
+		openlog("shadowd", LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	}
+	/* Datagrams: one record each, never mixed; SO_PASSCRED gives
+	 * each the sender's pid as the kernel knows it. */
+	if (socketpair(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	if (setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &one, sizeof(one)) < 0)
+		return -errno;
+	setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
+	fcntl(sv[0], F_SETFL, O_NONBLOCK);
+	/* The shadows' end is only ever written. */
+	shutdown(sv[1], SHUT_RD);
+	return 0;
+}
+
+void audit_close(void)
+{
+	if (file_fd >= 0)
+		close(file_fd);
+	if (kind == AUDIT_SYSLOG)
+		closelog();
+	if (sv[0] >= 0)
+		close(sv[0]);
+	if (sv[1] >= 0)
+		close(sv[1]);
+	file_fd = sv[0] = sv[1] = -1;
+}
+
+int audit_tx_fd(void)
+{
+	return sv[1];
+}
+
+int audit_rx_fd(void)
+{
+	return sv[0];
+}
+
+static void emit(const char *line)
+{
+	char buf[AUDIT_MSG_MAX + 1024], ts[40];
+	struct timespec now;
+	struct tm tm;
+	int n;
+
+	switch (kind) {
+	case AUDIT_SYSLOG:
+		syslog(LOG_INFO, "audit:%s", line);
+		return;
+	case AUDIT_FILE:
+		clock_gettime(CLOCK_REALTIME, &now);
+		gmtime_r(&now.tv_sec, &tm);
+		strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		n = snprintf(buf, sizeof(buf), "%s shadowd[%d]:%s\n", ts,
+			     (int)getpid(), line);
+		if (n >= (int)sizeof(buf)) {
+			n = sizeof(buf) - 1;
+			buf[n - 1] = '\n';
+		}
+		/* One write per line: O_APPEND keeps lines whole. */
+		if (write(file_fd, buf, n) != n)
+			log_err("audit: write %s", "file");
+		return;
+	default:
+		log_msg("audit:%s", line);
+	}
+}
+
+void audit_event(const char *event, const char *fields)
+{
+	char line[AUDIT_MSG_MAX + 512];
+
+	snprintf(line, sizeof(line), " event=%s%s", event, fields);
+	emit(line);
+}
+
+void audit_input(audit_who_fn who)
+{
+	char msg[AUDIT_MSG_MAX + 1], prefix[512], line[sizeof(msg) + 512];
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(struct ucred))];
+	} cm;
+	struct iovec iov = { msg, sizeof(msg) - 1 };
+	struct msghdr mh;
+	struct cmsghdr *c;
+	struct ucred cr;
+	ssize_t n, i;
+	int got;
+
+	for (;;) {
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cm.buf;
+		mh.msg_controllen = sizeof(cm.buf);
+		n = recvmsg(sv[0], &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+		if (n < 0)
+			return;
+		got = 0;
+		for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c)) {
+			if (c->cmsg_level == SOL_SOCKET &&
+			    c->cmsg_type == SCM_CREDENTIALS) {
+				memcpy(&cr, CMSG_DATA(c), sizeof(cr));
+				got = 1;
+			}
+		}
+		if (!got || who(cr.pid, prefix, sizeof(prefix)) != 0)
+			continue;	/* not a shadow, or over its rate */
+		/* The shadow quotes its values; make sure anyway that a
+		 * confined but possibly subverted shadow cannot break the
+		 * line. */
+		for (i = 0; i < n; i++)
+			if ((unsigned char)msg[i] < 0x20 ||
+			    (unsigned char)msg[i] >= 0x7f)
+				msg[i] = '?';
+		msg[n] = 0;
+		snprintf(line, sizeof(line), "%s from=shadow%s%s", prefix,
+			 msg[0] == ' ' ? "" : " ", msg);
+		emit(line);
+	}
+}

@@ -1,0 +1,826 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * shadowd.conf parser. Line based, INI-like:
+ *
+ *   [global]
+ *   owners = alice @hcvm         who may attach VMs (root always may)
+ *   audit = syslog | stderr | file /var/log/hostcall/audit.log
+ *   fallback-user = nobody
+ *
+ *   [vm NAME]  or  [vm *]
+ *   owners = alice
+ *   map * = owner | refuse | USER
+ *   map 1000 = USER              (also 1000-1999)
+ *   modules = sys proc fs
+ *   commands = sort /usr/bin/lpr
+ *   fs-roots = /srv/share
+ *   max-sessions = 8   max-procs = 32   max-files = 256
+ *   max-bytes = 131072   cpu-seconds = 60
+ *
+ * Every error is reported with its line, so --check-config lists them all
+ * at once; a file with errors is never half applied.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "hostcall_proto.h"
+#include "policy.h"
+
+#define MAX_LINE	8192
+#define MAX_WORDS	512
+#define ALL_MODULES	((1u << HC_MOD_SYS) | (1u << HC_MOD_PROC) | \
+			 (1u << HC_MOD_FS))
+
+/* Scalar keys of a section, for "set twice" errors. */
+enum {
+	K_AUDIT = 1 << 0, K_FALLBACK = 1 << 1, K_MODULES = 1 << 2,
+	K_SESSIONS = 1 << 3, K_PROCS = 1 << 4, K_FILES = 1 << 5,
+	K_BYTES = 1 << 6, K_CPU = 1 << 7,
+};
+
+struct parser {
+	const char *path;
+	int line;
+	int errors;
+	policy_err_fn err;
+	struct policy *p;
+	struct vm_policy *vm;	/* current [vm] section, NULL in [global] */
+	int in_section;		/* 1 in a section, -1 after a bad header */
+};
+
+static void __attribute__((format(printf, 2, 3)))
+perr(struct parser *ps, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	ps->errors++;
+	if (ps->err)
+		ps->err(ps->path, ps->line, msg);
+}
+
+static void limits_default(struct limits *l)
+{
+	l->sessions = 64;
+	l->procs = 256;		/* the shadow's handle table */
+	l->files = 1024;
+	l->bytes = HC_MAX_DATA;
+	l->cpu = 0;
+}
+
+static void vm_init(struct vm_policy *vm, const char *name, int line)
+{
+	memset(vm, 0, sizeof(*vm));
+	snprintf(vm->name, sizeof(vm->name), "%s", name);
+	vm->line = line;
+	vm->def.kind = MAP_OWNER;
+	vm->def.hi = UINT32_MAX;
+	vm->modules = ALL_MODULES;
+	limits_default(&vm->lim);
+}
+
+void policy_builtin(struct policy *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->allow_all = 1;
+	p->audit = AUDIT_STDERR;
+	snprintf(p->fallback_user, sizeof(p->fallback_user), "%s",
+		 POLICY_FALLBACK_USER);
+	vm_init(&p->builtin, "*", 0);
+}
+
+static void vm_free(struct vm_policy *vm)
+{
+	int i;
+
+	free(vm->owners);
+	free(vm->maps);
+	for (i = 0; i < vm->ncommands; i++)
+		free(vm->commands[i]);
+	free(vm->commands);
+	for (i = 0; i < vm->nroots; i++)
+		free(vm->roots[i]);
+	free(vm->roots);
+}
+
+void policy_free(struct policy *p)
+{
+	int i;
+
+	for (i = 0; i < p->nvms; i++)
+		vm_free(&p->vms[i]);
+	free(p->vms);
+	free(p->owners);
+	vm_free(&p->builtin);
+	policy_builtin(p);
+}
+
+/* ---- small parsers --------------------------------------------------- */
+
+/* A decimal number, digits only, <= max: 0, or -1. */
+static int parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+	unsigned long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		if (!isdigit((unsigned char)*s))
+			return -1;
+		if (v > (max - (*s - '0')) / 10)
+			return -1;
+		v = v * 10 + (*s - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+/* A host user by name or uid: 0 with its uid, or -1 (reported). */
+static int parse_user(struct parser *ps, const char *s, uid_t *uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	unsigned long v;
+
+	if (parse_num(s, UINT32_MAX - 1, &v) == 0) {
+		if (getpwuid_r(v, &pw, buf, sizeof(buf), &res) || !res) {
+			perr(ps, "no host user with uid %lu", v);
+			return -1;
+		}
+		*uid = v;
+		return 0;
+	}
+	if (getpwnam_r(s, &pw, buf, sizeof(buf), &res) || !res) {
+		perr(ps, "no host user '%s'", s);
+		return -1;
+	}
+	*uid = pw.pw_uid;
+	return 0;
+}
+
+static int parse_owner(struct parser *ps, const char *s, struct owner *o)
+{
+	struct group gr, *res = NULL;
+	char buf[16384];
+	unsigned long v;
+	uid_t uid;
+
+	if (*s != '@') {
+		o->group = 0;
+		if (parse_user(ps, s, &uid) < 0)
+			return -1;
+		o->id = uid;
+		return 0;
+	}
+	o->group = 1;
+	s++;
+	if (parse_num(s, UINT32_MAX - 1, &v) == 0) {
+		o->id = v;
+		return 0;
+	}
+	if (getgrnam_r(s, &gr, buf, sizeof(buf), &res) || !res) {
+		perr(ps, "no host group '%s'", s);
+		return -1;
+	}
+	o->id = gr.gr_gid;
+	return 0;
+}
+
+static int add_owners(struct parser *ps, struct owner **list, int *n,
+		      char **w, int nw)
+{
+	struct owner *l;
+	int i;
+
+	if (nw == 0) {
+		perr(ps, "owners: give at least one user or @group");
+		return -1;
+	}
+	l = realloc(*list, (*n + nw) * sizeof(*l));
+	if (!l) {
+		perr(ps, "out of memory");
+		return -1;
+	}
+	*list = l;
+	for (i = 0; i < nw; i++)
+		if (parse_owner(ps, w[i], &l[*n]) == 0)
+			(*n)++;
+	return 0;
+}
+
+/* VM names: what -device hostcall,vm=NAME may say, or "*". */
+static int valid_vm_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!strcmp(s, "*"))
+		return 1;
+	if (n == 0 || n > 63)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("._-", *s))
+			return 0;
+	return 1;
+}
+
+/* An absolute path without ".", ".." or empty components. */
+static int clean_abs_path(const char *s)
+{
+	const char *c;
+
+	if (s[0] != '/')
+		return 0;
+	if (!strcmp(s, "/"))
+		return 1;
+	for (c = s; *c; ) {
+		const char *e;
+		size_t n;
+
+		c++;			/* past '/' */
+		e = strchrnul(c, '/');
+		n = e - c;
+		if (n == 0 || (n == 1 && c[0] == '.') ||
+		    (n == 2 && c[0] == '.' && c[1] == '.'))
+			return 0;
+		c = e;
+	}
+	return 1;
+}
+
+static int push_str(struct parser *ps, char ***list, int *n, const char *s)
+{
+	char **l = realloc(*list, (*n + 1) * sizeof(*l));
+
+	if (!l || !(l[*n] = strdup(s))) {
+		if (l)
+			*list = l;
+		perr(ps, "out of memory");
+		return -1;
+	}
+	*list = l;
+	(*n)++;
+	return 0;
+}
+
+/* ---- keys --------------------------------------------------------------- */
+
+static int once(struct parser *ps, unsigned *set, unsigned bit,
+		const char *key)
+{
+	if (*set & bit) {
+		perr(ps, "%s is set twice in this section", key);
+		return -1;
+	}
+	*set |= bit;
+	return 0;
+}
+
+static int one_word(struct parser *ps, const char *key, int nw)
+{
+	if (nw != 1) {
+		perr(ps, "%s takes one value", key);
+		return -1;
+	}
+	return 0;
+}
+
+static void key_global(struct parser *ps, const char *key, char **w, int nw)
+{
+	struct policy *p = ps->p;
+
+	if (!strcmp(key, "owners")) {
+		add_owners(ps, &p->owners, &p->nowners, w, nw);
+	} else if (!strcmp(key, "audit")) {
+		if (once(ps, &p->set, K_AUDIT, key) < 0)
+			return;
+		if (nw == 1 && !strcmp(w[0], "syslog")) {
+			p->audit = AUDIT_SYSLOG;
+		} else if (nw == 1 && !strcmp(w[0], "stderr")) {
+			p->audit = AUDIT_STDERR;
+		} else if (nw == 2 && !strcmp(w[0], "file")) {
+			if (!clean_abs_path(w[1]) ||
+			    strlen(w[1]) >= sizeof(p->audit_file)) {
+				perr(ps, "audit file: want a plain absolute "
+				     "path, not '%s'", w[1]);
+				return;
+			}
+			p->audit = AUDIT_FILE;
+			snprintf(p->audit_file, sizeof(p->audit_file), "%s",
+				 w[1]);
+		} else {
+			perr(ps, "audit: want syslog, stderr or file PATH");
+		}
+	} else if (!strcmp(key, "fallback-user")) {
+		uid_t uid;
+
+		if (once(ps, &p->set, K_FALLBACK, key) < 0 ||
+		    one_word(ps, key, nw) < 0 || parse_user(ps, w[0], &uid) < 0)
+			return;
+		if (uid == 0) {
+			perr(ps, "fallback-user must not be root");
+			return;
+		}
+		snprintf(p->fallback_user, sizeof(p->fallback_user), "%s",
+			 w[0]);
+	} else {
+		perr(ps, "unknown key '%s' in [global] (owners, audit, "
+		     "fallback-user)", key);
+	}
+}
+
+/* "*", "N" or "N-M": guest uids. */
+static int parse_guest(struct parser *ps, const char *s, struct map_rule *r)
+{
+	char buf[64], *dash;
+	unsigned long lo, hi;
+
+	if (!strcmp(s, "*")) {
+		r->lo = 0;
+		r->hi = UINT32_MAX;
+		return 1;
+	}
+	snprintf(buf, sizeof(buf), "%s", s);
+	dash = strchr(buf, '-');
+	if (dash)
+		*dash = 0;
+	if (parse_num(buf, UINT32_MAX - 1, &lo) < 0 ||
+	    (dash && parse_num(dash + 1, UINT32_MAX - 1, &hi) < 0)) {
+		perr(ps, "map: guest uid '%s' is not *, N or N-M", s);
+		return -1;
+	}
+	if (!dash)
+		hi = lo;
+	if (hi < lo) {
+		perr(ps, "map: empty range '%s'", s);
+		return -1;
+	}
+	r->lo = lo;
+	r->hi = hi;
+	return 0;
+}
+
+static void key_map(struct parser *ps, const char *guest, char **w, int nw)
+{
+	struct vm_policy *vm = ps->vm;
+	struct map_rule r = { .line = ps->line };
+	int any, i;
+
+	if (!guest) {
+		perr(ps, "map needs a guest uid: map * = owner, "
+		     "map 1000 = USER");
+		return;
+	}
+	any = parse_guest(ps, guest, &r);
+	if (any < 0 || one_word(ps, "map", nw) < 0)
+		return;
+	if (!strcmp(w[0], "owner")) {
+		r.kind = MAP_OWNER;
+	} else if (!strcmp(w[0], "refuse")) {
+		r.kind = MAP_REFUSE;
+	} else {
+		r.kind = MAP_USER;
+		if (parse_user(ps, w[0], &r.uid) < 0)
+			return;
+	}
+	if (any) {
+		if (vm->has_def) {
+			perr(ps, "map * is set twice in this section (line %d)",
+			     vm->def.line);
+			return;
+		}
+		vm->def = r;
+		vm->has_def = 1;
+		return;
+	}
+	/* Exceptions must not overlap: no rule order to remember. */
+	for (i = 0; i < vm->nmaps; i++) {
+		if (r.lo <= vm->maps[i].hi && vm->maps[i].lo <= r.hi) {
+			perr(ps, "map %s overlaps the rule on line %d", guest,
+			     vm->maps[i].line);
+			return;
+		}
+	}
+	{
+		struct map_rule *m = realloc(vm->maps,
+					     (vm->nmaps + 1) * sizeof(*m));
+
+		if (!m) {
+			perr(ps, "out of memory");
+			return;
+		}
+		vm->maps = m;
+		m[vm->nmaps++] = r;
+	}
+}
+
+static void key_modules(struct parser *ps, char **w, int nw)
+{
+	unsigned mods = 0;
+	int i;
+
+	for (i = 0; i < nw; i++) {
+		if (!strcmp(w[i], "sys"))
+			mods |= 1u << HC_MOD_SYS;
+		else if (!strcmp(w[i], "proc"))
+			mods |= 1u << HC_MOD_PROC;
+		else if (!strcmp(w[i], "fs"))
+			mods |= 1u << HC_MOD_FS;
+		else if (!strcmp(w[i], "none") && nw == 1)
+			mods = 0;
+		else
+			perr(ps, "modules: unknown module '%s' (sys, proc, "
+			     "fs, or none)", w[i]);
+	}
+	if (nw == 0)
+		perr(ps, "modules: list them, or say none");
+	ps->vm->modules = mods;
+}
+
+static void key_commands(struct parser *ps, char **w, int nw)
+{
+	struct vm_policy *vm = ps->vm;
+	int i;
+
+	vm->has_commands = 1;	/* an empty list allows nothing */
+	for (i = 0; i < nw; i++) {
+		/* A name is looked up in the system PATH when run; a path
+		 * is taken as it is, so it must be plain. */
+		if (strchr(w[i], '/') &&
+		    (!clean_abs_path(w[i]) || !strcmp(w[i], "/"))) {
+			perr(ps, "commands: '%s' is neither a plain name nor "
+			     "a plain absolute path", w[i]);
+			continue;
+		}
+		if (strlen(w[i]) >= PATH_MAX) {
+			perr(ps, "commands: '%s' is too long", w[i]);
+			continue;
+		}
+		push_str(ps, &vm->commands, &vm->ncommands, w[i]);
+	}
+}
+
+static void key_roots(struct parser *ps, char **w, int nw)
+{
+	struct vm_policy *vm = ps->vm;
+	char real[PATH_MAX];
+	struct stat st;
+	int i;
+
+	if (nw == 0)
+		perr(ps, "fs-roots: give at least one directory");
+	for (i = 0; i < nw; i++) {
+		if (!clean_abs_path(w[i])) {
+			perr(ps, "fs-roots: '%s' is not a plain absolute path",
+			     w[i]);
+			continue;
+		}
+		/* Canonical, so the shadow can tell by prefix which root
+		 * a path names; a symlinked root means its target. */
+		if (!realpath(w[i], real) || stat(real, &st) < 0) {
+			perr(ps, "fs-roots: %s: %s", w[i], strerror(errno));
+			continue;
+		}
+		if (!S_ISDIR(st.st_mode)) {
+			perr(ps, "fs-roots: %s is not a directory", w[i]);
+			continue;
+		}
+		push_str(ps, &vm->roots, &vm->nroots, real);
+	}
+}
+
+static void key_limit(struct parser *ps, const char *key, unsigned bit,
+		      unsigned *dst, unsigned long min, unsigned long max,
+		      char **w, int nw)
+{
+	unsigned long v;
+
+	if (once(ps, &ps->vm->set, bit, key) < 0 || one_word(ps, key, nw) < 0)
+		return;
+	if (parse_num(w[0], ULONG_MAX, &v) < 0 || v < min || v > max) {
+		perr(ps, "%s: want a number from %lu to %lu, not '%s'", key,
+		     min, max, w[0]);
+		return;
+	}
+	*dst = v;
+}
+
+static void key_vm(struct parser *ps, const char *key, const char *arg,
+		   char **w, int nw)
+{
+	struct vm_policy *vm = ps->vm;
+
+	if (arg && strcmp(key, "map")) {
+		perr(ps, "%s takes no argument before '='", key);
+		return;
+	}
+	if (!strcmp(key, "owners")) {
+		vm->has_owners = 1;
+		add_owners(ps, &vm->owners, &vm->nowners, w, nw);
+	} else if (!strcmp(key, "map")) {
+		key_map(ps, arg, w, nw);
+	} else if (!strcmp(key, "modules")) {
+		if (once(ps, &vm->set, K_MODULES, key) == 0)
+			key_modules(ps, w, nw);
+	} else if (!strcmp(key, "commands")) {
+		key_commands(ps, w, nw);
+	} else if (!strcmp(key, "fs-roots")) {
+		key_roots(ps, w, nw);
+	} else if (!strcmp(key, "max-sessions")) {
+		key_limit(ps, key, K_SESSIONS, &vm->lim.sessions, 1, 4096, w,
+			  nw);
+	} else if (!strcmp(key, "max-procs")) {
+		key_limit(ps, key, K_PROCS, &vm->lim.procs, 1, 256, w, nw);
+	} else if (!strcmp(key, "max-files")) {
+		key_limit(ps, key, K_FILES, &vm->lim.files, 1, 1024, w, nw);
+	} else if (!strcmp(key, "max-bytes")) {
+		key_limit(ps, key, K_BYTES, &vm->lim.bytes, 4096, HC_MAX_DATA,
+			  w, nw);
+	} else if (!strcmp(key, "cpu-seconds")) {
+		key_limit(ps, key, K_CPU, &vm->lim.cpu, 0, 1u << 30, w, nw);
+	} else {
+		perr(ps, "unknown key '%s' in [vm %s] (owners, map, modules, "
+		     "commands, fs-roots, max-sessions, max-procs, max-files, "
+		     "max-bytes, cpu-seconds)", key, vm->name);
+	}
+}
+
+/* ---- lines and sections ------------------------------------------------ */
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (isspace((unsigned char)*s))
+		s++;
+	e = s + strlen(s);
+	while (e > s && isspace((unsigned char)e[-1]))
+		*--e = 0;
+	return s;
+}
+
+static int split(char *s, char **w, int max)
+{
+	int n = 0;
+
+	for (;;) {
+		while (isspace((unsigned char)*s))
+			*s++ = 0;
+		if (!*s)
+			return n;
+		if (n == max)
+			return -1;
+		w[n++] = s;
+		while (*s && !isspace((unsigned char)*s))
+			s++;
+	}
+}
+
+static void section(struct parser *ps, char *s)
+{
+	struct policy *p = ps->p;
+	char *w[3];
+	int nw, i;
+
+	s[strlen(s) - 1] = 0;		/* the ']' */
+	nw = split(s + 1, w, 3);
+	ps->in_section = 1;
+	ps->vm = NULL;
+	if (nw == 1 && !strcmp(w[0], "global"))
+		return;
+	/* The keys of a section with a bad header are skipped: its one
+	 * error says enough. */
+	ps->in_section = -1;
+	if (nw != 2 || strcmp(w[0], "vm")) {
+		perr(ps, "unknown section (want [global] or [vm NAME])");
+		return;
+	}
+	if (!valid_vm_name(w[1])) {
+		perr(ps, "bad VM name '%s' (letters, digits, '.', '_', '-', "
+		     "at most 63; or *)", w[1]);
+		return;
+	}
+	for (i = 0; i < p->nvms; i++) {
+		if (!strcmp(p->vms[i].name, w[1])) {
+			perr(ps, "[vm %s] again (first on line %d)", w[1],
+			     p->vms[i].line);
+			return;
+		}
+	}
+	{
+		struct vm_policy *v = realloc(p->vms,
+					      (p->nvms + 1) * sizeof(*v));
+
+		if (!v) {
+			perr(ps, "out of memory");
+			return;
+		}
+		ps->in_section = 1;
+		p->vms = v;
+		vm_init(&v[p->nvms], w[1], ps->line);
+		ps->vm = &v[p->nvms++];
+	}
+}
+
+static void line(struct parser *ps, char *s)
+{
+	char *w[MAX_WORDS], *lw[3], *eq, *c;
+	int nw, nl;
+
+	/* '#' at the start or after a blank begins a comment. */
+	for (c = s; *c; c++) {
+		if (*c == '#' && (c == s || isspace((unsigned char)c[-1]))) {
+			*c = 0;
+			break;
+		}
+	}
+	s = trim(s);
+	if (!*s)
+		return;
+	if (*s == '[') {
+		if (s[strlen(s) - 1] != ']') {
+			perr(ps, "section header without ']'");
+			ps->in_section = -1;
+			return;
+		}
+		section(ps, s);
+		return;
+	}
+	eq = strchr(s, '=');
+	if (!eq) {
+		perr(ps, "expected KEY = VALUE");
+		return;
+	}
+	*eq = 0;
+	nl = split(s, lw, 3);
+	nw = split(eq + 1, w, MAX_WORDS);
+	if (nl < 1 || nl > 2) {
+		perr(ps, "expected KEY = VALUE");
+		return;
+	}
+	if (nw < 0) {
+		perr(ps, "more than %d values on one line", MAX_WORDS);
+		return;
+	}
+	if (ps->in_section < 0)
+		return;
+	if (!ps->in_section) {
+		perr(ps, "'%s' outside a section ([global] or [vm NAME])",
+		     lw[0]);
+		return;
+	}
+	if (!ps->vm) {
+		if (nl != 1) {
+			perr(ps, "%s takes no argument before '='", lw[0]);
+			return;
+		}
+		key_global(ps, lw[0], w, nw);
+		return;
+	}
+	key_vm(ps, lw[0], nl == 2 ? lw[1] : NULL, w, nw);
+}
+
+/* Checks that need the whole file. */
+static void finish(struct parser *ps)
+{
+	struct policy *p = ps->p;
+	int i, j, named;
+
+	ps->line = 0;
+	for (i = 0; i < p->nvms; i++) {
+		struct vm_policy *vm = &p->vms[i];
+
+		/*
+		 * Whoever runs a VM controls its kernel and can claim any
+		 * guest uid, so mapping guest users to named host users
+		 * lets the VM's owners act as those users. Say who they are.
+		 */
+		named = vm->has_def && vm->def.kind == MAP_USER;
+		for (j = 0; j < vm->nmaps; j++)
+			named |= vm->maps[j].kind == MAP_USER;
+		if (named && !vm->has_owners) {
+			ps->line = vm->line;
+			perr(ps, "[vm %s] maps guest users to named host users "
+			     "but has no owners line saying who may run it",
+			     vm->name);
+		}
+	}
+}
+
+int policy_load(const char *path, struct policy *p, policy_err_fn err)
+{
+	struct parser ps = { .path = path, .err = err, .p = p };
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	policy_builtin(p);
+	p->allow_all = 0;	/* a file names its owners */
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	f = fopen(path, "re");
+	if (!f) {
+		perr(&ps, "cannot open: %s", strerror(errno));
+		return ps.errors;
+	}
+	while ((n = getline(&buf, &cap, f)) >= 0) {
+		ps.line++;
+		if (n > MAX_LINE) {
+			perr(&ps, "line longer than %d bytes", MAX_LINE);
+			continue;
+		}
+		if (memchr(buf, 0, n)) {
+			perr(&ps, "NUL byte in line");
+			continue;
+		}
+		line(&ps, buf);
+	}
+	if (ferror(f)) {
+		ps.line = 0;
+		perr(&ps, "read error");
+	}
+	free(buf);
+	fclose(f);
+	finish(&ps);
+	if (ps.errors) {
+		policy_free(p);
+		p->allow_all = 0;
+	}
+	return ps.errors;
+}
+
+/* ---- lookups ------------------------------------------------------------ */
+
+const struct vm_policy *policy_vm(const struct policy *p, const char *name)
+{
+	const struct vm_policy *star = NULL;
+	int i;
+
+	for (i = 0; i < p->nvms; i++) {
+		if (!strcmp(p->vms[i].name, name))
+			return &p->vms[i];
+		if (!strcmp(p->vms[i].name, "*"))
+			star = &p->vms[i];
+	}
+	return star ? star : &p->builtin;
+}
+
+static int in_list(const struct owner *o, int n, uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	gid_t groups[256];
+	int ng = 256, i, j, looked = 0;
+
+	for (i = 0; i < n; i++) {
+		if (!o[i].group) {
+			if (o[i].id == uid)
+				return 1;
+			continue;
+		}
+		if (!looked) {
+			looked = 1;
+			if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) ||
+			    !res ||
+			    getgrouplist(pw.pw_name, pw.pw_gid, groups,
+					 &ng) < 0)
+				ng = 0;
+		}
+		for (j = 0; j < ng; j++)
+			if (groups[j] == o[i].id)
+				return 1;
+	}
+	return 0;
+}
+
+int policy_may_attach(const struct policy *p, const struct vm_policy *vm,
+		      uid_t peer)
+{
+	/* root can run any program as anyone already. */
+	if (peer == 0)
+		return 1;
+	if (vm->has_owners)
+		return in_list(vm->owners, vm->nowners, peer);
+	if (p->allow_all)
+		return 1;
+	return in_list(p->owners, p->nowners, peer);
+}
+
+const struct map_rule *policy_rule(const struct vm_policy *vm, uint32_t uid)
+{
+	int i;
+
+	for (i = 0; i < vm->nmaps; i++)
+		if (uid >= vm->maps[i].lo && uid <= vm->maps[i].hi)
+			return &vm->maps[i];
+	return &vm->def;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The host administrator's policy (shadowd.conf): who may attach VMs, and
+ * per VM how guest users map to host users, which modules and commands
+ * are allowed, which paths the fs module may reach and the limits.
+ * Documentation/shadowd.8 describes the file format.
+ */
+#ifndef HC_POLICY_H
+#define HC_POLICY_H
+
+#include <limits.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#define POLICY_DEFAULT_PATH	"/etc/hostcall/shadowd.conf"
+#define POLICY_FALLBACK_USER	"nobody"
+
+enum map_kind {
+	MAP_OWNER,	/* the VM owner (QEMU's user) */
+	MAP_USER,	/* a host user named by the rule */
+	MAP_REFUSE,	/* no shadow */
+};
+
+struct map_rule {
+	uint32_t lo, hi;	/* guest uids lo..hi */
+	enum map_kind kind;
+	uid_t uid;		/* MAP_USER */
+	int line;
+};
+
+/* An entry of an owners list: a host user, or @group. */
+struct owner {
+	int group;
+	uint32_t id;
+};
+
+struct limits {
+	unsigned sessions;	/* live sessions of one VM */
+	unsigned procs;		/* live host commands of one session */
+	unsigned files;		/* fs handles of one session */
+	unsigned bytes;		/* input or output bytes of one call */
+	unsigned cpu;		/* RLIMIT_CPU seconds, 0: none */
+};
+
+struct vm_policy {
+	char name[64];		/* "*": VMs without a section of their own */
+	int line;
+	struct owner *owners;
+	int nowners, has_owners;
+	struct map_rule *maps;	/* exceptions, disjoint */
+	int nmaps;
+	struct map_rule def;	/* `map * =`; MAP_OWNER unless set */
+	int has_def;
+	unsigned modules;	/* 1 << HC_MOD_* */
+	char **commands;
+	int ncommands, has_commands;
+	char **roots;		/* canonical absolute paths */
+	int nroots;
+	struct limits lim;
+	unsigned set;		/* scalar keys seen, for duplicates */
+};
+
+enum audit_kind { AUDIT_STDERR, AUDIT_SYSLOG, AUDIT_FILE };
+
+struct policy {
+	char path[PATH_MAX];	/* "" for the built-in policy */
+	int allow_all;		/* built-in: any peer may attach */
+	struct owner *owners;
+	int nowners;
+	enum audit_kind audit;
+	char audit_file[PATH_MAX];
+	char fallback_user[64];
+	struct vm_policy *vms;
+	int nvms;
+	struct vm_policy builtin;	/* names without a section, no [vm *] */
+	unsigned set;
+};
+
+/* One error: file, line (0: the file as a whole), reason. */
+typedef void (*policy_err_fn)(const char *file, int line, const char *msg);
+
+/* The policy without a file: any peer, everything as the VM owner. */
+void policy_builtin(struct policy *p);
+/* Parse path into p: 0, or the number of errors, each reported. On
+ * errors p is left empty (built-in) and must still be freed. */
+int policy_load(const char *path, struct policy *p, policy_err_fn err);
+void policy_free(struct policy *p);
+
+/* The section for a VM name: its own, else [vm *], else the built-in. */
+const struct vm_policy *policy_vm(const struct policy *p, const char *name);
+/* May the QEMU of host user peer attach a VM of this section? 1 or 0. */
+int policy_may_attach(const struct policy *p, const struct vm_policy *vm,
+		      uid_t peer);
+/* The rule that maps guest uid (an exception, else the default). */
+const struct map_rule *policy_rule(const struct vm_policy *vm, uint32_t uid);
+
+#endif

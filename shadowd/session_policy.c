@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/* Serialise one VM's rules for a shadow (see session_policy.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include "session_policy.h"
+
+static int put(int fd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int put(int fd, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n, r;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	r = write(fd, s, n) == n ? 0 : -EIO;
+	free(s);
+	return r;
+}
+
+int session_policy_fd(const struct vm_policy *vm, const struct host_user *u)
+{
+	int fd, e = 0, i;
+
+	fd = memfd_create("hostcall-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (fd < 0)
+		return -errno;
+	e |= put(fd, "vm %s\n", vm->name);
+	e |= put(fd, "modules %u\n", vm->modules);
+	/* The shadow refuses to run as root unless a rule named root. */
+	e |= put(fd, "root-allowed %d\n", u->root_named);
+	e |= put(fd, "max-procs %u\n", vm->lim.procs);
+	e |= put(fd, "max-files %u\n", vm->lim.files);
+	e |= put(fd, "max-bytes %u\n", vm->lim.bytes);
+	e |= put(fd, "cpu-seconds %u\n", vm->lim.cpu);
+	if (vm->has_commands)
+		e |= put(fd, "commands-listed 1\n");
+	for (i = 0; i < vm->ncommands; i++)
+		e |= put(fd, "command %s\n", vm->commands[i]);
+	for (i = 0; i < vm->nroots; i++)
+		e |= put(fd, "fs-root %s\n", vm->roots[i]);
+	if (e) {
+		close(fd);
+		return -EIO;
+	}
+	/* Sealed: nothing can change it between here and the shadow. */
+	if (fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE | F_SEAL_GROW |
+		  F_SEAL_SHRINK | F_SEAL_SEAL) < 0 ||
+	    lseek(fd, 0, SEEK_SET) < 0) {
+		e = -errno;
+		close(fd);
+		return e;
+	}
+	return fd;
+}

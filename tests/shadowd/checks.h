@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* Check groups of test_shadowd that live in their own files. */
+#ifndef HC_TEST_CHECKS_H
+#define HC_TEST_CHECKS_H
+
+#include "client.h"
+
+/* check_pipeline.c: HC_SPAWN_F_STDIN_PROC, host stages joined on the host */
+void check_stdin_proc(struct sess *s);
+/* check_pty.c: HC_SPAWN_F_PTY and HC_PROC_RESIZE */
+void check_pty(struct sess *s);
+
+#endif

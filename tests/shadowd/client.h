@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: MIT */
+/* The test client (client.c): QEMU's side of the host protocol, checks. */
+#ifndef HC_TEST_CLIENT_H
+#define HC_TEST_CLIENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "hostcall_proto.h"
+
+#define TIMEOUT_MS	10000
+#define NO_REPLY	INT64_MIN	/* timeout or EOF */
+
+/* ---- reporting ---- */
+extern const char *build;		/* BUILD dir with shadowd */
+extern int failures;
+void pass(const char *name);
+void __attribute__((format(printf, 2, 3)))
+fail(const char *name, const char *fmt, ...);
+void skip(const char *name, const char *why);
+#define CHECK(name, cond, ...) \
+	do { if (cond) pass(name); else fail(name, __VA_ARGS__); } while (0)
+
+/* ---- processes ---- */
+void reap_any(void);			/* we are a subreaper */
+void msleep(int ms);
+int gone_within(pid_t pid, int ms);	/* 1 when pid is gone in time */
+
+/* shadowd --private --fd 3 [extra...]; our end of the socketpair in *ctl */
+pid_t start_shadowd(const char *const extra[], int *ctl);
+/* The same with --config test_policy when write_test_policy() ran. */
+pid_t start_private(int *ctl);
+extern const char *test_policy;
+/* A policy mapping everything to the test's own user, by name. */
+void write_test_policy(void);
+void remove_test_policy(void);
+int connect_to(const char *path);	/* a SEQPACKET socket or -1 */
+
+/* ---- control connection ---- */
+extern uint64_t next_tag;
+/* bytes, -ETIMEDOUT or -errno; *passed_fd gets an SCM_RIGHTS fd or -1 */
+int recv_timeout(int fd, void *buf, size_t n, int *passed_fd);
+int hello(int ctl, uint32_t version);	/* vm "testvm"; HELLO_OK status */
+int hello_vm(int ctl, uint32_t version, const char *vm);
+/* HCP_OPEN for guest uid (gid = uid, pid 4242, comm "tester"): status */
+int open_session(int ctl, uint32_t session, uint32_t guest_uid,
+		 struct hc_session_info *info, int *fd);
+int open_session_id(int ctl, uint32_t session, const struct hc_identity *id,
+		    struct hc_session_info *info, int *fd);
+
+/* ---- session connection ---- */
+struct reply {
+	uint64_t tag;
+	int64_t result;
+	uint32_t len;
+	unsigned char *data;
+};
+
+struct sess {
+	int fd;
+	uint32_t id;
+	struct reply stash[64];
+	int nstash;
+	int eof;
+};
+
+extern unsigned char big[HCP_MAX_MSG + 16];
+extern int64_t next_a3;		/* args[3] of the next call sent */
+
+int send_call(struct sess *s, uint64_t tag, uint16_t mod, uint16_t op,
+	      int64_t a0, int64_t a1, int64_t a2, const void *in,
+	      size_t in_len, uint32_t out_max);
+int send_cancel(struct sess *s, uint64_t tag);
+int recv_reply(struct sess *s, int ms, struct reply *r);
+int next_reply(struct sess *s, int ms, struct reply *r);
+int64_t wait_reply(struct sess *s, uint64_t tag, int ms,
+		   unsigned char **out, uint32_t *out_len);
+/* A synchronous call; out (if any) is a malloc'd copy, NUL-terminated. */
+int64_t call(struct sess *s, uint16_t mod, uint16_t op, int64_t a0,
+	     int64_t a1, int64_t a2, const void *in, size_t in_len,
+	     uint32_t out_max, unsigned char **out, uint32_t *out_len);
+int64_t call0(struct sess *s, uint16_t mod, uint16_t op, int64_t a0,
+	      int64_t a1, const void *in, size_t in_len);
+int64_t path_call(struct sess *s, uint16_t mod, uint16_t op,
+		  int64_t a0, int64_t a1, const char *path);
+void sess_close(struct sess *s);
+/* Spawn: argv and env NULL-terminated; handle or -errno. */
+int64_t spawn(struct sess *s, const char *cwd, char *const argv[],
+	      char *const env[], unsigned flags, pid_t *pid);
+/* The same with args[3] (F_STDIN_PROC's handle, F_PTY's size). */
+int64_t spawn4(struct sess *s, const char *cwd, char *const argv[],
+	       char *const env[], unsigned flags, int64_t a3, pid_t *pid);
+/* Read a stream to EOF: bytes (malloc'd, NUL-terminated *data) or -errno. */
+int64_t read_all(struct sess *s, int64_t h, int stream, char **data);
+
+#endif
