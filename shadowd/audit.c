@@ -106,7 +106,7 @@ void audit_event(const char *event, const char *fields)
 
 void audit_input(audit_who_fn who)
 {
-	char msg[AUDIT_MSG_MAX + 1], prefix[512], line[sizeof(msg) + 512];
+	char msg[AUDIT_MSG_MAX + 1], prefix[512], line[sizeof(msg) + 600];
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -145,8 +145,19 @@ void audit_input(audit_who_fn who)
 			    (unsigned char)msg[i] >= 0x7f)
 				msg[i] = '?';
 		msg[n] = 0;
-		snprintf(line, sizeof(line), "%s from=shadow%s%s", prefix,
-			 msg[0] == ' ' ? "" : " ", msg);
+		/* " event=X rest": the event first, like shadowd's own lines,
+		 * then who (ours), then what the shadow says. */
+		{
+			char *ev = msg, *rest;
+
+			while (*ev == ' ')
+				ev++;
+			rest = strchr(ev, ' ');
+			if (rest)
+				*rest++ = 0;
+			snprintf(line, sizeof(line), " %s%s from=shadow %s", ev,
+				 prefix, rest ? rest : "");
+		}
 		emit(line);
 	}
 }

@@ -3,10 +3,13 @@
  * shadowd: serves QEMU's -device hostcall control connections. For each
  * HCP_OPEN it maps the guest caller to a host user and starts a shadow
  * (hostcall-shadow) for the session, handing QEMU a direct socket to it.
- * shadowd stays out of the data path; it only starts, tracks and reaps.
+ * shadowd stays out of the data path; it only starts, tracks and reaps,
+ * applies the policy (policy.c) and keeps the audit trail (audit.c).
  *
  *   shadowd --private --fd N    one connection (QEMU's socketpair end)
  *   shadowd --socket PATH       listen; many QEMUs
+ *   shadowd --system            as root: the host's policy, its socket
+ *   shadowd --check-config      report every error of a policy file
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -25,14 +28,20 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "audit.h"
+#include "auditfmt.h"
 #include "hostcall_proto.h"
 #include "log.h"
+#include "policy.h"
+#include "session_policy.h"
 #include "spawn.h"
 #include "user.h"
 
 #define MAX_CONNS	256
 #define CTL_BUF		4096		/* control packets are small */
 #define KILL_GRACE_MS	1000		/* SIGTERM, then SIGKILL after this */
+#define AUDIT_RATE	200		/* lines a second from one shadow */
+#define SYSTEM_SOCKET	"/run/hostcall/shadowd.sock"
 
 struct conn {
 	int fd;
@@ -42,6 +51,7 @@ struct conn {
 	gid_t peer_gid;
 	int hello;
 	char vm_name[64];
+	const struct vm_policy *vm;	/* chosen at HELLO */
 };
 
 struct shadow_rec {
@@ -49,6 +59,11 @@ struct shadow_rec {
 	uint32_t session;
 	unsigned conn_id;	/* 0 once its connection is gone */
 	int64_t kill_at;	/* ms on CLOCK_MONOTONIC for SIGKILL, or 0 */
+	uid_t owner;		/* the VM owner, for the session limit */
+	char vm_name[64];
+	char fields[400];	/* its identity for audit lines */
+	int64_t audit_sec;	/* rate limit of its audit lines */
+	unsigned audit_n, audit_dropped;
 };
 
 static struct conn conns[MAX_CONNS];
@@ -56,8 +71,9 @@ static int nconns;
 static unsigned next_conn_id = 1;
 static struct shadow_rec *shadows;
 static int nshadows, cap_shadows;
-static int private_mode;
+static int private_mode, system_mode;
 static char shadow_path[PATH_MAX];
+static struct policy policy;
 
 static int64_t now_ms(void)
 {
@@ -70,8 +86,10 @@ static int64_t now_ms(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-"usage: shadowd --private --fd N\n"
-"       shadowd --socket PATH\n"
+"usage: shadowd --private --fd N [--config FILE]\n"
+"       shadowd --socket PATH [--config FILE]\n"
+"       shadowd --system [--socket PATH] [--config FILE]\n"
+"       shadowd --check-config [--config FILE]\n"
 "\n"
 "Serve QEMU's -device hostcall: start one shadow process (hostcall-shadow,\n"
 "found next to this program) per guest session, as the mapped host user.\n"
@@ -80,12 +98,20 @@ static void usage(FILE *f)
 "                     SOCK_SEQPACKET socket); exit when it closes, ending\n"
 "                     every shadow it started\n"
 "  --socket PATH      listen on PATH and serve every QEMU that connects\n"
-"  --help             this text\n");
+"  --system           run as the host's daemon: root, the policy file\n"
+"                     (" POLICY_DEFAULT_PATH ") required, socket\n"
+"                     " SYSTEM_SOCKET " unless --socket\n"
+"  --config FILE      the policy file (default: none, except --system)\n"
+"  --check-config     check the policy file, print each error with its\n"
+"                     line, exit 0 if it has none\n"
+"  --help             this text\n"
+"See shadowd(8).\n");
 }
 
 /* ---- shadows ---------------------------------------------------------- */
 
-static void shadow_add(pid_t pid, uint32_t session, unsigned conn_id)
+static struct shadow_rec *shadow_add(pid_t pid, uint32_t session,
+				     unsigned conn_id)
 {
 	if (nshadows == cap_shadows) {
 		int cap = cap_shadows ? cap_shadows * 2 : 16;
@@ -96,12 +122,16 @@ static void shadow_add(pid_t pid, uint32_t session, unsigned conn_id)
 			log_msg("out of memory tracking shadow %d; killing it",
 				(int)pid);
 			kill(pid, SIGKILL);
-			return;
+			return NULL;
 		}
 		shadows = s;
 		cap_shadows = cap;
 	}
-	shadows[nshadows++] = (struct shadow_rec){ pid, session, conn_id, 0 };
+	memset(&shadows[nshadows], 0, sizeof(shadows[0]));
+	shadows[nshadows].pid = pid;
+	shadows[nshadows].session = session;
+	shadows[nshadows].conn_id = conn_id;
+	return &shadows[nshadows++];
 }
 
 /*
@@ -126,6 +156,21 @@ static void describe_status(int st, char *buf, size_t n)
 		snprintf(buf, n, "status 0x%x", st);
 }
 
+static void audit_end(const struct shadow_rec *r, int st, const char *how)
+{
+	char f[600];
+	size_t n = 0;
+
+	f[0] = 0;
+	snprintf(f, sizeof(f), "%s", r->fields);
+	n = strlen(f);
+	audit_kv(f, sizeof(f), &n, "result", how);
+	/* RLIMIT_CPU's soft limit sends SIGXCPU, its hard limit SIGKILL. */
+	if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXCPU)
+		audit_kv(f, sizeof(f), &n, "reason", "cpu-limit");
+	audit_event("session-end", f);
+}
+
 static void reap(void)
 {
 	char how[32];
@@ -143,6 +188,7 @@ static void reap(void)
 		}
 		log_msg("session %u ended: shadow %d %s", shadows[i].session,
 			(int)pid, how);
+		audit_end(&shadows[i], st, how);
 		shadows[i] = shadows[--nshadows];
 	}
 }
@@ -203,10 +249,24 @@ static int send_packet(struct conn *c, const void *buf, size_t len, int fd)
 	return 0;
 }
 
+/* " vm=.. owner=.." of a connection, for audit lines. */
+static size_t conn_fields(const struct conn *c, char *f, size_t n)
+{
+	char num[16];
+	size_t len = 0;
+
+	f[0] = 0;
+	audit_kv(f, n, &len, "vm", c->vm_name);
+	snprintf(num, sizeof(num), "%u", (unsigned)c->peer_uid);
+	audit_kv(f, n, &len, "owner", num);
+	return len;
+}
+
 static int do_hello(struct conn *c, const struct hcp_hello *h)
 {
 	struct hcp_status r;
-	size_t i;
+	char f[300];
+	size_t i, n;
 
 	memset(&r, 0, sizeof(r));
 	hcp_init(&r.hdr, HCP_HELLO_OK, sizeof(r), h->hdr.session, h->hdr.tag);
@@ -222,9 +282,67 @@ static int do_hello(struct conn *c, const struct hcp_hello *h)
 		c->vm_name[i] = (ch > 0x20 && ch < 0x7f) ? ch : '?';
 	}
 	c->vm_name[i] = 0;
+	c->vm = policy_vm(&policy, c->vm_name);
+	n = conn_fields(c, f, sizeof(f));
+	/* In private mode the owner started us: nothing to authenticate.
+	 * Otherwise the peer's uid (SO_PEERCRED, from the kernel) must be
+	 * an owner of the VM's policy section. */
+	if (!private_mode && !policy_may_attach(&policy, c->vm, c->peer_uid)) {
+		log_msg("conn %u: vm '%s' of uid %u refused by policy", c->id,
+			c->vm_name, (unsigned)c->peer_uid);
+		audit_kv(f, sizeof(f), &n, "result", "refused");
+		audit_event("attach", f);
+		r.status = -EPERM;
+		send_packet(c, &r, sizeof(r), -1);
+		return -1;
+	}
 	c->hello = 1;
-	log_msg("conn %u: hello, vm '%s'", c->id, c->vm_name);
+	log_msg("conn %u: hello, vm '%s' (policy [vm %s])", c->id, c->vm_name,
+		c->vm->name);
+	audit_kv(f, sizeof(f), &n, "result", "ok");
+	audit_event("attach", f);
 	return send_packet(c, &r, sizeof(r), -1);
+}
+
+/* Live sessions of one VM: same owner and name, over all connections. */
+static unsigned vm_sessions(uid_t owner, const char *vm_name)
+{
+	unsigned n = 0;
+	int i;
+
+	for (i = 0; i < nshadows; i++)
+		if (shadows[i].owner == owner &&
+		    !strcmp(shadows[i].vm_name, vm_name))
+			n++;
+	return n;
+}
+
+/* " vm=.. owner=.. session=.. guest_uid=.. ..." of an OPEN. */
+static size_t open_fields(const struct conn *c, const struct hcp_open *o,
+			  char *f, size_t n)
+{
+	char num[16], comm[17];
+	size_t len = conn_fields(c, f, n);
+
+	identity_comm(&o->id, comm);
+	snprintf(num, sizeof(num), "%u", o->hdr.session);
+	audit_kv(f, n, &len, "session", num);
+	snprintf(num, sizeof(num), "%u", o->id.uid);
+	audit_kv(f, n, &len, "guest_uid", num);
+	snprintf(num, sizeof(num), "%u", o->id.pid);
+	audit_kv(f, n, &len, "guest_pid", num);
+	audit_kv(f, n, &len, "comm", comm);
+	return len;
+}
+
+static int refuse_open(struct conn *c, struct hcp_opened *r, int e,
+		       char *f, size_t n, size_t len, const char *reason)
+{
+	audit_kv(f, n, &len, "result", "refused");
+	audit_kv(f, n, &len, "reason", reason);
+	audit_event("session-start", f);
+	r->status = e;
+	return send_packet(c, r, sizeof(*r), -1);
 }
 
 static int do_open(struct conn *c, const struct hcp_open *o)
@@ -235,28 +353,62 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 		.owner_uid = private_mode ? getuid() : c->peer_uid,
 		.vm_name = c->vm_name,
 		.id = &o->id,
+		.vm = c->vm,
+		.fallback_user = policy.fallback_user,
 	};
-	char comm[17];
+	struct shadow_rec *rec;
+	char comm[17], f[400], num[16];
 	pid_t pid = -1;
-	int fd = -1, e, ret;
+	int fd = -1, pfd, e, ret;
+	size_t len;
 
 	memset(&r, 0, sizeof(r));
 	hcp_init(&r.hdr, HCP_OPENED, sizeof(r), o->hdr.session, o->hdr.tag);
 	identity_comm(&o->id, comm);
+	len = open_fields(c, o, f, sizeof(f));
 
+	if (vm_sessions(rq.owner_uid, c->vm_name) >= c->vm->lim.sessions) {
+		log_msg("conn %u: session %u refused: vm '%s' has its %u "
+			"sessions", c->id, o->hdr.session, c->vm_name,
+			c->vm->lim.sessions);
+		return refuse_open(c, &r, -EAGAIN, f, sizeof(f), len,
+				   "max-sessions");
+	}
 	e = user_map(&rq, &u);
+	if (e == -EPERM) {
+		log_msg("conn %u: session %u (guest uid %u pid %u %s) refused "
+			"by policy", c->id, o->hdr.session, o->id.uid,
+			o->id.pid, comm);
+		return refuse_open(c, &r, e, f, sizeof(f), len, "map");
+	}
+	pfd = e == 0 ? session_policy_fd(c->vm, &u) : -1;
+	if (e == 0 && pfd < 0)
+		e = pfd;
 	if (e == 0)
 		e = shadow_spawn(shadow_path, &u, &o->id, o->hdr.session,
-				 c->vm_name, &pid, &fd);
+				 c->vm_name, pfd, audit_tx_fd(), &pid, &fd);
+	if (pfd >= 0)
+		close(pfd);
 	if (e < 0) {
 		errno = -e;
 		log_err("conn %u: session %u (guest uid %u pid %u %s): "
 			"cannot start shadow", c->id, o->hdr.session,
 			o->id.uid, o->id.pid, comm);
-		r.status = e;
-		return send_packet(c, &r, sizeof(r), -1);
+		return refuse_open(c, &r, e, f, sizeof(f), len,
+				   strerrorname_np(-e) ? strerrorname_np(-e)
+						       : "error");
 	}
-	shadow_add(pid, o->hdr.session, c->id);
+	audit_kv(f, sizeof(f), &len, "host_user", u.name);
+	snprintf(num, sizeof(num), "%u", (unsigned)u.uid);
+	audit_kv(f, sizeof(f), &len, "host_uid", num);
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	audit_kv(f, sizeof(f), &len, "shadow", num);
+	rec = shadow_add(pid, o->hdr.session, c->id);
+	if (rec) {
+		rec->owner = rq.owner_uid;
+		snprintf(rec->vm_name, sizeof(rec->vm_name), "%s", c->vm_name);
+		snprintf(rec->fields, sizeof(rec->fields), "%s", f);
+	}
 	r.info.host_uid = u.uid;
 	r.info.host_gid = u.gid;
 	r.info.shadow_pid = pid;
@@ -265,14 +417,52 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	memcpy(r.info.host_user, u.name,
 	       strnlen(u.name, sizeof(r.info.host_user) - 1));
 	log_msg("session %u started: vm '%s' guest uid %u gid %u pid %u %s "
-		"-> host user %s (%u), shadow %d", o->hdr.session, c->vm_name,
-		o->id.uid, o->id.gid, o->id.pid, comm, u.name, u.uid,
-		(int)pid);
+		"-> host user %s (%u)%s, shadow %d", o->hdr.session,
+		c->vm_name, o->id.uid, o->id.gid, o->id.pid, comm, u.name,
+		u.uid, u.fallback ? " instead of root" : "", (int)pid);
+	if (u.fallback)
+		audit_kv(f, sizeof(f), &len, "note", "root-not-named");
+	audit_kv(f, sizeof(f), &len, "result", "ok");
+	audit_event("session-start", f);
 	ret = send_packet(c, &r, sizeof(r), fd);
 	/* Our copy goes either way: if QEMU did not get it, the shadow
 	 * sees EOF and ends itself. */
 	close(fd);
 	return ret;
+}
+
+/* audit.c asks who sent a datagram: one of our shadows, within its rate. */
+static int audit_who(pid_t pid, char *prefix, size_t n)
+{
+	int64_t sec = now_ms() / 1000;
+	int i;
+
+	for (i = 0; i < nshadows; i++)
+		if (shadows[i].pid == pid)
+			break;
+	if (i == nshadows) {
+		log_msg("audit line from pid %d, not a shadow; dropped",
+			(int)pid);
+		return -1;
+	}
+	if (shadows[i].audit_sec != sec) {
+		if (shadows[i].audit_dropped) {
+			char f[500];
+
+			snprintf(f, sizeof(f), "%s dropped=%u",
+				 shadows[i].fields, shadows[i].audit_dropped);
+			audit_event("audit-rate", f);
+		}
+		shadows[i].audit_sec = sec;
+		shadows[i].audit_n = 0;
+		shadows[i].audit_dropped = 0;
+	}
+	if (++shadows[i].audit_n > AUDIT_RATE) {
+		shadows[i].audit_dropped++;
+		return 1;
+	}
+	snprintf(prefix, n, "%s", shadows[i].fields);
+	return 0;
 }
 
 /* One packet from a control connection: 0 to keep it, -1 to close it. */
@@ -384,8 +574,8 @@ static int conn_add(int fd)
 		log_err("conn %u: SO_PEERCRED", c->id);
 		return -1;
 	}
-	/* Today any peer is served as itself (see user.c); a system mode
-	 * will check the peer against its policy here. */
+	/* The peer's uid is its VM's owner: HELLO checks it against the
+	 * policy once the VM's name is known. */
 	c->peer_pid = cr.pid;
 	c->peer_uid = cr.uid;
 	c->peer_gid = cr.gid;
@@ -496,8 +686,61 @@ static void shutdown_all(int sfd)
 	while (nshadows) {
 		t = kill_timers();
 		poll(&p, 1, t < 0 ? 100 : t);
+		audit_input(audit_who);
 		signal_input(sfd);
 	}
+}
+
+/* --check-config and startup: every error on its own line. */
+static void config_error(const char *file, int line, const char *msg)
+{
+	if (line)
+		fprintf(stderr, "%s:%d: %s\n", file, line, msg);
+	else
+		fprintf(stderr, "%s: %s\n", file, msg);
+}
+
+static int check_config(const char *path)
+{
+	int n = policy_load(path, &policy, config_error);
+
+	policy_free(&policy);
+	if (n) {
+		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
+		return 1;
+	}
+	printf("%s: OK\n", path);
+	return 0;
+}
+
+static void load_policy(const char *path)
+{
+	int n;
+
+	if (!path) {
+		policy_builtin(&policy);
+		return;
+	}
+	n = policy_load(path, &policy, config_error);
+	if (n)
+		die("%s: %d error%s; not starting", path, n,
+		    n == 1 ? "" : "s");
+	log_msg("policy %s: %d VM section%s", path, policy.nvms,
+		policy.nvms == 1 ? "" : "s");
+}
+
+/* The system socket's directory: root's, searchable by all. */
+static void system_socket_dir(const char *sock)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", sock);
+	slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return;
+	*slash = 0;
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		die("cannot create %s: %s", dir, strerror(errno));
 }
 
 int main(int argc, char **argv)
@@ -506,12 +749,15 @@ int main(int argc, char **argv)
 		{ "private", no_argument, NULL, 'p' },
 		{ "fd", required_argument, NULL, 'f' },
 		{ "socket", required_argument, NULL, 's' },
+		{ "system", no_argument, NULL, 'S' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "check-config", no_argument, NULL, 'C' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 }
 	};
-	const char *sock_path = NULL;
+	const char *sock_path = NULL, *config = NULL;
 	long ctl_fd = -1;
-	int lfd = -1, sfd, o, stop = 0;
+	int lfd = -1, sfd, afd, o, stop = 0, check = 0, e;
 	char *end;
 
 	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -529,6 +775,15 @@ int main(int argc, char **argv)
 		case 's':
 			sock_path = optarg;
 			break;
+		case 'S':
+			system_mode = 1;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'C':
+			check = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -542,14 +797,42 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (check) {
+		if (private_mode || system_mode || sock_path || ctl_fd >= 0) {
+			log_msg("--check-config takes only --config");
+			return 2;
+		}
+		return check_config(config ? config : POLICY_DEFAULT_PATH);
+	}
+	if (system_mode) {
+		if (private_mode || ctl_fd >= 0) {
+			log_msg("--system does not go with --private");
+			return 2;
+		}
+		if (geteuid() != 0)
+			die("--system needs root (it starts shadows as other "
+			    "users)");
+		if (!sock_path)
+			sock_path = SYSTEM_SOCKET;
+		if (!config)
+			config = POLICY_DEFAULT_PATH;
+	}
 	if (private_mode == !!sock_path || (private_mode && ctl_fd < 0) ||
 	    (!private_mode && ctl_fd >= 0)) {
-		log_msg("give either --private --fd N or --socket PATH");
+		log_msg("give either --private --fd N, --socket PATH or "
+			"--system");
 		usage(stderr);
 		return 2;
 	}
 
 	find_shadow();
+	load_policy(config);
+	e = audit_open(&policy);
+	if (e < 0)
+		die("audit: %s%s%s", policy.audit == AUDIT_FILE ?
+		    policy.audit_file : "", policy.audit == AUDIT_FILE ?
+		    ": " : "", strerror(-e));
+	afd = audit_rx_fd();
 	sfd = setup_signals();
 	if (private_mode) {
 		if (fcntl(ctl_fd, F_GETFD) < 0)
@@ -557,16 +840,25 @@ int main(int argc, char **argv)
 		if (conn_add(ctl_fd) < 0)
 			die("--fd %ld: not a usable control socket", ctl_fd);
 	} else {
+		if (system_mode)
+			system_socket_dir(sock_path);
 		lfd = listen_on(sock_path);
+		/* Anyone may connect; SO_PEERCRED and the policy decide
+		 * who is served (at HELLO). */
+		if (system_mode && chmod(sock_path, 0666) < 0)
+			die("chmod %s: %s", sock_path, strerror(errno));
 	}
 
 	while (!stop) {
-		struct pollfd p[MAX_CONNS + 2];
-		int n = 0, i, t, base;
+		struct pollfd p[MAX_CONNS + 3];
+		int n = 0, i, t, base, li = -1;
 
 		p[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		if (lfd >= 0)
+		p[n++] = (struct pollfd){ .fd = afd, .events = POLLIN };
+		if (lfd >= 0) {
+			li = n;
 			p[n++] = (struct pollfd){ .fd = lfd, .events = POLLIN };
+		}
 		base = n;
 		for (i = 0; i < nconns; i++)
 			p[n++] = (struct pollfd){ .fd = conns[i].fd,
@@ -577,9 +869,13 @@ int main(int argc, char **argv)
 				continue;
 			die("poll: %s", strerror(errno));
 		}
+		/* Audit lines before the signals: a shadow's last words come
+		 * before its session-end line. */
+		if (p[1].revents)
+			audit_input(audit_who);
 		if (p[0].revents)
 			stop |= signal_input(sfd);
-		if (lfd >= 0 && (p[1].revents & POLLIN)) {
+		if (li >= 0 && (p[li].revents & POLLIN)) {
 			int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 
 			if (fd >= 0 && conn_add(fd) < 0)
@@ -607,7 +903,10 @@ int main(int argc, char **argv)
 		close(lfd);
 		unlink(sock_path);
 	}
+	audit_input(audit_who);
 	free(shadows);
+	audit_close();
+	policy_free(&policy);
 	log_msg("exiting");
 	return 0;
 }

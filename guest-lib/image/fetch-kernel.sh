@@ -22,6 +22,8 @@ if [ ! -f "root/boot/vmlinuz-$ver" ]; then
 	dpkg-deb -x ./"$pkg"_*.deb root
 	rm -f ./"$pkg"_*.deb
 fi
+# the package leaves modules.dep to its postinst: make it here
+[ -f "root/lib/modules/$ver/modules.dep" ] || depmod -b "$PWD/root" "$ver"
 if ! dpkg-query -W -f='${Status}' "linux-headers-$ver" 2>/dev/null | grep -q 'ok installed'; then
 	DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "linux-headers-$ver" >/dev/null ||
 		{ echo "kernel: apt-get install linux-headers-$ver failed" >&2; exit 1; }

@@ -3,14 +3,15 @@
 # driver, libhostcall, the tools and the guest-side tests.
 #   mkinitramfs.sh KERNEL_DIR GUEST_BUILD OUT_DIR  ->  OUT_DIR/{vmlinuz,initrd.gz}
 set -euo pipefail
-kdir=$1 gbuild=$2 out=$3
+mkdir -p "$3"
+kdir=$(realpath "$1") gbuild=$(realpath "$2") out=$(realpath "$3")
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 ver=$(cat "$kdir/version")
 kmods=$kdir/root/lib/modules/$ver
 root=$out/root
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,home/user,usr/bin,usr/lib,usr/include,usr/libexec/hostcall-tests,tests,lib/modules/$ver/extra}
+mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,root,home/user,usr/bin,usr/sbin,usr/lib,usr/include,usr/libexec/hostcall-tests,tests,lib/modules/$ver/extra}
 
 # busybox and its applets
 bb=$(command -v busybox || echo /bin/busybox)

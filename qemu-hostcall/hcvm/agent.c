@@ -209,19 +209,18 @@ int main(void)
 			{ .fd = out.len < STDIN_HIGH ? fds[2] : -1, .events = POLLIN },
 		};
 		poll(pf, 4, 100);
-		if (pf[0].revents & POLLIN) {
-			if (bq_fill(&in, port, 65536) == 0 && !stdin_eof)
-				stdin_eof = 1;	/* host went away: treat as EOF */
-			while ((r = frame_next(&in, &type, &data, &len)) == 1) {
-				if (type == HCVM_STDIN && fds[0] >= 0)
-					bq_put(&stdin_q, data, len);
-				else if (type == HCVM_STDIN_EOF)
-					stdin_eof = 1;
-				frame_done(&in, len);
-			}
-			if (r < 0)
-				die("bad frame from host");
+		if ((pf[0].revents & POLLIN) && bq_fill(&in, port, 65536) == 0)
+			stdin_eof = 1;	/* host went away: treat as EOF */
+		/* frames may already wait in `in`, read with the EXEC frame */
+		while ((r = frame_next(&in, &type, &data, &len)) == 1) {
+			if (type == HCVM_STDIN && fds[0] >= 0)
+				bq_put(&stdin_q, data, len);
+			else if (type == HCVM_STDIN_EOF)
+				stdin_eof = 1;
+			frame_done(&in, len);
 		}
+		if (r < 0)
+			die("bad frame from host");
 		if (fds[0] >= 0 && stdin_q.len && bq_flush(&stdin_q, fds[0]) < 0) {
 			bq_free(&stdin_q);	/* reader gone (EPIPE): drop input */
 			close(fds[0]);

@@ -54,8 +54,10 @@ static const char *path_of(const char *env, const char *rel, char *buf)
 {
 	const char *e = getenv(env);
 
-	if (e && *e)
-		return e;
+	if (e && *e) {
+		snprintf(buf, PATH_MAX, "%s", e);
+		return buf;
+	}
 	if (snprintf(buf, PATH_MAX, "%s/%s", bindir, rel) >= PATH_MAX)
 		buf[0] = 0;	/* too long: must_exist() reports it */
 	return buf;

@@ -58,6 +58,11 @@ class FakeShadowd:
                 self.shadows.append(a)
                 threading.Thread(target=self.shadow, args=(a,), daemon=True).start()
 
+    def late(self, tag):
+        if tag in self.hold:
+            s, sess = self.hold.pop(tag)
+            s.send(HDR.pack(HCP_MAGIC, REPLY, 0, 32, sess, tag) + struct.pack('<q', 7))
+
     def shadow(self, s):
         while True:
             try:
@@ -76,6 +81,8 @@ class FakeShadowd:
                     s.send(HDR.pack(HCP_MAGIC, REPLY, 0, 32 + len(d), sess, tag) + struct.pack('<q', len(d)) + d)
                 elif (mod, op) == (1, 3):        # TIME: held until cancel
                     self.hold[tag] = (s, sess)
+                    if args[0]:                  # ... or args[0] ms
+                        threading.Timer(args[0] / 1000.0, self.late, (tag,)).start()
                 elif (mod, op) == (1, 2):        # INFO: too much data
                     d = b'x' * (out_max + 1)
                     s.send(HDR.pack(HCP_MAGIC, REPLY, 0, 32 + len(d), sess, tag) + struct.pack('<q', 0) + d)
@@ -93,10 +100,11 @@ class FakeShadowd:
 # ---------------------------------------------------------------- qtest
 class QTest:
     def __init__(self, qemu, devargs):
+        self.errf = open(os.environ.get('QTEST_LOG', '/dev/null'), 'w')
         cmd = [qemu, '-machine', 'q35,accel=qtest', '-display', 'none', '-nodefaults',
                '-m', '128', '-L', '/usr/share/qemu', '-L', '/usr/share/seabios', '-qtest', 'stdio'] + devargs
         self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=sys.stderr, text=True, bufsize=1)
+                                  stderr=self.errf, text=True, bufsize=1)
 
     def cmd(self, line):
         self.p.stdin.write(line + '\n')
@@ -127,7 +135,7 @@ class QTest:
         self.outl(0xcfc, val)
 
     def quit(self):
-        self.p.stdin.close()
+        self.p.terminate()
         self.p.wait(10)
 
 
@@ -172,6 +180,7 @@ class Dev:
                 self.cons += 1
                 self.qt.writel(self.ring + 12, self.cons)
             if len(out) < want:
+                self.qt.cmd('clock_step 5000000')    # qtest: virtual time is ours
                 time.sleep(0.02)
         return out
 
@@ -219,7 +228,7 @@ def main():
     d.enable(0xc0000000, 8)
     check(d.r('ERROR') == 1, 'ring in MMIO -> RING_ADDR')
     d.w('CTRL', 0)
-    d.enable(128 * 1024 * 1024 - 4096, 8)
+    d.enable(128 * 1024 * 1024 - 4096, 64)
     check(d.r('ERROR') == 1, 'ring past RAM end -> RING_ADDR')
     d.w('CTRL', 0)
     d.enable(RING, 8)
@@ -298,14 +307,22 @@ def main():
         d.post(202, sid, 1, 2, segs=segs(qt, ST, [(BUF + 0x3000, 16)]), nout=1)
         check(d.completions() == [(202, -71, 0)], 'oversized reply -> -EPROTO')
         # more requests than the ring, kept in flight; then close fails them
-        for i in range(8):
-            d.post(300 + i, sid, 1, 3, segs=segs(qt, ST, [(BUF + 0x3000, 16)]), nout=1)
+        base = d.prod
+        for i in range(8):              # 307 is answered after 600 ms
+            d.post(300 + i, sid, 1, 3, args=(600 if i == 7 else 0, 0, 0, 0),
+                   segs=segs(qt, ST, [(BUF + 0x3000, 16)]), nout=1)
+        d.post(398, sid, 1, 1)          # ring is full: 8 in flight
         time.sleep(0.2)
-        d.post(399, sid, 0, 2)          # close: ring is full (8 in flight)
-        time.sleep(0.2)
-        check(qt.readl(RING + 4) == 8, 'device took only 8 (req_cons %d)' % qt.readl(RING + 4))
-        c = d.completions(9)
-        check(sorted(c) == [(300 + i, -104, 0) for i in range(8)] + [(399, 0, 0)], 'close fails pending -> %s' % c)
+        check(qt.readl(RING + 4) - base == 8, 'device took only 8 (req_cons %d)' % (qt.readl(RING + 4) - base))
+        c = d.completions(2)
+        check(c == [(307, 7, 0), (398, 0, 0)], 'a completion frees a slot, the waiting request is taken -> %s' % c)
+        d.post(396, sid, 0, 3, args=(300, 0, 0, 0))               # cancel one
+        c = d.completions(2)
+        check(sorted(c) == [(300, -125, 0), (396, 0, 0)], 'cancel -> %s' % c)
+        d.post(399, sid, 0, 2)          # close
+        c = d.completions(7)
+        check(sorted(c) == [(300 + i, -104, 0) for i in range(1, 7)] + [(399, 0, 0)],
+              'close fails pending -> %s' % c)
         d.post(400, sid, 1, 1)
         check(d.completions() == [(400, -9, 0)], 'call on closed session -> EBADF')
 

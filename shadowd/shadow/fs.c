@@ -2,7 +2,8 @@
 /*
  * HC_MOD_FS: host files. open, read and write are io_uring operations
  * (an open of a FIFO or a read of a slow file must not stall the
- * session); the quick metadata calls run inline.
+ * session); the quick metadata calls run inline. With fs-roots in the
+ * policy every path is resolved beneath them (fsroot.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,7 +52,9 @@ static int64_t open_done(struct call *c, int res)
 {
 	int h;
 
-	(void)c;
+	/* openat2 beneath a root: EXDEV is an escape by ".." or a link. */
+	if (res == -EXDEV && c->path)
+		return fsroot_refused("open", call_str(c));
 	if (res < 0)
 		return res;
 	h = file_table_add(res);
@@ -71,6 +74,26 @@ static int64_t fs_open(struct call *c)
 		return -EINVAL;
 	if (file_table_full())
 		return -EMFILE;
+	if (fsroot_on()) {
+		char rel[PATH_MAX];
+		int dfd, r = fsroot_locate(path, &dfd, rel);
+
+		if (r == -EPERM)
+			return fsroot_refused("open", path);
+		if (r < 0)
+			return r;
+		/* Both live until the SQE is submitted (call_free frees). */
+		c->path = strdup(rel);
+		if (!c->path)
+			return -ENOMEM;
+		memset(&c->how, 0, sizeof(c->how));
+		c->how.flags = (int)flags | O_CLOEXEC;
+		c->how.mode = (flags & (O_CREAT | O_TMPFILE)) ? mode : 0;
+		c->how.resolve = RESOLVE_SHADOW;
+		sqe = call_sqe(c, -1, open_done);
+		io_uring_prep_openat2(sqe, dfd, c->path, &c->how);
+		return ASYNC;
+	}
 	sqe = call_sqe(c, -1, open_done);
 	/* Close-on-exec always: spawned commands must not inherit these. */
 	io_uring_prep_openat(sqe, AT_FDCWD, path, (int)flags | O_CLOEXEC,
@@ -126,6 +149,21 @@ static int64_t fs_stat(struct call *c)
 		return -EINVAL;
 	if (c->out_max < sizeof(struct hc_stat))
 		return -EINVAL;
+	if (fsroot_on()) {
+		int fd = fsroot_open("stat", path, O_PATH |
+				     ((c->args[0] & HC_STAT_F_NOFOLLOW) ?
+				      O_NOFOLLOW : 0), 0);
+
+		if (fd < 0)
+			return fd;
+		/* fstat of an O_PATH fd: the file, or the link itself. */
+		if (fstat(fd, &st) < 0) {
+			close(fd);
+			return -errno;
+		}
+		close(fd);
+		return put_stat(c, &st);
+	}
 	if (fstatat(AT_FDCWD, path, &st, (c->args[0] & HC_STAT_F_NOFOLLOW) ?
 		    AT_SYMLINK_NOFOLLOW : 0) < 0)
 		return -errno;
@@ -168,6 +206,16 @@ static int64_t fs_mkdir(struct call *c)
 
 	if (!path || c->args[0] < 0 || c->args[0] > 07777)
 		return -EINVAL;
+	if (fsroot_on()) {
+		char last[NAME_MAX + 1];
+		int pfd, r = fsroot_parent("mkdir", path, &pfd, last);
+
+		if (r < 0)
+			return r;
+		r = mkdirat(pfd, last, (mode_t)c->args[0]) < 0 ? -errno : 0;
+		close(pfd);
+		return r;
+	}
 	return mkdir(path, (mode_t)c->args[0]) < 0 ? -errno : 0;
 }
 
@@ -175,10 +223,22 @@ static int64_t fs_unlink(struct call *c)
 {
 	const char *path = call_str(c);
 
+	int dfd = AT_FDCWD, r;
+	char last[NAME_MAX + 1];
+
 	if (!path || (c->args[0] & ~(int64_t)HC_UNLINK_F_DIR))
 		return -EINVAL;
-	return unlinkat(AT_FDCWD, path, (c->args[0] & HC_UNLINK_F_DIR) ?
-			AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+	if (fsroot_on()) {
+		r = fsroot_parent("unlink", path, &dfd, last);
+		if (r < 0)
+			return r;
+		path = last;
+	}
+	r = unlinkat(dfd, path, (c->args[0] & HC_UNLINK_F_DIR) ?
+		     AT_REMOVEDIR : 0) < 0 ? -errno : 0;
+	if (dfd != AT_FDCWD)
+		close(dfd);
+	return r;
 }
 
 static int64_t fs_rename(struct call *c)
@@ -197,6 +257,23 @@ static int64_t fs_rename(struct call *c)
 	nul = memchr(to, 0, len - (to - in));
 	if (!nul || (size_t)(nul - in) != len - 1)
 		return -EINVAL;
+	if (fsroot_on()) {
+		char l1[NAME_MAX + 1], l2[NAME_MAX + 1];
+		int p1, p2, r;
+
+		r = fsroot_parent("rename", from, &p1, l1);
+		if (r < 0)
+			return r;
+		r = fsroot_parent("rename", to, &p2, l2);
+		if (r < 0) {
+			close(p1);
+			return r;
+		}
+		r = renameat(p1, l1, p2, l2) < 0 ? -errno : 0;
+		close(p1);
+		close(p2);
+		return r;
+	}
 	return rename(from, to) < 0 ? -errno : 0;
 }
 
@@ -212,6 +289,20 @@ static int64_t fs_readlink(struct call *c)
 		return -ENAMETOOLONG;
 	/* The reply overwrites the request: copy the path out first. */
 	strcpy(path, p);
+	if (fsroot_on()) {
+		char last[NAME_MAX + 1];
+		int pfd, r = fsroot_parent("readlink", path, &pfd, last);
+
+		if (r < 0)
+			return r;
+		n = readlinkat(pfd, last, (char *)call_out(c), c->out_max);
+		r = n < 0 ? -errno : 0;
+		close(pfd);
+		if (r < 0)
+			return r;
+		c->out_len = n;
+		return n;
+	}
 	n = readlink(path, (char *)call_out(c), c->out_max);
 	if (n < 0)
 		return -errno;

@@ -17,7 +17,8 @@ int proc_table_add(struct proc *p)
 {
 	int i;
 
-	for (i = 0; i < MAX_PROCS; i++) {
+	/* The policy's max-procs (<= MAX_PROCS) handles at once. */
+	for (i = 0; i < (int)pol.max_procs; i++) {
 		if (!procs[i]) {
 			procs[i] = p;
 			return i;
@@ -75,7 +76,7 @@ int file_table_add(int fd)
 {
 	int i;
 
-	for (i = 0; i < MAX_FILES; i++) {
+	for (i = 0; i < (int)pol.max_files; i++) {
 		if (!files[i]) {
 			files[i] = fd + 1;
 			files_used++;
@@ -87,7 +88,7 @@ int file_table_add(int fd)
 
 int file_table_full(void)
 {
-	return files_used >= MAX_FILES;
+	return files_used >= (int)pol.max_files;
 }
 
 int file_lookup(int64_t h)

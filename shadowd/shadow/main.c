@@ -23,7 +23,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include "auditfmt.h"
 #include "log.h"
+#include "session_policy.h"
 #include "shadow.h"
 
 /* user_data: a pointer with its kind in the low bits (malloc aligns to 16) */
@@ -127,6 +129,7 @@ const char *call_str(struct call *c)
 static void call_free(struct call *c)
 {
 	buf_put(c->buf);
+	free(c->path);
 	free(c);
 	ncalls--;
 }
@@ -159,6 +162,45 @@ static void reply(struct call *c, int64_t result)
 	}
 	sqe = get_sqe((uint64_t)(uintptr_t)c | UD_SEND);
 	io_uring_prep_send(sqe, SESSION_FD, c->buf, len, MSG_NOSIGNAL);
+}
+
+static const char *const module_names[HC_MOD_COUNT] = {
+	[HC_MOD_SESSION] = "session", [HC_MOD_SYS] = "sys",
+	[HC_MOD_PROC] = "proc", [HC_MOD_FS] = "fs",
+};
+
+/* Writes may be cut to the byte limit (they may be short anyway). */
+static int is_write(const struct call *c)
+{
+	return (c->module == HC_MOD_FS && (c->op == HC_FS_WRITE ||
+					   c->op == HC_FS_PWRITE)) ||
+	       (c->module == HC_MOD_PROC && c->op == HC_PROC_WRITE);
+}
+
+/* The policy's say before a call runs: 0, or the call's result. */
+static int64_t policy_gate(struct call *c)
+{
+	char f[128];
+	size_t len = 0;
+
+	if (c->module > HC_MOD_SESSION && c->module < HC_MOD_COUNT &&
+	    !(pol.modules & (1u << c->module))) {
+		f[0] = 0;
+		audit_kv(f, sizeof(f), &len, "module", module_names[c->module]);
+		audit_kv(f, sizeof(f), &len, "reason", "module-not-allowed");
+		shadow_audit("call-refused", f);
+		return -EPERM;
+	}
+	/* max-bytes: less output asked for is always fine; more input
+	 * than allowed only for a write, which is then short. */
+	if (c->out_max > pol.max_bytes)
+		c->out_max = pol.max_bytes;
+	if (c->in_len > pol.max_bytes) {
+		if (!is_write(c))
+			return -E2BIG;
+		c->in_len = pol.max_bytes;
+	}
+	return 0;
 }
 
 static int64_t dispatch(struct call *c)
@@ -208,7 +250,7 @@ static void call_start(unsigned char *buf, size_t n)
 		res = -EINVAL;
 	else if (ncalls > MAX_CALLS)
 		res = -EBUSY;
-	else
+	else if ((res = policy_gate(c)) == 0)
 		res = dispatch(c);
 	if (res != ASYNC)
 		reply(c, res);
@@ -389,6 +431,7 @@ static void finish(void)
 	int tries = 20;
 
 	proc_kill_all();
+	launcher_stop();
 	if (pending_ops) {
 		sqe = get_sqe(UD_IGNORE);
 		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
@@ -474,6 +517,11 @@ int main(int argc, char **argv)
 		 session_id);
 	(void)guest;
 
+	/* fds 5 and 6 first, before anything else could be given them. */
+	shadow_audit_init();
+	e = policy_read(SHADOW_POLICY_FD);
+	if (e < 0)
+		die("session policy: %s", strerror(-e));
 	/* 0..2 must be open, or pipes of spawned commands could land there. */
 	for (fd = 0; fd < 3; fd++)
 		if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
@@ -492,12 +540,18 @@ int main(int argc, char **argv)
 		die("signalfd: %s", strerror(errno));
 
 	memset(&prm, 0, sizeof(prm));
-	prm.flags = IORING_SETUP_CQSIZE;
+	/* Created disabled: the ops it may carry are fixed before use. */
+	prm.flags = IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
 	prm.cq_entries = 4 * MAX_CALLS;
 	e = io_uring_queue_init_params(256, &ring, &prm);
 	if (e < 0)
 		die("io_uring: %s", strerror(-e));
+	e = ring_restrict(&ring);
+	if (e < 0)
+		die("io_uring restrictions: %s", strerror(-e));
 
+	fsroot_init();
+	sys_init();
 	if (confine() < 0)
 		die("confinement failed");
 
@@ -512,5 +566,6 @@ int main(int argc, char **argv)
 	}
 	finish();
 	close(sig_fd);
+	policy_release();
 	return 0;
 }

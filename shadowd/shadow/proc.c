@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * HC_MOD_PROC: host commands. Each runs in its own process group with
- * three pipes; stdio reads and writes are io_uring operations, and WAIT
- * polls a pidfd, so a blocked stream never holds up other calls.
+ * three pipes (or in its own session on a pty); stdio reads and writes
+ * are io_uring operations, and WAIT polls a pidfd, so a blocked stream
+ * never holds up other calls. The launcher (launcher.c) starts them; they
+ * are our children all the same.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -10,6 +12,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -18,11 +21,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include "auditfmt.h"
 #include "shadow.h"
 
 extern char **environ;
 
-#define DEFAULT_PATH "/usr/local/bin:/usr/bin:/bin"
 #define SPAWN_FLAGS (HC_SPAWN_F_CWD | HC_SPAWN_F_MERGE_ERR | \
 		     HC_SPAWN_F_STDIN_PROC | HC_SPAWN_F_PTY)
 
@@ -32,117 +35,10 @@ struct spawn_req {
 	const char *cwd;
 	char **argv;		/* argc + 1, NULL-terminated */
 	char **envp;		/* base environment with the request's entries */
-	const char *path;	/* PATH to search argv[0] in */
-	int merge_err;
-	int pty;		/* HC_SPAWN_F_PTY */
-	struct winsize ws;	/* its size; 0 x 0 leaves the default */
+	unsigned flags;		/* HC_SPAWN_F_* */
+	struct winsize ws;	/* HC_SPAWN_F_PTY: its size; 0 x 0: default */
 	struct proc *stdin_proc;	/* HC_SPAWN_F_STDIN_PROC: its stdout */
 };
-
-static void child_fail(int st)
-{
-	int e = errno;
-
-	if (write(st, &e, sizeof(e)) < 0)
-		_exit(126);
-	_exit(127);
-}
-
-/* execvp without its allocations: only execve after fork. */
-static void exec_search(struct spawn_req *rq, int st)
-{
-	const char *file = rq->argv[0], *p = rq->path, *end;
-	char buf[PATH_MAX];
-	int seen_eacces = 0;
-	size_t flen = strlen(file), dlen;
-
-	if (strchr(file, '/')) {
-		execve(file, rq->argv, rq->envp);
-		child_fail(st);
-	}
-	if (flen > NAME_MAX) {
-		errno = ENAMETOOLONG;
-		child_fail(st);
-	}
-	for (;;) {
-		end = strchrnul(p, ':');
-		dlen = end - p;
-		if (dlen + flen + 2 <= sizeof(buf)) {
-			if (dlen == 0) {	/* empty element: current dir */
-				memcpy(buf, file, flen + 1);
-			} else {
-				memcpy(buf, p, dlen);
-				buf[dlen] = '/';
-				memcpy(buf + dlen + 1, file, flen + 1);
-			}
-			execve(buf, rq->argv, rq->envp);
-			switch (errno) {
-			case EACCES:
-				seen_eacces = 1;
-				break;
-			case ENOENT: case ENOTDIR: case ESTALE: case ENODEV:
-			case ETIMEDOUT: case ELOOP: case ENAMETOOLONG:
-				break;
-			default:
-				child_fail(st);	/* found, but cannot run */
-			}
-		}
-		if (!*end)
-			break;
-		p = end + 1;
-	}
-	errno = seen_eacces ? EACCES : ENOENT;
-	child_fail(st);
-}
-
-/*
- * The child's stdio: in_r, out_w, err_w (pipes), or one pty slave for all
- * three. A pty child leads a new session with the slave as its controlling
- * terminal, so job control, line editing and full-screen programs work;
- * a pipe child just gets its own process group.
- */
-static void spawn_child(struct spawn_req *rq, pid_t parent, int in_r,
-			int out_w, int err_w, int st)
-{
-	sigset_t none;
-	int sig;
-
-	/* Host commands start clean: default dispositions (the shadow
-	 * ignores SIGPIPE) and an empty mask (it blocks SIGTERM...). */
-	for (sig = 1; sig < NSIG; sig++)
-		signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	if (rq->pty) {
-		/* New session, so its group is also the one SIGNAL hits. */
-		if (setsid() < 0 || ioctl(out_w, TIOCSCTTY, 0) < 0)
-			child_fail(st);
-	} else {
-		/* Own group: SIGNAL and session end reach the whole job. */
-		setpgid(0, 0);
-	}
-	/* Die with the shadow even if it is SIGKILLed. */
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(127);
-
-	if (dup2(in_r, 0) < 0 || dup2(out_w, 1) < 0 ||
-	    dup2(rq->merge_err ? out_w : err_w, 2) < 0)
-		child_fail(st);
-	/* The status pipe becomes fd 3 (close-on-exec), all else closed. */
-	if (dup3(st, 3, O_CLOEXEC) < 0)
-		child_fail(st);
-	st = 3;
-	if (close_range(4, ~0U, 0) < 0) {
-		int fd;
-
-		for (fd = 4; fd < 1024; fd++)
-			close(fd);
-	}
-	if (rq->cwd && chdir(rq->cwd) < 0)
-		child_fail(st);
-	exec_search(rq, st);
-}
 
 /* Environment entry names are equal up to '='. */
 static int same_name(const char *a, const char *b)
@@ -167,7 +63,7 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 	if (argc < 1 || argc > MAX_SPAWN_STRS || envc < 0 ||
 	    envc > MAX_SPAWN_STRS || (flags & ~(int64_t)SPAWN_FLAGS))
 		return -EINVAL;
-	rq->merge_err = !!(flags & HC_SPAWN_F_MERGE_ERR);
+	rq->flags = flags;
 	if (flags & HC_SPAWN_F_PTY) {
 		int64_t sz = c->args[3];
 
@@ -177,7 +73,6 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 			return -EINVAL;
 		if (sz < 0 || sz > 0xffffffffLL)
 			return -EINVAL;
-		rq->pty = 1;
 		rq->ws.ws_row = (uint64_t)sz >> 16;
 		rq->ws.ws_col = sz & 0xffff;
 	}
@@ -241,52 +136,50 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 	for (k = 0; k < envc; k++)
 		env[n++] = env[nbase + k];
 	env[n] = NULL;
-
-	rq->path = DEFAULT_PATH;
-	for (i = 0; i < n; i++)
-		if (!strncmp(env[i], "PATH=", 5))
-			rq->path = env[i] + 5;
 	return 0;
 }
 
-/*
- * A new pty: master for the shadow, slave for the child. TIOCGPTPEER opens
- * the slave from the master itself, with no path lookup to race with.
- */
-static int open_pty(const struct winsize *ws, int *master, int *slave)
+/* One audit line per exec: what, and how it went. */
+static void audit_exec(const struct spawn_req *rq, const char *result,
+		       pid_t pid)
 {
-	int m, sl;
+	char f[900], args[600], num[16];
+	size_t len = 0, a = 0;
+	int i;
 
-	m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (m < 0)
-		return -errno;
-	if (unlockpt(m) < 0)
-		goto fail;
-	sl = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (sl < 0)
-		goto fail;
-	if ((ws->ws_row || ws->ws_col) && ioctl(m, TIOCSWINSZ, ws) < 0) {
-		close(sl);
-		goto fail;
+	f[0] = args[0] = 0;
+	for (i = 1; rq->argv[i] && a < sizeof(args) - 1; i++)
+		a += snprintf(args + a, sizeof(args) - a, "%s%s",
+			      i > 1 ? " " : "", rq->argv[i]);
+	audit_kv(f, sizeof(f), &len, "cmd", rq->argv[0]);
+	audit_kv(f, sizeof(f), &len, "args", args);
+	if (rq->cwd)
+		audit_kv(f, sizeof(f), &len, "cwd", rq->cwd);
+	if (rq->flags & HC_SPAWN_F_PTY)
+		audit_kv(f, sizeof(f), &len, "pty", "1");
+	audit_kv(f, sizeof(f), &len, "result", result);
+	if (pid > 0) {
+		snprintf(num, sizeof(num), "%d", (int)pid);
+		audit_kv(f, sizeof(f), &len, "pid", num);
 	}
-	*master = m;
-	*slave = sl;
-	return 0;
-fail:
-	sl = -errno;
-	close(m);
-	return sl;
+	shadow_audit("exec", f);
+}
+
+static const char *errname(int e)
+{
+	const char *n = strerrorname_np(e);
+
+	return n ? n : "error";
 }
 
 static int64_t proc_spawn(struct call *c)
 {
 	struct spawn_req rq;
 	struct hc_spawn_info info;
-	int in[2] = { -1, -1 }, out[2] = { -1, -1 }, err[2] = { -1, -1 };
-	int st[2] = { -1, -1 }, e, h = -1, i, child_in;
-	pid_t pid, self = getpid();
+	struct launch_result lr = { .fds = { -1, -1, -1 } };
+	char prog[PATH_MAX];
+	int h = -1, i;
 	struct proc *p = NULL;
-	ssize_t r;
 	int64_t res;
 
 	if (c->out_max < sizeof(info))
@@ -294,6 +187,13 @@ static int64_t proc_spawn(struct call *c)
 	res = spawn_parse(c, &rq);
 	if (res < 0)
 		goto out;
+	/* Here for a clear error and the audit line; the launcher, which
+	 * executes, checks again. */
+	res = cmd_resolve(&pol, rq.argv[0], prog, sizeof(prog));
+	if (res == -EPERM) {
+		audit_exec(&rq, "refused", 0);
+		goto out;
+	}
 	p = calloc(1, sizeof(*p));
 	if (!p) {
 		res = -ENOMEM;
@@ -307,73 +207,29 @@ static int64_t proc_spawn(struct call *c)
 		res = h;
 		goto out;
 	}
-	if (rq.pty) {
-		/* out[0] the master, out[1] the slave; in[1] a second
-		 * descriptor of the master for the stdin side, so closing
-		 * one stream leaves the other working. */
-		res = open_pty(&rq.ws, &out[0], &out[1]);
-		if (res < 0)
-			goto out_slot;
-		in[1] = fcntl(out[0], F_DUPFD_CLOEXEC, 0);
-		if (in[1] < 0) {
-			res = -errno;
-			goto out_slot;
-		}
-		child_in = out[1];
-	} else if (rq.stdin_proc) {
-		child_in = rq.stdin_proc->fds[1];
-	} else {
-		if (pipe2(in, O_CLOEXEC) < 0) {
-			res = -errno;
-			goto out_slot;
-		}
-		child_in = in[0];
-	}
-	if ((!rq.pty && pipe2(out, O_CLOEXEC) < 0) ||
-	    (!rq.pty && !rq.merge_err && pipe2(err, O_CLOEXEC) < 0) ||
-	    pipe2(st, O_CLOEXEC) < 0) {
-		res = -errno;
+	res = launcher_spawn(rq.flags, rq.ws.ws_row, rq.ws.ws_col, rq.cwd,
+			     rq.argv, rq.envp,
+			     rq.stdin_proc ? rq.stdin_proc->fds[1] : -1, &lr);
+	if (res < 0)
+		goto out_slot;
+	if (lr.err) {
+		/* A child that failed its execve is still ours to reap. */
+		if (lr.pid > 0)
+			while (waitpid(lr.pid, NULL, 0) < 0 && errno == EINTR)
+				;
+		res = -lr.err;
+		audit_exec(&rq, errname(lr.err), 0);
 		goto out_slot;
 	}
-	pid = fork();
-	if (pid < 0) {
-		res = -errno;
-		goto out_slot;
-	}
-	if (pid == 0)
-		spawn_child(&rq, self, child_in, out[1],
-			    rq.pty ? out[1] : err[1], st[1]);
-	/* Both sides, so an early SIGNAL cannot miss the group; not for a
-	 * pty child, whose setsid() would fail if it already led a group. */
-	if (!rq.pty)
-		setpgid(pid, pid);
-	if (in[0] >= 0)
-		close(in[0]);
-	close(out[1]);
-	if (err[1] >= 0)
-		close(err[1]);
-	close(st[1]);
-	in[0] = out[1] = err[1] = st[1] = -1;
-	/* Blocks only until the child's execve: errno, or EOF on success. */
-	do
-		r = read(st[0], &e, sizeof(e));
-	while (r < 0 && errno == EINTR);
-	if (r != 0) {
-		if (r != sizeof(e) || e <= 0)
-			e = EIO;
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		res = -e;
-		goto out_slot;
-	}
-	p->pidfd = syscall(SYS_pidfd_open, pid, 0);
+	p->pidfd = syscall(SYS_pidfd_open, lr.pid, 0);
 	if (p->pidfd < 0) {
 		res = -errno;
-		kill(-pid, SIGKILL);
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		kill(-lr.pid, SIGKILL);
+		while (waitpid(lr.pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		goto out_slot;
 	}
+	audit_exec(&rq, "ok", lr.pid);
 	if (rq.stdin_proc) {
 		/* The earlier stage's stdout now feeds this process; the
 		 * guest cannot read it any more (READ gives -EBADF). */
@@ -384,20 +240,20 @@ static int64_t proc_spawn(struct call *c)
 		close(src->fds[1]);
 		src->fds[1] = -1;
 	}
-	p->pid = pid;
+	p->pid = lr.pid;
 	p->refs = 1;		/* the table's */
-	p->pty = rq.pty;
-	p->fds[0] = in[1];
-	p->fds[1] = out[0];
-	p->fds[2] = err[0];
-	in[1] = out[0] = err[0] = -1;
+	p->pty = !!(rq.flags & HC_SPAWN_F_PTY);
+	for (i = 0; i < 3; i++) {
+		p->fds[i] = lr.fds[i];
+		lr.fds[i] = -1;
+	}
 	p->all_next = all_procs;
 	if (all_procs)
 		all_procs->all_prev = p;
 	all_procs = p;
 
 	memset(&info, 0, sizeof(info));
-	info.pid = pid;
+	info.pid = lr.pid;
 	memcpy(call_out(c), &info, sizeof(info));
 	c->out_len = sizeof(info);
 	res = h;
@@ -407,16 +263,9 @@ static int64_t proc_spawn(struct call *c)
 out_slot:
 	proc_table_remove(h);
 out:
-	for (i = 0; i < 2; i++) {
-		if (in[i] >= 0)
-			close(in[i]);
-		if (out[i] >= 0)
-			close(out[i]);
-		if (err[i] >= 0)
-			close(err[i]);
-		if (st[i] >= 0)
-			close(st[i]);
-	}
+	for (i = 0; i < 3; i++)
+		if (lr.fds[i] >= 0)
+			close(lr.fds[i]);
 	free(p);
 	free(rq.argv);
 	free(rq.envp);

@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include <liburing.h>
+#include <linux/openat2.h>
 #include "hostcall_proto.h"
 
 #define SESSION_FD	3
@@ -45,6 +46,8 @@ struct call {
 	int fd;			/* fd the pending op uses, for cancel_fd */
 	call_done_fn done;
 	struct proc *proc;	/* holds a reference while pending */
+	char *path;		/* an fs path resolved for a pending op */
+	struct open_how how;	/* its open flags, read at submission */
 };
 
 static inline unsigned char *call_in(struct call *c)
@@ -67,6 +70,9 @@ void ring_flush(void);
 void cancel_calls_fd(int fd);
 /* Input as one NUL-terminated string filling it exactly; NULL if not. */
 const char *call_str(struct call *c);
+
+/* sys.c: what INFO reports that needs a lookup, before confinement */
+void sys_init(void);
 
 /* modules: each returns the result, or ASYNC */
 int64_t sys_call(struct call *c);
@@ -103,7 +109,69 @@ int file_lookup(int64_t h);		/* fd, or -1: -EBADF */
 int file_table_remove(int64_t h);	/* the fd, or -1 */
 int file_table_full(void);
 
+/* policy.c: this session's rules, from shadowd on fd 5 */
+struct shadow_policy {
+	char vm[64];
+	unsigned modules;	/* 1 << HC_MOD_* allowed */
+	int root_allowed;	/* a rule named root: uid 0 is intended */
+	unsigned max_procs, max_files, max_bytes, cpu;
+	int commands_listed;	/* only the listed commands may run */
+	char **commands;
+	int ncommands;
+	char **roots;		/* fs module confined beneath these */
+	int nroots;
+};
+extern struct shadow_policy pol;
+/* Read the rules from fd (then closed); defaults if fd is not open. */
+int policy_read(int fd);
+void policy_release(void);
+
+/* audit.c: one line to shadowd's audit trail (fields: " key=value"...) */
+void shadow_audit_init(void);		/* first thing: is fd 6 the socket? */
+void shadow_audit(const char *event, const char *fields);
+
+/* cmdpolicy.c: may argv[0] run, and as which program? 0 with path ""
+ * (search PATH as usual) or the program to execute; -EPERM when the
+ * policy's command list does not name it; -ENOENT when it names it but
+ * it is not installed. */
+int cmd_resolve(const struct shadow_policy *p, const char *argv0,
+		char *path, size_t n);
+
+/* fsroot.c: the fs module beneath the policy's roots */
+int fsroot_init(void);			/* open the roots, chdir to the first */
+int fsroot_on(void);			/* is the fs module confined? */
+/* Where path lies: a root's fd and the path relative to it (rel has
+ * PATH_MAX bytes). -EPERM outside every root. */
+int fsroot_locate(const char *path, int *dfd, char *rel);
+/* openat2 beneath the roots: an fd, or -EPERM (audited as op) for a
+ * path outside them or an escape by ".." or a symlink, or -errno. */
+int fsroot_open(const char *op, const char *path, int flags, mode_t mode);
+/* The parent directory (an O_PATH fd the caller closes) and the last
+ * component of path (last has NAME_MAX + 1 bytes): 0 or as above. */
+int fsroot_parent(const char *op, const char *path, int *pfd, char *last);
+/* A refused path: audit it; returns -EPERM. */
+int fsroot_refused(const char *op, const char *path);
+#define RESOLVE_SHADOW	(RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS)
+
+/* launcher.c: the unconfined same-user helper that starts commands */
+struct launch_result {
+	int err;		/* 0 or a positive errno */
+	pid_t pid;		/* the command (our child), or 0 */
+	int fds[3];		/* stdin, stdout, stderr (or the pty master) */
+};
+int launcher_start(void);		/* before the filter; 0 or -errno */
+void launcher_stop(void);
+/* Start a command: the flags and size of HC_PROC_SPAWN, argv and the
+ * complete environment, stdin_fd for HC_SPAWN_F_STDIN_PROC (else -1).
+ * 0 with *res filled (res->err may be set), or -errno of the channel. */
+int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
+		   const char *cwd, char *const argv[], char *const envp[],
+		   int stdin_fd, struct launch_result *res);
+
 /* confine.c */
+int ring_restrict(struct io_uring *r);	/* only the ops the shadow uses */
 int confine(void);
+/* seccomp.c: the shadow's syscall filter (also used by a unit test) */
+int seccomp_apply(unsigned modules);
 
 #endif

@@ -2,6 +2,7 @@
 /* HC_MOD_SYS: liveness, who and where the shadow is, the host clock. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -30,12 +31,24 @@ static void put_str(char *dst, size_t size, const char *src)
 	dst[n] = 0;
 }
 
+static char user_name[64];
+
+/* Before confinement: a passwd lookup may want files and sockets (NSS)
+ * that the filter does not allow later. */
+void sys_init(void)
+{
+	struct passwd pw, *res = NULL;
+	char pwbuf[4096];
+
+	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res)
+		put_str(user_name, sizeof(user_name), pw.pw_name);
+}
+
 static int64_t sys_info(struct call *c)
 {
 	struct hc_sys_info info;
-	struct passwd pw, *res = NULL;
 	struct utsname un;
-	char pwbuf[4096], cwd[PATH_MAX];
+	char cwd[PATH_MAX];
 
 	if (c->out_max < sizeof(info))
 		return -EINVAL;
@@ -44,8 +57,7 @@ static int64_t sys_info(struct call *c)
 	info.host_uid = getuid();
 	info.host_gid = getgid();
 	info.shadow_pid = getpid();
-	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res)
-		put_str(info.host_user, sizeof(info.host_user), pw.pw_name);
+	put_str(info.host_user, sizeof(info.host_user), user_name);
 	if (gethostname(info.hostname, sizeof(info.hostname) - 1) < 0)
 		info.hostname[0] = 0;
 	if (uname(&un) == 0)
@@ -76,8 +88,19 @@ static int64_t sys_chdir(struct call *c)
 {
 	const char *path = call_str(c);
 
+	int fd, r;
+
 	if (!path)
 		return -EINVAL;
+	if (fsroot_on()) {
+		/* The cwd stays beneath the roots: relative paths too. */
+		fd = fsroot_open("chdir", path, O_PATH | O_DIRECTORY, 0);
+		if (fd < 0)
+			return fd;
+		r = fchdir(fd) < 0 ? -errno : 0;
+		close(fd);
+		return r;
+	}
 	return chdir(path) < 0 ? -errno : 0;
 }
 

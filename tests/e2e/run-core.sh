@@ -3,6 +3,7 @@
 # boots a fresh guest. One boot runs the guest-side group (guest/core.sh).
 . "$(dirname "$0")/lib.sh"
 T=/usr/libexec/hostcall-tests
+mkdir -p "$B/tests"
 
 # 1. the guest-side group
 hcvm exec --timeout 900 -- sh /tests/core.sh

@@ -136,7 +136,8 @@ void write_test_policy(void)
 		exit(2);
 	}
 	fprintf(f, "# written by the test: everything as %s\n[vm *]\n"
-		"map * = %s\n", pw->pw_name, pw->pw_name);
+		"owners = %s\nmap * = %s\n", pw->pw_name, pw->pw_name,
+		pw->pw_name);
 	fclose(f);
 	test_policy = path;
 }

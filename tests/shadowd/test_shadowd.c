@@ -883,6 +883,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	alarm(300);	/* a hang is a failure, not a stuck CI job */
+	write_test_policy();
 
 	d = start_private(&ctl);
 	st = hello(ctl, HCP_VERSION + 7);
@@ -931,6 +932,7 @@ int main(int argc, char **argv)
 	check_ctl_close();
 	check_socket_mode();
 	reap_any();
+	remove_test_policy();
 
 	printf("%s: %d failure%s\n", failures ? "FAILED" : "OK", failures,
 	       failures == 1 ? "" : "s");

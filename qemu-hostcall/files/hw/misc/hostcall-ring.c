@@ -370,6 +370,14 @@ void hostcall_ring_pump(HostcallState *s)
     if (posted) {
         hostcall_notify(s);
     }
+    if (!QTAILQ_EMPTY(&s->done)) {
+        /*
+         * The guest has not consumed enough completions. It need not kick
+         * again after it does, so look again a little later.
+         */
+        timer_mod(s->retry_timer, qemu_clock_get_ms(QEMU_CLOCK_VIRTUAL) +
+                  HOSTCALL_RETRY_MS);
+    }
 }
 
 /* Copy the request's input segments into buf (req->in_len bytes). */

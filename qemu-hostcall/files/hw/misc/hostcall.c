@@ -72,6 +72,11 @@ static void hostcall_pump_bh(void *opaque)
     hostcall_ring_pump(opaque);
 }
 
+static void hostcall_retry_timer(void *opaque)
+{
+    hostcall_ring_pump(opaque);
+}
+
 static void hostcall_kick(HostcallState *s)
 {
     hostcall_ring_pump(s);
@@ -82,6 +87,7 @@ static void hostcall_do_reset(HostcallState *s)
 {
     hostcall_host_reset(s);
     hostcall_ring_reset(s);
+    timer_del(s->retry_timer);
     s->isr = 0;
     pci_set_irq(PCI_DEVICE(s), 0);
 }
@@ -263,6 +269,7 @@ static void hostcall_realize(PCIDevice *pdev, Error **errp)
     s->token = hostcall_next_token++;
     QTAILQ_INIT(&s->done);
     s->pump_bh = qemu_bh_new(hostcall_pump_bh, s);
+    s->retry_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, hostcall_retry_timer, s);
     s->ctrl.fd = -1;
     QSIMPLEQ_INIT(&s->ctrl.txq);
     s->next_session = 1;
@@ -283,6 +290,8 @@ static void hostcall_exit(PCIDevice *pdev)
     hostcall_host_close(s);
     qemu_bh_delete(s->pump_bh);
     s->pump_bh = NULL;
+    timer_free(s->retry_timer);
+    s->retry_timer = NULL;
     g_free(s->rxbuf);
     g_free(s->txbuf);
     s->rxbuf = s->txbuf = NULL;

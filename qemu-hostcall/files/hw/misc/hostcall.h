@@ -14,6 +14,7 @@
 
 #include "hw/pci/pci.h"
 #include "qemu/queue.h"
+#include "qemu/timer.h"
 #include "qom/object.h"
 #include "hostcall_proto.h"     /* includes hostcall_abi.h */
 
@@ -21,6 +22,7 @@
 OBJECT_DECLARE_SIMPLE_TYPE(HostcallState, HOSTCALL)
 
 #define HOSTCALL_MAX_SESSIONS   1024    /* session ids 1..1024 per device */
+#define HOSTCALL_RETRY_MS       2       /* completion ring full: poll */
 #define HOSTCALL_VM_NAME_MAX    64      /* hcp_hello.vm_name, NUL included */
 
 typedef struct HostcallReq HostcallReq;
@@ -104,6 +106,7 @@ struct HostcallState {
     QTAILQ_HEAD(, HostcallReq) done;    /* completed, waiting for a slot */
     bool pumping;
     QEMUBH *pump_bh;
+    QEMUTimer *retry_timer; /* completions wait for space in the cpl ring */
 
     /* host side */
     HostcallChan ctrl;

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * This session's rules: "key value" lines from shadowd (session_policy.c)
+ * in a sealed memfd on fd 5. Without it (a shadow started by hand) the
+ * built-in rules apply: every module, no lists, the handle tables' sizes.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "log.h"
+#include "shadow.h"
+
+struct shadow_policy pol = {
+	.vm = "",
+	.modules = (1u << HC_MOD_SYS) | (1u << HC_MOD_PROC) |
+		   (1u << HC_MOD_FS),
+	.max_procs = MAX_PROCS,
+	.max_files = MAX_FILES,
+	.max_bytes = HC_MAX_DATA,
+};
+
+static int push(char ***list, int *n, const char *s)
+{
+	char **l = realloc(*list, (*n + 1) * sizeof(*l));
+
+	if (!l)
+		return -ENOMEM;
+	*list = l;
+	l[*n] = strdup(s);
+	if (!l[*n])
+		return -ENOMEM;
+	(*n)++;
+	return 0;
+}
+
+static int num(const char *v, unsigned max, unsigned *out)
+{
+	char *end;
+	unsigned long n;
+
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (errno || end == v || *end || n > max)
+		return -EINVAL;
+	*out = n;
+	return 0;
+}
+
+static int line(char *s)
+{
+	char *v = strchr(s, ' ');
+	unsigned u;
+
+	if (!v)
+		return -EINVAL;
+	*v++ = 0;
+	if (!strcmp(s, "vm")) {
+		snprintf(pol.vm, sizeof(pol.vm), "%s", v);
+		return 0;
+	}
+	if (!strcmp(s, "command"))
+		return push(&pol.commands, &pol.ncommands, v);
+	if (!strcmp(s, "fs-root"))
+		return push(&pol.roots, &pol.nroots, v);
+	if (num(v, 1u << 30, &u) < 0)
+		return -EINVAL;
+	if (!strcmp(s, "modules"))
+		pol.modules = u;
+	else if (!strcmp(s, "root-allowed"))
+		pol.root_allowed = !!u;
+	else if (!strcmp(s, "max-procs"))
+		pol.max_procs = u < MAX_PROCS ? u : MAX_PROCS;
+	else if (!strcmp(s, "max-files"))
+		pol.max_files = u < MAX_FILES ? u : MAX_FILES;
+	else if (!strcmp(s, "max-bytes"))
+		pol.max_bytes = u < HC_MAX_DATA ? u : HC_MAX_DATA;
+	else if (!strcmp(s, "cpu-seconds"))
+		pol.cpu = u;
+	else if (!strcmp(s, "commands-listed"))
+		pol.commands_listed = !!u;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+int policy_read(int fd)
+{
+	struct stat st;
+	char *buf, *s, *nl;
+	ssize_t n;
+	int e = 0;
+
+	if (fstat(fd, &st) < 0)
+		return 0;	/* not given: the built-in rules */
+	if (!S_ISREG(st.st_mode) || st.st_size > (1 << 22)) {
+		close(fd);
+		return -EINVAL;
+	}
+	buf = malloc(st.st_size + 1);
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	n = pread(fd, buf, st.st_size, 0);
+	close(fd);
+	if (n != st.st_size) {
+		free(buf);
+		return -EIO;
+	}
+	buf[n] = 0;
+	for (s = buf; *s && !e; s = nl + 1) {
+		nl = strchr(s, '\n');
+		if (!nl)
+			break;
+		*nl = 0;
+		e = line(s);
+		if (e)
+			log_msg("policy: bad line '%s'", s);
+	}
+	free(buf);
+	return e;
+}
+
+void policy_release(void)
+{
+	int i;
+
+	for (i = 0; i < pol.ncommands; i++)
+		free(pol.commands[i]);
+	free(pol.commands);
+	for (i = 0; i < pol.nroots; i++)
+		free(pol.roots[i]);
+	free(pol.roots);
+	pol.commands = pol.roots = NULL;
+	pol.ncommands = pol.nroots = 0;
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * [vm cmds] lists `id sort /usr/bin/printf`: those run, nothing else does
+ * (-EPERM, audited), and the guest's PATH cannot swap in another sort.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "sec.h"
+
+static void listed(void *arg)
+{
+	struct hc_session_info info;
+	struct sess s;
+	char evil_path[200], *out = NULL;
+	char *id[] = { "id", "-u", NULL };
+	char *cat[] = { "cat", "/etc/hostname", NULL };
+	char *shc[] = { "sh", "-c", "id", NULL };
+	char *pf_abs[] = { "/usr/bin/printf", "x%s", "1", NULL };
+	char *pf[] = { "printf", "y%s", "2", NULL };
+	char *dotdot[] = { "/usr/bin/../bin/sort", NULL };
+	char *sort[] = { "sort", NULL };
+	char *env[] = { evil_path, NULL };
+	char want[32];
+	int ctl = attach("cmds"), st;
+	int64_t r, h;
+
+	(void)arg;
+	st = ctl >= 0 ? session(ctl, 7, &s, &info) : ctl;
+	if (st != 0) {
+		fail("commands: session", "open %d", st);
+		goto out;
+	}
+	r = run_cmd(&s, id, NULL, &out);
+	snprintf(want, sizeof(want), "%u\n", S.uid[UO]);
+	CHECK("commands: a listed name runs", r == 0 && out &&
+	      !strcmp(out, want), "status %lld out '%s'", (long long)r,
+	      out ? out : "");
+	free(out);
+	r = run_cmd(&s, cat, NULL, NULL);
+	CHECK("commands: an unlisted command is refused with -EPERM",
+	      r == -EPERM, "result %lld", (long long)r);
+	r = run_cmd(&s, shc, NULL, NULL);
+	CHECK("commands: ... a shell too", r == -EPERM, "result %lld",
+	      (long long)r);
+	r = run_cmd(&s, pf_abs, NULL, &out);
+	CHECK("commands: a listed path runs", r == 0 && out &&
+	      !strcmp(out, "x1"), "status %lld out '%s'", (long long)r,
+	      out ? out : "");
+	free(out);
+	r = run_cmd(&s, pf, NULL, &out);
+	CHECK("commands: a listed path runs by its name", r == 0 && out &&
+	      !strcmp(out, "y2"), "status %lld out '%s'", (long long)r,
+	      out ? out : "");
+	free(out);
+	r = run_cmd(&s, dotdot, NULL, NULL);
+	CHECK("commands: no way round the list with ..", r == -EPERM,
+	      "result %lld", (long long)r);
+
+	/* PATH points at a directory with a fake sort: still the real one. */
+	snprintf(evil_path, sizeof(evil_path), "PATH=%s/evil", S.dir);
+	h = spawn(&s, NULL, sort, env, 0, NULL);
+	if (h >= 0) {
+		call0(&s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, "b\na\n", 4);
+		call0(&s, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
+		read_all(&s, h, 1, &out);
+		call0(&s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	}
+	CHECK("commands: the guest's PATH cannot substitute a program",
+	      h >= 0 && out && !strcmp(out, "a\nb\n"), "spawn %lld out '%s'",
+	      (long long)h, out ? out : "");
+	free(out);
+	sess_close(&s);
+out:
+	if (ctl >= 0)
+		close(ctl);
+}
+
+void sec_commands(void)
+{
+	char path[200];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/evil", S.dir);
+	mkdir(path, 0755);
+	snprintf(path, sizeof(path), "%s/evil/sort", S.dir);
+	f = fopen(path, "w");
+	fputs("#!/bin/sh\necho EVIL\n", f);
+	fclose(f);
+	chmod(path, 0755);
+	run_as(UO, listed, NULL);
+	CHECK("commands: the refusal is audited", audit_has("event=exec",
+		"vm=cmds", "cmd=cat", "result=refused", NULL),
+	      "no audit line");
+}
