@@ -249,6 +249,10 @@ int job_wait_fg(struct job *j)
 	if (sh.jobctl && j->pgid && sh.ttyfd >= 0)
 		tcsetpgrp(sh.ttyfd, j->pgid);
 	fg_job = j;
+	/* an interrupt that came while the job was being started (before
+	 * its pump existed) reaches the job now */
+	if (!sh.interactive && sh.got_sigint)
+		jobs_forward_signal(SIGINT);
 	while (!job_done(j) && !job_stopped(j)) {
 		pid_t pid = waitpid(-1, &ws, sh.jobctl ? WUNTRACED : 0);
 

@@ -13,6 +13,7 @@
  *   map 1000 = USER              (also 1000-1999)
  *   modules = sys proc fs
  *   commands = sort /usr/bin/lpr
+ *   env = LANG LC_* TERM
  *   fs-roots = /srv/share
  *   max-sessions = 8   max-procs = 32   max-files = 256
  *   max-bytes = 131072   cpu-seconds = 60
@@ -71,7 +72,7 @@ perr(struct parser *ps, const char *fmt, ...)
 
 static void limits_default(struct limits *l)
 {
-	l->sessions = 64;
+	l->sessions = 1024;	/* what one device can hold */
 	l->procs = 256;		/* the shadow's handle table */
 	l->files = 1024;
 	l->bytes = HC_MAX_DATA;
@@ -108,6 +109,9 @@ static void vm_free(struct vm_policy *vm)
 	for (i = 0; i < vm->ncommands; i++)
 		free(vm->commands[i]);
 	free(vm->commands);
+	for (i = 0; i < vm->nenv; i++)
+		free(vm->env[i]);
+	free(vm->env);
 	for (i = 0; i < vm->nroots; i++)
 		free(vm->roots[i]);
 	free(vm->roots);
@@ -469,6 +473,27 @@ static void key_commands(struct parser *ps, char **w, int nw)
 	}
 }
 
+/* Environment names, or prefixes ending in '*'. */
+static void key_env(struct parser *ps, char **w, int nw)
+{
+	struct vm_policy *vm = ps->vm;
+	const char *c;
+	int i;
+
+	vm->has_env = 1;	/* an empty list lets nothing through */
+	for (i = 0; i < nw; i++) {
+		for (c = w[i]; *c && (isalnum((unsigned char)*c) || *c == '_');
+		     c++)
+			;
+		if (c == w[i] || (*c && strcmp(c, "*"))) {
+			perr(ps, "env: '%s' is not a variable name (or a "
+			     "prefix ending in *)", w[i]);
+			continue;
+		}
+		push_str(ps, &vm->env, &vm->nenv, w[i]);
+	}
+}
+
 static void key_roots(struct parser *ps, char **w, int nw)
 {
 	struct vm_policy *vm = ps->vm;
@@ -535,6 +560,8 @@ static void key_vm(struct parser *ps, const char *key, const char *arg,
 		key_commands(ps, w, nw);
 	} else if (!strcmp(key, "fs-roots")) {
 		key_roots(ps, w, nw);
+	} else if (!strcmp(key, "env")) {
+		key_env(ps, w, nw);
 	} else if (!strcmp(key, "max-sessions")) {
 		key_limit(ps, key, K_SESSIONS, &vm->lim.sessions, 1, 4096, w,
 			  nw);
@@ -549,8 +576,8 @@ static void key_vm(struct parser *ps, const char *key, const char *arg,
 		key_limit(ps, key, K_CPU, &vm->lim.cpu, 0, 1u << 30, w, nw);
 	} else {
 		perr(ps, "unknown key '%s' in [vm %s] (owners, map, modules, "
-		     "commands, fs-roots, max-sessions, max-procs, max-files, "
-		     "max-bytes, cpu-seconds)", key, vm->name);
+		     "commands, env, fs-roots, max-sessions, max-procs, "
+		     "max-files, max-bytes, cpu-seconds)", key, vm->name);
 	}
 }
 

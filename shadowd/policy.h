@@ -54,6 +54,8 @@ struct vm_policy {
 	unsigned modules;	/* 1 << HC_MOD_* */
 	char **commands;
 	int ncommands, has_commands;
+	char **env;		/* guest env names let through ("LC_*") */
+	int nenv, has_env;
 	char **roots;		/* canonical absolute paths */
 	int nroots;
 	struct limits lim;

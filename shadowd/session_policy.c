@@ -48,6 +48,10 @@ int session_policy_fd(const struct vm_policy *vm, const struct host_user *u)
 		e |= put(fd, "commands-listed 1\n");
 	for (i = 0; i < vm->ncommands; i++)
 		e |= put(fd, "command %s\n", vm->commands[i]);
+	if (vm->has_env)
+		e |= put(fd, "env-listed 1\n");
+	for (i = 0; i < vm->nenv; i++)
+		e |= put(fd, "env %s\n", vm->env[i]);
 	for (i = 0; i < vm->nroots; i++)
 		e |= put(fd, "fs-root %s\n", vm->roots[i]);
 	if (e) {

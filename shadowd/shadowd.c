@@ -715,12 +715,19 @@ static int check_config(const char *path)
 
 static void load_policy(const char *path)
 {
+	struct stat st;
 	int n;
 
 	if (!path) {
 		policy_builtin(&policy);
 		return;
 	}
+	/* The system's policy decides who may act as whom: only root may
+	 * be able to change it. */
+	if (system_mode && stat(path, &st) == 0 &&
+	    (st.st_uid != 0 || (st.st_mode & 022)))
+		die("%s: must be owned by root and writable by root alone; "
+		    "not starting", path);
 	n = policy_load(path, &policy, config_error);
 	if (n)
 		die("%s: %d error%s; not starting", path, n,

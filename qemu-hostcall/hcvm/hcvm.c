@@ -37,6 +37,7 @@ struct opts {
 	const char *smp;
 	const char *extra[64];
 	int nextra;
+	const char *device_opts;	/* NULL: "shadowd=PATH" (private mode) */
 	unsigned uid;
 	int timeout;		/* seconds, 0: none */
 	int verbose;
@@ -105,7 +106,8 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 	path_of("HCVM_INITRD", "../image/initrd.gz", initrd);
 	path_of("HCVM_SHADOWD", "shadowd", shadowd);
 	if (must_exist("QEMU", qemu) || must_exist("kernel", kernel) ||
-	    must_exist("initrd", initrd) || must_exist("shadowd", shadowd))
+	    must_exist("initrd", initrd) ||
+	    (!o->device_opts && must_exist("shadowd", shadowd)))
 		return -1;
 	int kvm = o->accel ? !strcmp(o->accel, "kvm") : kvm_usable();
 
@@ -134,7 +136,12 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 	snprintf(append, sizeof(append), "console=ttyS0 quiet panic=-1 hcvm.mode=%s", mode);
 	argv[n++] = "-append";
 	argv[n++] = append;
-	snprintf(dev, sizeof(dev), "hostcall,shadowd=%s", shadowd);
+	/* --device-opts replaces the private shadowd, e.g. with a system
+	 * one: socket=/run/hostcall/shadowd.sock,vm=NAME */
+	if (o->device_opts)
+		snprintf(dev, sizeof(dev), "hostcall,%s", o->device_opts);
+	else
+		snprintf(dev, sizeof(dev), "hostcall,shadowd=%s", shadowd);
 	argv[n++] = "-device";
 	argv[n++] = dev;
 	if (sock) {
@@ -389,6 +396,8 @@ static void usage(FILE *f)
 		"  --mem SIZE        guest memory (default 1024M)\n"
 		"  --smp N           vCPUs (default 2)\n"
 		"  --qemu-arg ARG    pass ARG to QEMU (repeatable)\n"
+		"  --device-opts OPTS  -device hostcall,OPTS instead of the default\n"
+		"                    shadowd=PATH (e.g. socket=PATH,vm=NAME)\n"
 		"  --verbose         show the QEMU command line and guest console\n");
 }
 
@@ -399,6 +408,7 @@ int main(int argc, char **argv)
 		{ "mem", required_argument, 0, 'm' },
 		{ "smp", required_argument, 0, 's' },
 		{ "qemu-arg", required_argument, 0, 'q' },
+		{ "device-opts", required_argument, 0, 'D' },
 		{ "user", required_argument, 0, 'u' },
 		{ "timeout", required_argument, 0, 't' },
 		{ "verbose", no_argument, 0, 'v' },
@@ -445,6 +455,7 @@ int main(int argc, char **argv)
 			}
 			o.extra[o.nextra++] = optarg;
 			break;
+		case 'D': o.device_opts = optarg; break;
 		case 'u': {
 			char *end;
 			unsigned long v = strtoul(optarg, &end, 10);

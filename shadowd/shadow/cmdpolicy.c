@@ -7,7 +7,8 @@
  * neither point PATH at a directory of its own nor reach an unlisted
  * program through "..", and the program that runs is the one the
  * administrator named. Both the shadow (for the error and the audit line)
- * and the launcher (which executes) ask.
+ * and the launcher (which executes) ask. The guest's environment entries
+ * are filtered here too (env_allowed).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -78,4 +79,35 @@ int cmd_resolve(const struct shadow_policy *p, const char *argv0,
 			return copy(path, n, e);
 	}
 	return -EPERM;
+}
+
+/* entry "NAME=value" against name or "PREFIX*" */
+static int env_match(const char *pat, const char *entry)
+{
+	size_t n = strlen(pat);
+
+	if (n && pat[n - 1] == '*')
+		return !strncmp(entry, pat, n - 1);
+	return !strncmp(entry, pat, n) && entry[n] == '=';
+}
+
+int env_allowed(const struct shadow_policy *p, const char *entry)
+{
+	static const char *const harmless[] = {
+		"LANG", "LANGUAGE", "LC_*", "TERM", "TZ", "COLUMNS", "LINES",
+	};
+	size_t i;
+
+	if (p->env_listed) {
+		for (i = 0; i < (size_t)p->nenv; i++)
+			if (env_match(p->env[i], entry))
+				return 1;
+		return 0;
+	}
+	if (!p->commands_listed)
+		return 1;
+	for (i = 0; i < sizeof(harmless) / sizeof(harmless[0]); i++)
+		if (env_match(harmless[i], entry))
+			return 1;
+	return 0;
 }

@@ -40,27 +40,36 @@ const char *__asan_default_options(void)
 }
 #endif
 
-int ring_restrict(struct io_uring *r)
+/*
+ * io_uring operations are not system calls: the seccomp filter never sees
+ * them. The ring is therefore created disabled and limited here to the
+ * operations the shadow issues (opens only with the fs module); no
+ * register operations are allowed afterwards.
+ */
+int ring_restrict(struct io_uring *r, unsigned modules)
 {
 	static const unsigned char ops[] = {
 		IORING_OP_NOP, IORING_OP_READ, IORING_OP_WRITE,
-		IORING_OP_OPENAT, IORING_OP_OPENAT2, IORING_OP_RECV,
-		IORING_OP_SEND, IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE,
-		IORING_OP_ASYNC_CANCEL,
+		IORING_OP_RECV, IORING_OP_SEND, IORING_OP_POLL_ADD,
+		IORING_OP_POLL_REMOVE, IORING_OP_ASYNC_CANCEL,
+		/* fs module only, from here */
+		IORING_OP_OPENAT, IORING_OP_OPENAT2,
 	};
 	struct io_uring_restriction res[sizeof(ops)];
-	size_t i;
+	size_t i, n = sizeof(ops);
 	int e;
 
+	if (!(modules & (1u << HC_MOD_FS)))
+		n -= 2;
 	memset(res, 0, sizeof(res));
-	for (i = 0; i < sizeof(ops); i++) {
+	for (i = 0; i < n; i++) {
 		res[i].opcode = IORING_RESTRICTION_SQE_OP;
 		res[i].sqe_op = ops[i];
 	}
 	/* The raw calls: Debian's liburing 2.3 declares but does not export
 	 * io_uring_register_restrictions() and io_uring_enable_rings(). */
 	e = syscall(SYS_io_uring_register, r->ring_fd,
-		    IORING_REGISTER_RESTRICTIONS, res, sizeof(ops));
+		    IORING_REGISTER_RESTRICTIONS, res, n);
 	if (e < 0)
 		return -errno;
 	e = syscall(SYS_io_uring_register, r->ring_fd,

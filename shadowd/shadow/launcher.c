@@ -8,8 +8,9 @@
  * programs), but as the same host user, with no_new_privs (no setuid or
  * file-capability gain) and the session's RLIMIT_CPU. It only ever talks
  * to its shadow over a socketpair, checks every request as untrusted
- * input, and applies the command list itself, so a subverted shadow can
- * get from it no more than the policy already grants the guest.
+ * input, and applies the command list and the environment filter itself,
+ * so a subverted shadow can get from it no more than the policy already
+ * grants the guest.
  *
  * Commands are started with clone(CLONE_PARENT): their parent is the
  * shadow, which waits for them, reaps them and is the one their
@@ -203,6 +204,26 @@ static int unpack(const struct launch_req *rq, char *s, size_t len,
 }
 
 /*
+ * The environment again: entries of the shadow's own environment (ours
+ * too: we are its fork) and those the policy lets a guest set; the rest
+ * is dropped, so that even a subverted shadow cannot slip LD_PRELOAD to a
+ * listed program.
+ */
+static void keep_env(char **envp)
+{
+	extern char **environ;
+	char **r, **w, **b;
+
+	for (r = w = envp; *r; r++) {
+		for (b = environ; *b && strcmp(*b, *r); b++)
+			;
+		if (*b || env_allowed(&pol, *r))
+			*w++ = *r;
+	}
+	*w = NULL;
+}
+
+/*
  * Start one command: pipes or a pty, clone(CLONE_PARENT), wait for its
  * execve. Fills rep and ours[] (the shadow's ends, rep->nfds of them).
  */
@@ -234,6 +255,7 @@ static void launch(const struct launch_req *rq, char *strs, size_t len,
 		return;
 	x.argv = argv;
 	x.envp = envp;
+	keep_env(envp);
 	/* The command list again, here where the execve happens. */
 	e = cmd_resolve(&pol, argv[0], prog, sizeof(prog));
 	if (e < 0) {

@@ -546,7 +546,7 @@ int main(int argc, char **argv)
 	e = io_uring_queue_init_params(256, &ring, &prm);
 	if (e < 0)
 		die("io_uring: %s", strerror(-e));
-	e = ring_restrict(&ring);
+	e = ring_restrict(&ring, pol.modules);
 	if (e < 0)
 		die("io_uring restrictions: %s", strerror(-e));
 

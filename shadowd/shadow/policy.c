@@ -67,6 +67,8 @@ static int line(char *s)
 		return push(&pol.commands, &pol.ncommands, v);
 	if (!strcmp(s, "fs-root"))
 		return push(&pol.roots, &pol.nroots, v);
+	if (!strcmp(s, "env"))
+		return push(&pol.env, &pol.nenv, v);
 	if (num(v, 1u << 30, &u) < 0)
 		return -EINVAL;
 	if (!strcmp(s, "modules"))
@@ -83,6 +85,8 @@ static int line(char *s)
 		pol.cpu = u;
 	else if (!strcmp(s, "commands-listed"))
 		pol.commands_listed = !!u;
+	else if (!strcmp(s, "env-listed"))
+		pol.env_listed = !!u;
 	else
 		return -EINVAL;
 	return 0;
@@ -136,6 +140,9 @@ void policy_release(void)
 	for (i = 0; i < pol.nroots; i++)
 		free(pol.roots[i]);
 	free(pol.roots);
-	pol.commands = pol.roots = NULL;
-	pol.ncommands = pol.nroots = 0;
+	for (i = 0; i < pol.nenv; i++)
+		free(pol.env[i]);
+	free(pol.env);
+	pol.commands = pol.roots = pol.env = NULL;
+	pol.ncommands = pol.nroots = pol.nenv = 0;
 }

@@ -38,6 +38,7 @@ struct spawn_req {
 	unsigned flags;		/* HC_SPAWN_F_* */
 	struct winsize ws;	/* HC_SPAWN_F_PTY: its size; 0 x 0: default */
 	struct proc *stdin_proc;	/* HC_SPAWN_F_STDIN_PROC: its stdout */
+	char dropped[256];	/* env names the policy kept out */
 };
 
 /* Environment entry names are equal up to '='. */
@@ -122,6 +123,21 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 	if (pos != c->in_len || !rq->argv[0][0] || (rq->cwd && !rq->cwd[0]))
 		return -EINVAL;
 
+	/* The policy's say on the guest's entries; the names it drops go
+	 * into the exec's audit line. */
+	for (k = 0, n = 0; k < envc; k++) {
+		const char *e = env[nbase + k];
+		size_t d = strlen(rq->dropped);
+
+		if (env_allowed(&pol, e)) {
+			env[nbase + n++] = (char *)e;
+			continue;
+		}
+		snprintf(rq->dropped + d, sizeof(rq->dropped) - d, "%s%.*s",
+			 d ? "," : "", (int)(strchr(e, '=') - e), e);
+	}
+	envc = n;
+
 	/* Base entries a request entry overrides are dropped; compact. */
 	n = 0;
 	for (i = 0; i < nbase; i++) {
@@ -157,6 +173,8 @@ static void audit_exec(const struct spawn_req *rq, const char *result,
 		audit_kv(f, sizeof(f), &len, "cwd", rq->cwd);
 	if (rq->flags & HC_SPAWN_F_PTY)
 		audit_kv(f, sizeof(f), &len, "pty", "1");
+	if (rq->dropped[0])
+		audit_kv(f, sizeof(f), &len, "env_dropped", rq->dropped);
 	audit_kv(f, sizeof(f), &len, "result", result);
 	if (pid > 0) {
 		snprintf(num, sizeof(num), "%d", (int)pid);
@@ -276,6 +294,8 @@ out:
 
 static int64_t io_done(struct call *c, int res)
 {
+	if (c->proc->released)
+		return -ECANCELED;
 	/* A pty master reads EIO once the last slave holder is gone: that
 	 * is its end of stream. */
 	if (res == -EIO && c->op == HC_PROC_READ && c->proc->pty)
@@ -371,6 +391,8 @@ static int64_t wait_done(struct call *c, int res)
 	struct proc *p = c->proc;
 	struct io_uring_sqe *sqe;
 
+	if (p->released)
+		return -ECANCELED;
 	if (res < 0)
 		return res;
 	if (proc_try_reap(p))
@@ -430,13 +452,17 @@ static int64_t proc_release(struct call *c)
 
 	if (!p)
 		return -EBADF;
-	/* Also after the leader was reaped: background members of its
-	 * group go too. */
-	kill(-p->pid, SIGKILL);
+	/* Pending calls end with -ECANCELED, also one whose operation
+	 * completes before its cancel does (the exit the kill causes can
+	 * wake a WAIT first): the done handlers look at `released`. */
+	p->released = 1;
 	for (i = 0; i < 3; i++)
 		cancel_calls_fd(p->fds[i]);
 	cancel_calls_fd(p->pidfd);
 	ring_flush();
+	/* Also after the leader was reaped: background members of its
+	 * group go too. */
+	kill(-p->pid, SIGKILL);
 	/* The table's reference passes to the reaper, if one is needed. */
 	if (!proc_try_reap(p))
 		proc_reap_later(p);

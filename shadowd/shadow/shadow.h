@@ -95,6 +95,7 @@ struct proc {
 	int reaped;
 	int status;		/* waitpid status once reaped */
 	int pty;		/* fds[0] and fds[1] are one pty master */
+	int released;		/* RELEASE: its pending calls are cancelled */
 };
 
 int proc_table_add(struct proc *p);	/* handle or -EAGAIN when full */
@@ -118,6 +119,9 @@ struct shadow_policy {
 	int commands_listed;	/* only the listed commands may run */
 	char **commands;
 	int ncommands;
+	int env_listed;		/* only these guest env names pass */
+	char **env;
+	int nenv;
 	char **roots;		/* fs module confined beneath these */
 	int nroots;
 };
@@ -136,6 +140,12 @@ void shadow_audit(const char *event, const char *fields);
  * it is not installed. */
 int cmd_resolve(const struct shadow_policy *p, const char *argv0,
 		char *path, size_t n);
+/* May the guest set this environment entry ("NAME=value") for a host
+ * command? The policy's env list; without one, everything, unless a
+ * command list is in force: then only a few harmless names (locale,
+ * terminal, time zone), so that LD_PRELOAD and friends cannot turn a
+ * listed program into another one. */
+int env_allowed(const struct shadow_policy *p, const char *entry);
 
 /* fsroot.c: the fs module beneath the policy's roots */
 int fsroot_init(void);			/* open the roots, chdir to the first */
@@ -169,7 +179,8 @@ int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
 		   int stdin_fd, struct launch_result *res);
 
 /* confine.c */
-int ring_restrict(struct io_uring *r);	/* only the ops the shadow uses */
+/* only the io_uring ops the shadow uses (opens with the fs module) */
+int ring_restrict(struct io_uring *r, unsigned modules);
 int confine(void);
 /* seccomp.c: the shadow's syscall filter (also used by a unit test) */
 int seccomp_apply(unsigned modules);

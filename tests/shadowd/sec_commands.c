@@ -75,6 +75,22 @@ static void listed(void *arg)
 	      h >= 0 && out && !strcmp(out, "a\nb\n"), "spawn %lld out '%s'",
 	      (long long)h, out ? out : "");
 	free(out);
+
+	/* With a command list only harmless variables get through: no
+	 * LD_PRELOAD turning a listed program into another. */
+	{
+		char *pe[] = { "printenv", NULL };
+		char *e2[] = { "LD_PRELOAD=/nonexistent/hc.so", "LANG=C",
+			       "LC_ALL=C", "HC_X=1", NULL };
+
+		r = run_cmd(&s, pe, e2, &out);
+		CHECK("commands: only harmless guest variables get through",
+		      r == 0 && out && strstr(out, "LANG=C\n") &&
+		      strstr(out, "LC_ALL=C\n") && !strstr(out, "LD_PRELOAD") &&
+		      !strstr(out, "HC_X"), "status %lld out '%s'",
+		      (long long)r, out ? out : "");
+		free(out);
+	}
 	sess_close(&s);
 out:
 	if (ctl >= 0)
@@ -97,4 +113,7 @@ void sec_commands(void)
 	CHECK("commands: the refusal is audited", audit_has("event=exec",
 		"vm=cmds", "cmd=cat", "result=refused", NULL),
 	      "no audit line");
+	CHECK("commands: dropped variables are audited", audit_has(
+		"event=exec", "cmd=printenv", "env_dropped=LD_PRELOAD,HC_X",
+		NULL), "no audit line");
 }

@@ -172,8 +172,33 @@ static void check_owners_needed(void)
 	free(err);
 }
 
+/* --system wants a policy only root can change. */
+static void check_writable(void)
+{
+	const char *args[] = { "--system", "--socket", "/tmp/hcsec-y",
+			       "--config", NULL, NULL };
+	char path[160], cmd[600], *out, *err;
+	int st;
+
+	snprintf(path, sizeof(path), "%s/writable.conf", S.dir);
+	snprintf(cmd, sizeof(cmd), "cp %s %s && chmod 0666 %s", S.policy, path,
+		 path);
+	if (system(cmd) != 0) {
+		fail("config: a policy others can write is refused", "cp");
+		return;
+	}
+	args[4] = path;
+	st = shadowd_run(args, &out, &err);
+	CHECK("config: a policy others can write is refused",
+	      st == 1 && strstr(err, "writable by root alone") &&
+	      access("/tmp/hcsec-y", F_OK) < 0, "status %d: %s", st, err);
+	free(out);
+	free(err);
+}
+
 void sec_config(void)
 {
+	check_writable();
 	check_good();
 	check_bad();
 	check_missing();

@@ -240,7 +240,7 @@ static void write_policy(void)
 		"\n"
 		"[vm cmds]\n"
 		"owners = %s\n"
-		"commands = id sort /usr/bin/printf\n"
+		"commands = id sort /usr/bin/printf printenv\n"
 		"fs-roots = %s\n"
 		"\n"
 		"[vm cpu]\n"

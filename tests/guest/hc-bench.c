@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hc-bench: guest half of `make bench`. Measures, in one guest:
+ *   hostcall round trip (1-byte SYS_PING)       vs  virtio-serial 1-byte echo
+ *   guest->host stream into host `cat >/dev/null` vs virtio-serial 64 KiB writes
+ *   host->guest stream from host `head -c N /dev/zero`
+ * The virtio-serial port "bench" is served on the host by tests/bench-peer.py.
+ * Prints "name value unit" lines for tests/bench.sh.
+ *   hc-bench [MiB]
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include "hc-util.h"
+
+#define CHUNK (128 * 1024)
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int open_port(const char *want)
+{
+	DIR *d = opendir("/sys/class/virtio-ports");
+	struct dirent *e;
+	char path[300], name[64];
+
+	while (d && (e = readdir(d))) {
+		snprintf(path, sizeof(path), "/sys/class/virtio-ports/%s/name", e->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(name, sizeof(name), f) && !strncmp(name, want, strlen(want))) {
+			fclose(f);
+			snprintf(path, sizeof(path), "/dev/%s", e->d_name);
+			closedir(d);
+			return open(path, O_RDWR);
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return -1;
+}
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(fd, (const char *)p + off, n - off);
+		if (w <= 0)
+			return -1;
+		off += (size_t)w;
+	}
+	return 0;
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	for (size_t off = 0; off < n;) {
+		ssize_t r = read(fd, (char *)p + off, n - off);
+		if (r <= 0)
+			return -1;
+		off += (size_t)r;
+	}
+	return 0;
+}
+
+static long spawn(int fd, const char *argv, size_t len, int argc)
+{
+	long long res;
+	struct hc_spawn_info si;
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, argc, 0, 0, argv, (unsigned)len, &si, sizeof(si), &res);
+	return (long)res;
+}
+
+int main(int argc, char **argv)
+{
+	long mib = argc > 1 ? atol(argv[1]) : 256;
+	size_t total = (size_t)mib << 20;
+	int n = 2000;
+	long long res;
+	char *buf = malloc(CHUNK);
+	memset(buf, 0, CHUNK);
+
+	int fd = open("/dev/hostcall", O_RDWR);
+	if (fd < 0) {
+		perror("hc-bench: /dev/hostcall");
+		return 1;
+	}
+	/* round trips */
+	char b = 'x', r;
+	double t0 = now();
+	for (int i = 0; i < n; i++)
+		hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, &b, 1, &r, 1, &res);
+	printf("hostcall_rtt_us %.1f\n", (now() - t0) / n * 1e6);
+
+	int port = open_port("bench");
+	if (port >= 0) {
+		char cmd[9] = { 'E' };
+		uint64_t cnt = (uint64_t)n;
+		memcpy(cmd + 1, &cnt, 8);
+		write_all(port, cmd, 9);
+		t0 = now();
+		for (int i = 0; i < n; i++)
+			if (write_all(port, &b, 1) || read_all(port, &r, 1))
+				break;
+		printf("vserial_rtt_us %.1f\n", (now() - t0) / n * 1e6);
+	}
+
+	/* guest -> host */
+	static const char cat[] = "sh\0-c\0cat > /dev/null\0";
+	long h = spawn(fd, cat, sizeof(cat) - 1, 3);
+	t0 = now();
+	for (size_t off = 0; off < total;) {
+		hc_raw(fd, HC_MOD_PROC, HC_PROC_WRITE, h, 0, 0, buf, CHUNK, NULL, 0, &res);
+		if (res <= 0)
+			break;
+		off += (size_t)res;
+	}
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	printf("hostcall_g2h_MBps %.0f\n", total / (now() - t0) / 1e6);
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0, &res);
+
+	if (port >= 0) {
+		size_t vtotal = total / 2;	/* the reference figure used 128 MiB */
+		char cmd[9] = { 'S' };
+		uint64_t len = vtotal;
+		memcpy(cmd + 1, &len, 8);
+		write_all(port, cmd, 9);
+		t0 = now();
+		for (size_t off = 0; off < vtotal; off += 65536)
+			write_all(port, buf, 65536);
+		read_all(port, &r, 1);	/* the peer's ack: all bytes arrived */
+		printf("vserial_g2h_MBps %.0f\n", vtotal / (now() - t0) / 1e6);
+	}
+
+	/* host -> guest */
+	char head[64];
+	int hl = snprintf(head, sizeof(head), "head%c-c%c%zu", 0, 0, total);
+	h = spawn(fd, head, (size_t)hl + 1, 3);
+	size_t got = 0;
+	t0 = now();
+	for (;;) {
+		hc_raw(fd, HC_MOD_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, buf, CHUNK, &res);
+		if (res <= 0)
+			break;
+		got += (size_t)res;
+	}
+	double dt = now() - t0;
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	printf("hostcall_h2g_MBps %.0f\n", got / dt / 1e6);
+	if (got != total)
+		printf("hostcall_h2g_short %zu\n", got);
+	/* host command start, through a whole hostcall exec cycle */
+	t0 = now();
+	for (int i = 0; i < 50; i++) {
+		static const char tr[] = "true\0";
+		h = spawn(fd, tr, sizeof(tr) - 1, 1);
+		hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+		hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0, &res);
+	}
+	printf("hostcall_spawn_true_ms %.2f\n", (now() - t0) / 50 * 1e3);
+	return 0;
+}

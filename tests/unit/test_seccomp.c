@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Unit test of the shadow's seccomp filter (shadowd/shadow/seccomp.c):
+ * each probe runs in a child that installs the filter and makes one
+ * call; the child must be killed by SIGSYS, see EPERM, or succeed.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/keyctl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "shadow.h"
+#include "unit.h"
+
+#define ALL ((1u << HC_MOD_SYS) | (1u << HC_MOD_PROC) | (1u << HC_MOD_FS))
+
+enum { KILLED, DENIED, WORKS };
+
+/* Child: 0 if the call worked, its errno otherwise. */
+static int probe(int what)
+{
+	struct rlimit rl;
+	char c = 'x';
+	long r = 0;
+	int fd;
+
+	switch (what) {
+	case 0: r = ptrace(PTRACE_TRACEME, 0, NULL, NULL); break;
+	case 1: r = unshare(CLONE_NEWUSER); break;
+	case 2: r = mount("none", "/mnt", "tmpfs", 0, NULL); break;
+	case 3: r = setuid(getuid()); break;
+	case 4: r = syscall(SYS_bpf, 0, NULL, 0); break;
+	case 5: r = syscall(SYS_keyctl, KEYCTL_GET_KEYRING_ID, 0, 0); break;
+	case 6: r = syscall(SYS_init_module, NULL, 0, ""); break;
+	case 7: r = syscall(SYS_kexec_load, 0, 0, NULL, 0); break;
+	case 8: r = syscall(SYS_io_uring_setup, 8, NULL); break;
+	case 9: r = setns(0, 0); break;
+	case 10: r = setgroups(0, NULL); break;
+	case 11: {
+		/* The 32-bit entry: a foreign architecture. */
+		long ret;
+
+		__asm__ volatile("int $0x80" : "=a"(ret) : "a"(20L) :
+				 "memory");
+		r = ret < 0 ? (errno = -ret, -1) : 0;
+		break;
+	}
+	case 20: {
+		char *argv[] = { "/bin/true", NULL };
+
+		r = execve("/bin/true", argv, NULL);
+		break;
+	}
+	case 21: r = fork(); if (r == 0) _exit(0); break;
+	case 22: r = socket(AF_INET, SOCK_STREAM, 0); break;
+	case 23: r = ioctl(0, TIOCSTI, &c); break;
+	case 24: rl.rlim_cur = rl.rlim_max = 1; r = setrlimit(RLIMIT_CORE, &rl);
+		break;
+	case 25: r = chmod("/tmp", 0777); break;
+	case 26: r = kill(getppid(), 0); break;	/* proc module left out */
+	case 40:
+		fd = open("/dev/null", O_RDWR);
+		r = fd < 0 || write(fd, "x", 1) != 1 || close(fd) < 0 ? -1 : 0;
+		break;
+	case 41: r = getrlimit(RLIMIT_NOFILE, &rl); break;
+	case 42: r = kill(getppid(), 0); break;	/* proc module allowed */
+	case 27: {
+		int sv[2];
+
+		/* Not needed after startup either. */
+		r = socketpair(AF_UNIX, SOCK_STREAM, 0, sv);
+		break;
+	}
+	case 44: {
+		char buf[64];
+
+		r = getcwd(buf, sizeof(buf)) ? 0 : -1;
+		break;
+	}
+	}
+	return r < 0 ? errno : 0;
+}
+
+static void check(const char *name, int what, unsigned modules, int want)
+{
+	int st, got;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		if (seccomp_apply(modules) < 0)
+			_exit(200);
+		_exit(probe(what));	/* _exit: no exit handlers, no LSan */
+	}
+	waitpid(pid, &st, 0);
+	if (WIFSIGNALED(st))
+		got = WTERMSIG(st) == SIGSYS ? KILLED : -1;
+	else if (WEXITSTATUS(st) == EPERM)
+		got = DENIED;
+	else if (WEXITSTATUS(st) == 0)
+		got = WORKS;
+	else
+		got = -1;
+	CHECK(name, got == want);
+	if (got != want)
+		printf("  status 0x%x\n", st);
+}
+
+int main(void)
+{
+	check("seccomp: ptrace kills", 0, ALL, KILLED);
+	check("seccomp: unshare kills", 1, ALL, KILLED);
+	check("seccomp: mount kills", 2, ALL, KILLED);
+	check("seccomp: setuid kills", 3, ALL, KILLED);
+	check("seccomp: bpf kills", 4, ALL, KILLED);
+	check("seccomp: keyctl kills", 5, ALL, KILLED);
+	check("seccomp: init_module kills", 6, ALL, KILLED);
+	check("seccomp: kexec_load kills", 7, ALL, KILLED);
+	check("seccomp: io_uring_setup kills", 8, ALL, KILLED);
+	check("seccomp: setns kills", 9, ALL, KILLED);
+	check("seccomp: setgroups kills", 10, ALL, KILLED);
+	check("seccomp: the 32-bit syscall entry kills", 11, ALL, KILLED);
+	check("seccomp: execve is denied", 20, ALL, DENIED);
+	check("seccomp: fork is denied", 21, ALL, DENIED);
+	check("seccomp: an inet socket is denied", 22, ALL, DENIED);
+	check("seccomp: ioctl TIOCSTI is denied", 23, ALL, DENIED);
+	check("seccomp: setting an rlimit is denied", 24, ALL, DENIED);
+	check("seccomp: chmod is denied", 25, ALL, DENIED);
+	check("seccomp: kill without the proc module is denied", 26,
+	      1u << HC_MOD_SYS, DENIED);
+	check("seccomp: open, write, close work", 40, ALL, WORKS);
+	check("seccomp: reading an rlimit works", 41, ALL, WORKS);
+	check("seccomp: kill with the proc module works", 42, ALL, WORKS);
+	check("seccomp: socketpair is denied", 27, ALL, DENIED);
+	check("seccomp: getcwd works", 44, ALL, WORKS);
+	return DONE();
+}
