@@ -79,6 +79,7 @@ GUEST_SRCS := $(shell find guest-lib dualsh qemu-hostcall/hcvm tests/guest -type
 $(STAMP)/guest: $(STAMP)/kernel $(GUEST_SRCS)
 	$(MAKE) -C guest-lib BUILD=$(B)/guest KDIR=/usr/src/linux-headers-$(KVER)
 	$(MAKE) -C qemu-hostcall/hcvm BUILD=$(B)/guest agent
+	$(MAKE) -C dualsh BUILD=$(B)/guest
 	$(MAKE) -C tests/guest BUILD=$(B)/guest
 	@touch $@
 

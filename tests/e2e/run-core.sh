@@ -28,12 +28,30 @@ out=$(hcvm exec --user 1000 --timeout 300 -- sh -c 'id -u; hostcall info | grep 
 check "hcvm: --user 1000 runs as uid 1000 and may call the host" "1000
 1" "$out"
 
-# 4. a hostile guest program on a second device; the first keeps serving
+# 4. shadowd dies: running sessions keep working, the next open starts a new one.
+# The guest's shadows may run as an unprivileged user, so the host side kills it.
+hcvm exec --timeout 300 -- sh -c 'hostcall exec -- sh -c "sleep 7; echo alive"; hostcall exec -- echo new' \
+	> "$B/tests/sd.out" 2>&1 &
+hp=$!
+s=
+for _ in $(seq 300); do s=$(pgrep -f '^sleep 7$' | head -1); [ -n "$s" ] && break; sleep 0.2; done
+sd=
+if [ -n "$s" ]; then
+	shadow=$(ps -o ppid= -p "$(ps -o ppid= -p "$s" | tr -d ' ')" | tr -d ' ')
+	sd=$(ps -o ppid= -p "$shadow" | tr -d ' ')
+	case "$(ps -o args= -p "$sd")" in *"shadowd --private"*) kill -KILL "$sd" ;; *) sd= ;; esac
+fi
+wait $hp
+[ -n "$sd" ] && pass "core: found and killed the VM's shadowd" || fail "core: found and killed the VM's shadowd"
+check "core: a running session survives shadowd's death; a new shadowd serves new sessions" "alive
+new" "$(cat "$B/tests/sd.out")"
+
+# 5. a hostile guest program on a second device; the first keeps serving
 hcvm exec --timeout 300 --qemu-arg=-device --qemu-arg="hostcall,shadowd=$B/bin/shadowd" -- $T/hc-hostile
 rc=$?
 [ $rc = 0 ] || fail "hostile: program exit status $rc"
 
-# 5. nothing is left on the host once the VMs are gone
+# 6. nothing is left on the host once the VMs are gone
 sleep 1
 left=$(pgrep -fa 'hostcall-shadow|shadowd --private' | grep -v pgrep)
 check "core: no shadow or shadowd left after the guests stopped" "" "$left"

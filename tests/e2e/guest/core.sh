@@ -93,19 +93,6 @@ kill -KILL $p
 wait $p 2>/dev/null
 expect "core: SIGKILL of the caller leaves no host process (nor its children)" host_gone "sleep 100[23]"
 
-# shadowd dies: running sessions keep working, the next open starts a new one
-before=$(hostcall exec -- sh -c 'ps -o ppid= -p $PPID' | tr -d ' ')
-hostcall exec -- sh -c 'sleep 2; echo alive' > /tmp/alive &
-ap=$!
-sleep 0.5
-hostcall exec -- sh -c 'kill -KILL $(ps -o ppid= -p $PPID)'
-wait $ap
-[ "$(cat /tmp/alive)" = alive ] && pass "core: a running session survives the death of shadowd" ||
-	fail "core: a running session survives the death of shadowd (got $(cat /tmp/alive))"
-after=$(hostcall exec -- sh -c 'ps -o ppid= -p $PPID' | tr -d ' ')
-[ -n "$after" ] && [ "$after" != "$before" ] && pass "core: a new shadowd serves new sessions" ||
-	fail "core: a new shadowd serves new sessions (before $before, after $after)"
-
 # a user in the hostcall group can call; one outside it cannot open the device
 out=$(su -s /bin/sh user -c 'hostcall exec -- echo hi' 2>&1)
 [ "$out" = hi ] && pass "core: guest user 1000 (group hostcall) can call" || fail "core: uid 1000 call (got $out)"
