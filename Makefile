@@ -14,9 +14,10 @@ PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev libcap-ng-dev \
 	libattr1-dev liburing-dev libseccomp-dev libreadline-dev libncurses-dev \
 	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
-	apt-utils tmux coreutils procps
+	apt-utils tmux coreutils procps linux-source-6.1
 
-.PHONY: all deps qemu kernel guest host image run check bench clean distclean
+.PHONY: all deps qemu kernel guest host image kvm-modules kvm-l1 run check check-kvm bench \
+	clean distclean
 
 all: image host
 
@@ -46,7 +47,7 @@ $(STAMP)/qemu-source: $(STAMP)/deps qemu-hostcall/fetch-source.sh
 
 QEMU_INPUTS := $(shell find qemu-hostcall/files qemu-hostcall/patches -type f 2>/dev/null) \
 	qemu-hostcall/build.sh guest-lib/include/hostcall_abi.h \
-	shadowd/include/hostcall_proto.h shadowd/proto.c
+	shadowd/include/hostcall_proto.h shadowd/proto.c kvm-patch/hostcall_kvm.h
 $(BIN)/qemu-system-x86_64: $(STAMP)/qemu-source $(QEMU_INPUTS)
 	@mkdir -p $(BIN)
 	bash qemu-hostcall/build.sh "$$(cat $(B)/src/qemu-dir)" $(B)/qemu
@@ -69,7 +70,8 @@ $(STAMP)/host: $(STAMP)/deps $(HOST_SRCS)
 	$(MAKE) -C shadowd BUILD=$(B)/host
 	$(MAKE) -C qemu-hostcall/hcvm BUILD=$(B)/host
 	@mkdir -p $(BIN)
-	cp $(B)/host/shadowd $(B)/host/hostcall-shadow $(B)/host/hcvm $(BIN)/
+	for f in shadowd hostcall-shadow hcvm; do \
+		cp $(B)/host/$$f $(BIN)/$$f.tmp && mv -f $(BIN)/$$f.tmp $(BIN)/$$f || exit 1; done
 	@touch $@
 
 host: $(STAMP)/host
@@ -91,18 +93,40 @@ $(STAMP)/image: $(STAMP)/guest guest-lib/image/mkinitramfs.sh $(shell find tests
 
 image: $(STAMP)/image $(BIN)/qemu-system-x86_64
 
+# ---- kvm-patch: patched KVM modules for the guest kernel, and its selftest --
+# (linux-source-6.1 comes with the deps; the headers with the kernel.)
+KVM_INPUTS := $(shell find kvm-patch -type f 2>/dev/null) guest-lib/include/hostcall_abi.h
+$(STAMP)/kvm-modules: $(STAMP)/kernel $(KVM_INPUTS)
+	KVER=$(KVER) bash kvm-patch/build.sh $(B)/kvm
+	@touch $@
+
+kvm-modules: $(STAMP)/kvm-modules
+
+# ---- The nested-KVM test's L1 guest (tests/e2e/kvm) ---------------------
+$(STAMP)/kvm-l1: $(STAMP)/kvm-modules $(STAMP)/image $(STAMP)/host $(BIN)/qemu-system-x86_64 \
+		$(shell find tests/e2e/kvm -type f 2>/dev/null)
+	bash tests/e2e/kvm/mkl1.sh $(B) $(B)/kvm-l1
+	@touch $@
+
+kvm-l1: $(STAMP)/kvm-l1
+
 # ---- The two commands --------------------------------------------------
 run: all
 	$(BIN)/hcvm run
 
-check: all
+check: all kvm-l1
 	@bash tests/run.sh $(B)
+
+# Only the nested-KVM suite (part of `make check`).
+check-kvm: all kvm-l1
+	@bash tests/run.sh $(B) e2e-kvm
 
 bench: all
 	@bash tests/bench.sh $(B)
 
 clean:
-	rm -rf $(B)/host $(B)/guest $(B)/image $(B)/tests $(BIN) $(STAMP)/host $(STAMP)/guest $(STAMP)/image
+	rm -rf $(B)/host $(B)/guest $(B)/image $(B)/tests $(B)/kvm-l1 $(BIN) \
+		$(STAMP)/host $(STAMP)/guest $(STAMP)/image $(STAMP)/kvm-l1
 
 distclean:
 	rm -rf $(B)

@@ -8,8 +8,10 @@
 #       WORK/build, the result is WORK/build/qemu-system-x86_64.
 #
 # A staging copy of SRC is patched, gets files/ and the shared hostcall
-# headers, and is then synced into WORK/src changing only files whose
-# content differs, so ninja rebuilds only what a change touches.
+# files (hostcall_abi.h, hostcall_proto.h and proto.c for the device in
+# hw/misc, kvm-patch/hostcall_kvm.h for target/i386/kvm), and is then
+# synced into WORK/src changing only files whose content differs, so
+# ninja rebuilds only what a change touches.
 set -euo pipefail
 
 die() { echo "qemu-hostcall/build.sh: error: $*" >&2; exit 1; }
@@ -29,7 +31,8 @@ command -v ninja >/dev/null || die "ninja is required (apt-get install ninja-bui
 ABI_H=$TOP/guest-lib/include/hostcall_abi.h
 PROTO_H=$TOP/shadowd/include/hostcall_proto.h
 PROTO_C=$TOP/shadowd/proto.c
-for f in "$ABI_H" "$PROTO_H" "$PROTO_C"; do
+KVM_H=$TOP/kvm-patch/hostcall_kvm.h
+for f in "$ABI_H" "$PROTO_H" "$PROTO_C" "$KVM_H"; do
     [ -f "$f" ] || die "missing shared file $f"
 done
 
@@ -52,6 +55,7 @@ fi
 cp -R "$HERE/files/." "$STAGE/"
 cp "$ABI_H" "$PROTO_H" "$STAGE/hw/misc/"
 cp "$PROTO_C" "$STAGE/hw/misc/hostcall-proto.c"
+cp "$KVM_H" "$STAGE/target/i386/kvm/"
 
 # 2. Sync into the build tree by content; no mtimes copied, so a changed
 #    file gets a fresh mtime and unchanged files keep theirs.

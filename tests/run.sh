@@ -38,6 +38,7 @@ suite shadowd make -s -C tests/shadowd BUILD="$B/tests/shadowd" run
 suite dualsh make -s -C tests/dualsh BUILD="$B/tests/dualsh" run
 suite e2e-core bash tests/e2e/run-core.sh "$B"
 suite e2e-dualsh bash tests/e2e/run-dualsh.sh "$B"
+suite e2e-interactive bash tests/e2e/run-interactive.sh "$B"
 suite e2e-security bash tests/e2e/run-security.sh "$B"
 
 line="$pass passed, $fail failed"

@@ -369,9 +369,15 @@ static int do_exec(struct opts *o, char **cmd, int argc)
 	return rc;
 }
 
+/*
+ * Interactive: the console is this terminal. QEMU's own stderr, where the
+ * private shadowd also logs its sessions, goes to a log file so it does not
+ * write over the guest's screen; it is shown if QEMU fails.
+ */
 static int do_run(struct opts *o)
 {
-	char *argv[MAX_ARGS];
+	char *argv[MAX_ARGS], log[PATH_MAX];
+	int status;
 
 	if (qemu_argv(o, "run", NULL, NULL, argv) < 0)
 		return 125;
@@ -380,10 +386,33 @@ static int do_run(struct opts *o)
 			fprintf(stderr, "%s ", argv[i]);
 		fprintf(stderr, "\n");
 	}
-	fprintf(stderr, "hcvm: booting; leave with 'exit' in the guest shell or Ctrl-A X\n");
-	execv(argv[0], argv);
-	fprintf(stderr, "hcvm: exec %s: %s\n", argv[0], strerror(errno));
-	return 125;
+	snprintf(log, sizeof(log), "/tmp/hcvm-run.%d.log", (int)getpid());
+	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0) {
+		fprintf(stderr, "hcvm: %s: %s\n", log, strerror(errno));
+		return 125;
+	}
+	fprintf(stderr, "hcvm: booting; leave with 'exit' in the guest shell or Ctrl-A X "
+		"(QEMU and shadowd messages: %s)\n", log);
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(logfd, 2);
+		execv(argv[0], argv);
+		fprintf(stderr, "hcvm: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	close(logfd);
+	signal(SIGINT, SIG_IGN);	/* the terminal is QEMU's now */
+	signal(SIGQUIT, SIG_IGN);
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return 125;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		fprintf(stderr, "hcvm: QEMU failed\n");
+		show_log(log);
+		return 125;
+	}
+	unlink(log);
+	return 0;
 }
 
 static void usage(FILE *f)

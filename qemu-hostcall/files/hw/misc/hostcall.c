@@ -262,7 +262,13 @@ static void hostcall_realize(PCIDevice *pdev, Error **errp)
         warn_report_err(err);
         err = NULL;
     }
-    if (tcg_enabled()) {
+    /*
+     * TCG emulates the hypercall (target/i386/tcg); KVM forwards it only
+     * with kvm-patch, once enabled. Without HC_F_HYPERCALL a driver under
+     * KVM may still probe: stock KVM answers -KVM_ENOSYS, and it then uses
+     * the doorbell.
+     */
+    if (tcg_enabled() || (kvm_enabled() && hostcall_kvm_enable())) {
         s->features |= HC_F_HYPERCALL;
     }
 

@@ -28,4 +28,19 @@
 bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
                         int64_t *ret);
 
+/*
+ * hostcall_kvm_enable:
+ *
+ * Called under the BQL by -device hostcall when it is realized under KVM.
+ * Asks KVM to forward the host-call hypercall to QEMU (KVM_CAP_EXIT_HOSTCALL,
+ * added by the hostcall KVM patch), which then calls hostcall_hypercall()
+ * from its KVM_EXIT_HYPERCALL handler. Enables the capability once per VM;
+ * later calls return the first answer. A stub returns false where KVM or
+ * its x86 support is not built.
+ *
+ * Returns: true if KVM forwards the hypercall, false if the kernel does not
+ * offer the capability (stock KVM) or refused to enable it.
+ */
+bool hostcall_kvm_enable(void);
+
 #endif
