@@ -87,50 +87,12 @@ char *host_abspath(const char *p)
 	return xasprintf("%s/%s", hcwd, p);
 }
 
-/* spawn with the full ABI: args[3] carries the stdin process or the pty
- * size, which hc_proc_spawn() does not take */
+/* args[3] carries the stdin process or the pty size; the library packs
+ * argv, env and cwd (hc_proc_spawn_ex sets HC_SPAWN_F_CWD itself) */
 static int spawn(char **argv, char **env, const char *cwd, unsigned flags,
 		 int64_t a3)
 {
-	struct hc_spawn_info si;
-	size_t total = 0, n;
-	int64_t argc = 0, envc = 0, r;
-	char *buf, *p;
-	int i;
-
-	if (cwd) {
-		flags |= HC_SPAWN_F_CWD;
-		total += strlen(cwd) + 1;
-	}
-	for (i = 0; argv[i]; i++, argc++)
-		total += strlen(argv[i]) + 1;
-	for (i = 0; env && env[i]; i++, envc++)
-		total += strlen(env[i]) + 1;
-	if (total > HC_MAX_DATA)
-		return -E2BIG;
-	p = buf = xmalloc(total);
-	if (cwd) {
-		n = strlen(cwd) + 1;
-		memcpy(p, cwd, n);
-		p += n;
-	}
-	for (i = 0; argv[i]; i++) {
-		n = strlen(argv[i]) + 1;
-		memcpy(p, argv[i], n);
-		p += n;
-	}
-	for (i = 0; env && env[i]; i++) {
-		n = strlen(env[i]) + 1;
-		memcpy(p, env[i], n);
-		p += n;
-	}
-	memset(&si, 0, sizeof(si));
-	r = hc_call4(hc, HC_MOD_PROC, HC_PROC_SPAWN, argc, envc, flags, a3,
-		     buf, total, &si, sizeof(si), NULL);
-	free(buf);
-	if (r < -4095)
-		return -EIO;
-	return (int)r;
+	return hc_proc_spawn_ex(hc, argv, env, cwd, flags, a3, NULL);
 }
 
 /* ---- !cd, host paths ----------------------------------------------------------- */

@@ -142,9 +142,7 @@ static void resize(void)
 
 	if (!P->pty || P->h[0] < 0 || ioctl(P->ttyfd, TIOCGWINSZ, &ws) < 0)
 		return;
-	hc_call4(P->hc, HC_MOD_PROC, HC_PROC_RESIZE, P->h[0],
-		 ((int64_t)ws.ws_row << 16) | ws.ws_col, 0, 0, NULL, 0, NULL, 0,
-		 NULL);
+	hc_proc_resize(P->hc, P->h[0], ws.ws_row, ws.ws_col);
 }
 
 static void *signal_thread(void *arg)

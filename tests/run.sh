@@ -4,13 +4,17 @@
 # Suites print one line per check; a suite that fails without saying why
 # counts as one failure.
 set -u
-B=${1:?usage: tests/run.sh BUILD_DIR}
+# With SUITE names after BUILD_DIR, only those suites run.
+B=${1:?usage: tests/run.sh BUILD_DIR [SUITE...]}
+shift
+only=" $* "
 cd "$(dirname "$0")/.."
 mkdir -p "$B/tests"
 pass=0 fail=0 skip=0
 
 suite() {	# NAME CMD...
 	local name=$1; shift
+	[ "$only" = "  " ] || [[ "$only" == *" $name "* ]] || return 0
 	local log="$B/tests/$name.log"
 	echo "== $name"
 	local start=$SECONDS
@@ -40,6 +44,7 @@ suite e2e-core bash tests/e2e/run-core.sh "$B"
 suite e2e-dualsh bash tests/e2e/run-dualsh.sh "$B"
 suite e2e-interactive bash tests/e2e/run-interactive.sh "$B"
 suite e2e-security bash tests/e2e/run-security.sh "$B"
+suite e2e-kvm bash tests/e2e/run-kvm.sh "$B"
 
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"

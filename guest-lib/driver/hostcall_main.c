@@ -31,20 +31,6 @@ MODULE_PARM_DESC(force_doorbell, "never kick with the hypercall");
 
 static DEFINE_IDA(hc_ida);
 
-static const char *hc_transport_name(u32 transport)
-{
-	switch (transport) {
-	case HC_TRANSPORT_HYPERCALL_TCG:
-		return "hypercall (tcg)";
-	case HC_TRANSPORT_HYPERCALL_KVM:
-		return "hypercall (kvm)";
-	case HC_TRANSPORT_DOORBELL:
-		return "doorbell";
-	default:
-		return "none";
-	}
-}
-
 /* Tell the device there are new requests. Called with hdev->lock held. */
 void hc_kick(struct hc_device *hdev)
 {
@@ -90,7 +76,7 @@ static void hc_pick_transport(struct hc_device *hdev)
 			 ret);
 out:
 	dev_info(&hdev->pdev->dev, "transport: %s\n",
-		 hc_transport_name(hdev->transport));
+		 hc_transport_str(hdev->transport));
 }
 
 static irqreturn_t hc_irq(int irq, void *data)

@@ -316,6 +316,21 @@ struct hostcall_ioc_call {
 #define HC_TRANSPORT_HYPERCALL_KVM	2
 #define HC_TRANSPORT_DOORBELL		3
 
+/* How `hostcall info` and the driver's log name a transport. */
+static inline const char *hc_transport_str(__u32 transport)
+{
+	switch (transport) {
+	case HC_TRANSPORT_HYPERCALL_TCG:
+		return "hypercall (tcg)";
+	case HC_TRANSPORT_HYPERCALL_KVM:
+		return "hypercall (kvm)";
+	case HC_TRANSPORT_DOORBELL:
+		return "doorbell";
+	default:
+		return "none";
+	}
+}
+
 struct hostcall_ioc_info {
 	__u32 abi_version;
 	__u32 transport;	/* HC_TRANSPORT_* */

@@ -135,16 +135,7 @@ static int64_t hc_path_call(hc_session *hc, unsigned module, unsigned op,
 
 const char *hc_transport_name(unsigned transport)
 {
-	switch (transport) {
-	case HC_TRANSPORT_HYPERCALL_TCG:
-		return "hypercall (tcg)";
-	case HC_TRANSPORT_HYPERCALL_KVM:
-		return "hypercall (kvm)";
-	case HC_TRANSPORT_DOORBELL:
-		return "doorbell";
-	default:
-		return "none";
-	}
+	return hc_transport_str(transport);
 }
 
 /* ---- sys ----------------------------------------------------------------- */

@@ -88,6 +88,8 @@ int main(int argc, char **argv)
 	int n = 2000;
 	long long res;
 	char *buf = malloc(CHUNK);
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(buf, 0, CHUNK);
 
 	int fd = open("/dev/hostcall", O_RDWR);
@@ -145,8 +147,8 @@ int main(int argc, char **argv)
 
 	/* host -> guest */
 	char head[64];
-	int hl = snprintf(head, sizeof(head), "head%c-c%c%zu", 0, 0, total);
-	h = spawn(fd, head, (size_t)hl + 1, 3);
+	int hl = snprintf(head, sizeof(head), "head%c-c%c%zu%c/dev/zero", 0, 0, total, 0);
+	h = spawn(fd, head, (size_t)hl + 1, 4);
 	size_t got = 0;
 	t0 = now();
 	for (;;) {

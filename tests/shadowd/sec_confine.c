@@ -91,7 +91,9 @@ static void check_proc_status(pid_t shadow)
 		 S.uid[UA], S.uid[UA]);
 	CHECK("confine: shadow's real, effective, saved, fs uid are A's",
 	      !strcmp(v[0], uid), "Uid '%s'", v[0]);
-	l = launcher_of(shadow);
+	/* the launcher names itself just after its fork: give it a moment */
+	for (int i = 0; (l = launcher_of(shadow)) < 0 && i < 200; i++)
+		usleep(10000);
 	status_of(l, "Seccomp", v[0], sizeof(v[0]));
 	status_of(l, "NoNewPrivs", v[1], sizeof(v[1]));
 	status_of(l, "Uid", v[2], sizeof(v[2]));

@@ -5,17 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "hostcall_proto.h"
+#include "unit.h"
 
-static int failures;
-
-#define CHECK(name, cond) do {						\
-	if (cond) {							\
-		printf("PASS: %s\n", name);				\
-	} else {							\
-		printf("FAIL: %s: %s\n", name, #cond);			\
-		failures++;						\
-	}								\
-} while (0)
 
 static unsigned char buf[HCP_MAX_MSG + 64];
 

@@ -1,0 +1,67 @@
+# Core checks for the nested-KVM test, run as root inside the L2 guest by
+# tests/e2e/kvm/l1-init.sh (through hcvm exec in the L1 guest):
+#   sh /tests/kvm-l2.sh LABEL patched|stock
+# patched: KVM with kvm-patch, the transport must be "hypercall (kvm)";
+# stock: Debian's KVM, the probe gets -KVM_ENOSYS and the driver uses the
+# doorbell. The data checks must pass either way.
+. /tests/lib.sh
+# check NAME WANT GOT
+check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi; }
+cd /tmp
+label=$1 kind=$2
+
+info=$(hostcall info 2>&1)
+echo "$info" | sed 's/^/# /'
+dmesg | grep -i hostcall | sed 's/^/# dmesg: /'
+tr=$(echo "$info" | sed -n 's/^transport: //p')
+feat=$(echo "$info" | sed -n 's/^features://p')
+case "$info" in *"accel: kvm"*) pass "$label: the device reports accel: kvm" ;;
+	*) fail "$label: the device reports accel: kvm" ;; esac
+if [ "$kind" = patched ]; then
+	check "$label: hostcall info: transport: hypercall (kvm)" "hypercall (kvm)" "$tr"
+	case " $feat " in *" hypercall "*) pass "$label: FEATURES has HC_F_HYPERCALL (KVM_CAP_EXIT_HOSTCALL enabled)" ;;
+		*) fail "$label: FEATURES has HC_F_HYPERCALL (got '$feat')" ;; esac
+else
+	check "$label: hostcall info: transport: doorbell" "doorbell" "$tr"
+	case " $feat " in *" hypercall "*) fail "$label: FEATURES lacks HC_F_HYPERCALL (got '$feat')" ;;
+		*) pass "$label: FEATURES lacks HC_F_HYPERCALL" ;; esac
+	dmesg | grep -q 'hypercall not served (-1000)' &&
+		pass "$label: the driver's probe hypercall got -KVM_ENOSYS (-1000)" ||
+		fail "$label: the driver's probe hypercall got -KVM_ENOSYS (-1000)"
+fi
+
+out=$(hostcall ping -c 20 2>&1); rc=$?
+echo "$out" | tail -n 1 | sed 's/^/# /'
+[ $rc = 0 ] && pass "$label: hostcall ping -c 20" || fail "$label: hostcall ping -c 20 ($rc)"
+
+# 4 MiB through a host pipeline, compared by sha256 (guest vs host)
+head -c 4194304 /dev/urandom > /tmp/data
+want=$(sha256sum < /tmp/data | cut -d' ' -f1)
+got=$(hostcall exec -- sha256sum < /tmp/data | cut -d' ' -f1)
+[ -n "$want" ] && [ "$want" = "$got" ] &&
+	pass "$label: 4 MiB to host sha256sum: host and guest sums agree" ||
+	fail "$label: 4 MiB to host sha256sum: host and guest sums agree ($want vs $got)"
+got=$(hostcall exec -- cat < /tmp/data | sha256sum | cut -d' ' -f1)
+[ "$want" = "$got" ] &&
+	pass "$label: 4 MiB round trip through host cat keeps its sha256" ||
+	fail "$label: 4 MiB round trip through host cat keeps its sha256 ($want vs $got)"
+out=$(seq 1 10000 | hostcall exec -- sh -c 'sort -rn | head -n 1')
+check "$label: seq 1 10000 | hostcall exec -- sh -c 'sort -rn | head -n 1'" 10000 "$out"
+rm -f /tmp/data
+
+# exit status of a host command
+hostcall exec -- sh -c 'exit 7'; rc=$?
+check "$label: hostcall exec -- sh -c 'exit 7' exits 7" 7 "$rc"
+
+# several processes at once
+i=0
+while [ $i -lt 4 ]; do
+	hostcall exec -- sh -c 'echo $PPID' > /tmp/pp.$i &
+	i=$((i + 1))
+done
+wait
+n=$(cat /tmp/pp.* | sort -u | grep -c '^[0-9][0-9]*$')
+check "$label: 4 concurrent callers get 4 shadows" 4 "$n"
+rm -f /tmp/pp.*
+
+[ "$fails" = 0 ]

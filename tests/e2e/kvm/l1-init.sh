@@ -1,0 +1,119 @@
+#!/bin/sh
+# /init of the L1 guest of the nested-KVM test (tests/e2e/run-kvm.sh; the
+# image is made by tests/e2e/kvm/mkl1.sh). L1 runs under TCG with -cpu max,
+# which offers AMD SVM, so KVM works inside it. Two rounds:
+#   1. kvm-patch's modules: the selftest, then an L2 guest (the normal image,
+#      QEMU -accel kvm -cpu host via hcvm) whose transport must be
+#      "hypercall (kvm)";
+#   2. Debian's stock modules: the selftest must skip, and the same L2
+#      checks must pass over the doorbell.
+# Results are PASS:/FAIL: lines on the console; "L1: done" ends the run.
+export PATH=/opt/hostcall/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mkdir -p /dev/pts /dev/shm
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmp /tmp
+chmod 1777 /tmp
+# Kernel messages would break result lines: only emergencies on the console.
+echo 1 > /proc/sys/kernel/printk
+hostname l1
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; }
+say() { echo "# L1: $*"; }
+P=/opt/kvm-patched
+T0=$(cut -d' ' -f1 /proc/uptime)
+elapsed() { awk -v a="$T0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }'; }
+
+cmdline=$(cat /proc/cmdline)
+L2_SMP=1 L2_MEM=512M
+for arg in $cmdline; do
+	case $arg in
+	hckvm.l2smp=*) L2_SMP=${arg#hckvm.l2smp=} ;;
+	hckvm.l2mem=*) L2_MEM=${arg#hckvm.l2mem=} ;;
+	esac
+done
+
+if grep -q -w svm /proc/cpuinfo; then vendor=amd
+elif grep -q -w vmx /proc/cpuinfo; then vendor=intel
+else vendor=
+fi
+say "kernel $(uname -r), $(grep -c ^processor /proc/cpuinfo) CPUs, $(awk '/MemTotal/ { print int($2 / 1024) " MiB" }' /proc/meminfo), virtualization: ${vendor:-none}"
+if [ -z "$vendor" ]; then
+	echo "SKIP: kvm: the L1 CPU shows neither svm nor vmx (QEMU -cpu max without nested virtualization?)"
+	echo "L1: done"
+	poweroff -f
+	exit 0
+fi
+
+# selftest LABEL WANT_EXIT: run hostcall_test, show its TAP output, turn its
+# results into PASS/FAIL lines. Expected skips (stock KVM) stay comments.
+selftest() {
+	"$P/hostcall_test" > /tmp/selftest.out 2>&1
+	rc=$?
+	sed 's/^/# hostcall_test: /' /tmp/selftest.out
+	sed -n -e '/# SKIP/d' \
+		-e "s/^ok [0-9]* - \\(.*\\)/PASS: $1: selftest: \\1/p" \
+		-e "s/^not ok [0-9]* - \\(.*\\)/FAIL: $1: selftest: \\1/p" /tmp/selftest.out
+	if [ "$rc" = "$2" ]; then
+		pass "$1: hostcall_test exits $rc ($(grep -c '^ok' /tmp/selftest.out) ok, $(grep -c '^not ok' /tmp/selftest.out) not ok, $(grep -c '# SKIP' /tmp/selftest.out) skipped)"
+	else
+		fail "$1: hostcall_test exits $2 (got $rc)"
+	fi
+}
+
+# l2 LABEL patched|stock: the normal guest image under KVM, its checks in
+# /tests/kvm-l2.sh; then the exit status of hcvm exec itself.
+l2() {
+	t=$(elapsed)
+	hcvm exec --accel kvm --smp "$L2_SMP" --mem "$L2_MEM" --timeout 240 -- sh /tests/kvm-l2.sh "$1" "$2" < /dev/null
+	rc=$?
+	[ $rc = 0 ] && pass "$1: L2 guest ran its checks to the end (hcvm exec exit 0)" ||
+		fail "$1: L2 guest ran its checks to the end (hcvm exec exit $rc)"
+	say "$1: L2 run took $(awk -v a="$t" -v b="$(elapsed)" 'BEGIN { printf "%.1f", b - a }') s"
+}
+
+# which LABEL: the loaded kvm.ko, told apart by its taint (out of tree: O)
+which_kvm() {
+	taint=$(cat /sys/module/kvm/taint 2>/dev/null)
+	say "$1: kvm.ko taint '$taint', /dev/kvm: $(ls /dev/kvm 2>&1)"
+}
+
+# ---- round 1: kvm-patch --------------------------------------------------
+modprobe irqbypass
+[ $vendor = amd ] && { modprobe ccp || say "ccp did not load"; }
+if insmod $P/kvm.ko && insmod $P/kvm-$vendor.ko && [ -c /dev/kvm ]; then
+	which_kvm patched
+	case "$(cat /sys/module/kvm/taint)" in *O*)
+		pass "kvm-patched: kvm-patch's kvm.ko and kvm-$vendor.ko loaded" ;;
+		*) fail "kvm-patched: kvm-patch's kvm.ko and kvm-$vendor.ko loaded (kvm.ko not out of tree)" ;;
+	esac
+	selftest kvm-patched 0
+	l2 kvm-patched patched
+else
+	fail "kvm-patched: kvm-patch's kvm.ko and kvm-$vendor.ko loaded"
+fi
+say "round 1 done at $(elapsed) s"
+
+# ---- round 2: Debian's stock modules ---------------------------------------
+rmmod kvm_$vendor kvm 2>/dev/null
+if [ -e /sys/module/kvm ]; then
+	fail "kvm-stock: kvm-patch's modules unloaded"
+elif modprobe kvm_$vendor && [ -c /dev/kvm ]; then
+	which_kvm stock
+	case "$(cat /sys/module/kvm/taint)" in *O*)
+		fail "kvm-stock: Debian's kvm.ko and kvm-$vendor.ko loaded (kvm.ko is out of tree)" ;;
+		*) pass "kvm-stock: Debian's kvm.ko and kvm-$vendor.ko loaded" ;;
+	esac
+	selftest kvm-stock 4
+	l2 kvm-stock stock
+else
+	fail "kvm-stock: Debian's kvm.ko and kvm-$vendor.ko loaded"
+fi
+say "round 2 done at $(elapsed) s"
+
+echo "L1: done"
+sync
+poweroff -f
