@@ -2,7 +2,8 @@
 """Host peer of the virtio-serial reference in `make bench`: listens on a
 Unix socket that QEMU connects to as the guest's "bench" port.
 Commands from the guest: 'E' + u64 n: echo n single bytes;
-'S' + u64 len: swallow len bytes, then answer one byte."""
+'S' + u64 len: swallow len bytes, then answer one byte;
+'R' + u64 len: send len zero bytes."""
 import socket, struct, sys
 
 path = sys.argv[1]
@@ -33,3 +34,10 @@ while True:
                 sys.exit(0)
             left -= len(chunk)
         conn.sendall(b"K")
+    elif op == b"R":
+        block = bytes(1 << 16)
+        left = n
+        while left:
+            k = min(left, len(block))
+            conn.sendall(block[:k])
+            left -= k

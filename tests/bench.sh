@@ -17,6 +17,8 @@ v() { awk -v k="$1" '$1 == k { print $2 }' "$dir/out"; }
 printf '%-44s %12s %14s %12s\n' "figure (TCG, one run)" hostcall virtio-serial reference
 printf '%-44s %12s %14s %12s\n' "round trip, 1 byte, guest user <-> host (us)" "$(v hostcall_rtt_us)" "$(v vserial_rtt_us)" 165
 printf '%-44s %12s %14s %12s\n' "guest -> host stream (MB/s)" "$(v hostcall_g2h_MBps)" "$(v vserial_g2h_MBps)" 644
-printf '%-44s %12s %14s %12s\n' "host -> guest stream (MB/s)" "$(v hostcall_h2g_MBps)" "-" "642 (9p read)"
+printf '%-44s %12s %14s %12s\n' "host -> guest stream (MB/s)" "$(v hostcall_h2g_MBps)" "$(v vserial_h2g_MBps)" "642 (9p read)"
+printf '%-44s %12s %14s %12s\n' "dualsh: head -c N /dev/zero | !cat >/dev/null" "$(v dualsh_g2h_MBps)" "$(v vserial_g2h_MBps)" 644
+printf '%-44s %12s %14s %12s\n' "dualsh: !cat bigfile | wc -c (MB/s)" "$(v dualsh_h2g_MBps)" "$(v vserial_h2g_MBps)" "642 (9p read)"
 printf '%-44s %12s %14s %12s\n' "host spawn+wait of true (ms)" "$(v hostcall_spawn_true_ms)" "-" "0.76 (host)"
 echo "hostcall streams: $MIB MiB in 128 KiB calls; virtio-serial: $((MIB / 2)) MiB in 64 KiB writes"

@@ -162,6 +162,36 @@ int main(int argc, char **argv)
 	printf("hostcall_h2g_MBps %.0f\n", got / dt / 1e6);
 	if (got != total)
 		printf("hostcall_h2g_short %zu\n", got);
+	if (port >= 0) {
+		size_t vtotal = total / 2;
+		char cmd[9] = { 'R' };
+		uint64_t len = vtotal;
+		memcpy(cmd + 1, &len, 8);
+		write_all(port, cmd, 9);
+		t0 = now();
+		for (size_t off = 0; off < vtotal;) {
+			ssize_t n = read(port, buf, CHUNK);
+			if (n <= 0)
+				break;
+			off += (size_t)n;
+		}
+		printf("vserial_h2g_MBps %.0f\n", vtotal / (now() - t0) / 1e6);
+	}
+
+	/* the dual-OS shell's pipelines, as a user types them */
+	char line[256];
+	snprintf(line, sizeof(line), "dualsh -c 'head -c %ldM /dev/zero | !cat > /dev/null'", mib);
+	t0 = now();
+	if (system(line) == 0)
+		printf("dualsh_g2h_MBps %.0f\n", total / (now() - t0) / 1e6);
+	snprintf(line, sizeof(line), "hostcall exec -- sh -c 'head -c %ldM /dev/zero > /tmp/hc-bench.big'", mib);
+	if (system(line) == 0) {
+		t0 = now();
+		if (system("dualsh -c '!cat /tmp/hc-bench.big | wc -c' > /dev/null") == 0)
+			printf("dualsh_h2g_MBps %.0f\n", total / (now() - t0) / 1e6);
+		system("hostcall exec -- rm -f /tmp/hc-bench.big");
+	}
+
 	/* host command start, through a whole hostcall exec cycle */
 	t0 = now();
 	for (int i = 0; i < 50; i++) {
