@@ -39,6 +39,8 @@ suite() {	# NAME CMD...
 
 suite unit make -s -C tests/unit BUILD="$B/tests/unit" run
 suite shadowd make -s -C tests/shadowd BUILD="$B/tests/shadowd" run
+suite qemu-device bash -c 'python3 qemu-hostcall/test/qtest-hostcall.py "$0/bin/qemu-system-x86_64" &&
+	python3 qemu-hostcall/test/qtest-hostcall.py "$0/bin/qemu-system-x86_64" --private "$0/bin/shadowd"' "$B"
 suite dualsh make -s -C tests/dualsh BUILD="$B/tests/dualsh" run
 suite e2e-core bash tests/e2e/run-core.sh "$B"
 suite e2e-dualsh bash tests/e2e/run-dualsh.sh "$B"

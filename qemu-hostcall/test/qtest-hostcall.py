@@ -16,11 +16,12 @@ REG = dict(MAGIC=0, VERSION=4, FEATURES=8, ACCEL=0xc, TOKEN=0x10, STATUS=0x14,
            RING_ENTRIES=0x28, CTRL=0x2c, DOORBELL=0x30, ISR=0x34, MAX_SEGS=0x38)
 BAR0 = [0xc0000000, 0xc0010000]
 fails = 0
+prefix = 'qemu-device: '
 
 
 def check(cond, what):
     global fails
-    print(('ok   ' if cond else 'FAIL ') + what)
+    print(('PASS: ' if cond else 'FAIL: ') + prefix + what)
     if not cond:
         fails += 1
 
@@ -194,6 +195,9 @@ def segs(qt, addr, lst):
 def main():
     qemu = sys.argv[1]
     private = sys.argv[3] if len(sys.argv) > 3 and sys.argv[2] == '--private' else None
+    global prefix
+    if private:
+        prefix = 'qemu-device (real shadowd): '
     tmp = tempfile.mkdtemp()
     sock = os.path.join(tmp, 'sd.sock')
     if private:
