@@ -1,6 +1,7 @@
 # Core checks for the nested-KVM test, run as root inside the L2 guest by
 # tests/e2e/kvm/l1-init.sh (through hcvm exec in the L1 guest):
 #   sh /tests/kvm-l2.sh LABEL patched|stock
+# with two hostcall devices (/dev/hostcall, /dev/hostcall1).
 # patched: KVM with kvm-patch, the transport must be "hypercall (kvm)";
 # stock: Debian's KVM, the probe gets -KVM_ENOSYS and the driver uses the
 # doorbell. The data checks must pass either way.
@@ -28,6 +29,17 @@ else
 	dmesg | grep -q 'hypercall not served (-1000)' &&
 		pass "$label: the driver's probe hypercall got -KVM_ENOSYS (-1000)" ||
 		fail "$label: the driver's probe hypercall got -KVM_ENOSYS (-1000)"
+fi
+
+# a second device: the capability is a VM setting, enabled once for both
+if [ -e /dev/hostcall1 ]; then
+	tr1=$(hostcall -d /dev/hostcall1 info 2>&1 | sed -n 's/^transport: //p')
+	[ "$kind" = patched ] && want=hypercall" (kvm)" || want=doorbell
+	check "$label: second device: transport: $want" "$want" "$tr1"
+	out=$(hostcall -d /dev/hostcall1 exec -- echo second 2>&1)
+	check "$label: second device: hostcall exec works" second "$out"
+else
+	fail "$label: a second device /dev/hostcall1 exists"
 fi
 
 out=$(hostcall ping -c 20 2>&1); rc=$?
@@ -63,5 +75,17 @@ wait
 n=$(cat /tmp/pp.* | sort -u | grep -c '^[0-9][0-9]*$')
 check "$label: 4 concurrent callers get 4 shadows" 4 "$n"
 rm -f /tmp/pp.*
+
+# every kick went the same way: the driver falls back to the doorbell (and
+# says so) if a hypercall kick ever fails
+tr=$(hostcall info 2>&1 | sed -n 's/^transport: //p')
+[ "$kind" = patched ] && want=hypercall" (kvm)" || want=doorbell
+check "$label: after the transfers the transport is still $want" "$want" "$tr"
+if dmesg | grep -q 'hypercall kick failed'; then
+	fail "$label: no hypercall kick failed"
+	dmesg | grep 'hypercall kick failed' | sed 's/^/# dmesg: /'
+else
+	pass "$label: no hypercall kick failed"
+fi
 
 [ "$fails" = 0 ]

@@ -16,8 +16,6 @@ mkdir -p /dev/pts /dev/shm
 mount -t devpts devpts /dev/pts
 mount -t tmpfs tmp /tmp
 chmod 1777 /tmp
-# Kernel messages would break result lines: only emergencies on the console.
-echo 1 > /proc/sys/kernel/printk
 hostname l1
 
 pass() { echo "PASS: $*"; }
@@ -28,13 +26,17 @@ T0=$(cut -d' ' -f1 /proc/uptime)
 elapsed() { awk -v a="$T0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }'; }
 
 cmdline=$(cat /proc/cmdline)
-L2_SMP=1 L2_MEM=512M
+L2_SMP=2 L2_MEM=512M LOGLEVEL=1
 for arg in $cmdline; do
 	case $arg in
 	hckvm.l2smp=*) L2_SMP=${arg#hckvm.l2smp=} ;;
 	hckvm.l2mem=*) L2_MEM=${arg#hckvm.l2mem=} ;;
+	hckvm.loglevel=*) LOGLEVEL=${arg#hckvm.loglevel=} ;;
 	esac
 done
+# Kernel messages would break result lines: by default only emergencies
+# (panics, soft lockups) reach the console.
+echo "$LOGLEVEL" > /proc/sys/kernel/printk
 
 if grep -q -w svm /proc/cpuinfo; then vendor=amd
 elif grep -q -w vmx /proc/cpuinfo; then vendor=intel
@@ -51,9 +53,12 @@ fi
 # selftest LABEL WANT_EXIT: run hostcall_test, show its TAP output, turn its
 # results into PASS/FAIL lines. Expected skips (stock KVM) stay comments.
 selftest() {
-	"$P/hostcall_test" > /tmp/selftest.out 2>&1
-	rc=$?
-	sed 's/^/# hostcall_test: /' /tmp/selftest.out
+	say "$1: running hostcall_test"
+	# (each KVM_RUN has its own 20 s alarm; this bounds everything else)
+	{ timeout -s KILL 120 "$P/hostcall_test" 2>&1; echo $? > /tmp/selftest.rc; } |
+		tee /tmp/selftest.out | sed 's/^/# hostcall_test: /'
+	rc=$(cat /tmp/selftest.rc)
+	[ "$rc" = 137 ] && say "$1: hostcall_test killed after 120 s"
 	sed -n -e '/# SKIP/d' \
 		-e "s/^ok [0-9]* - \\(.*\\)/PASS: $1: selftest: \\1/p" \
 		-e "s/^not ok [0-9]* - \\(.*\\)/FAIL: $1: selftest: \\1/p" /tmp/selftest.out
@@ -64,11 +69,14 @@ selftest() {
 	fi
 }
 
-# l2 LABEL patched|stock: the normal guest image under KVM, its checks in
-# /tests/kvm-l2.sh; then the exit status of hcvm exec itself.
+# l2 LABEL patched|stock: the normal guest image under KVM with two hostcall
+# devices, its checks in /tests/kvm-l2.sh; then hcvm exec's exit status.
 l2() {
+	say "$1: booting the L2 guest"
 	t=$(elapsed)
-	hcvm exec --accel kvm --smp "$L2_SMP" --mem "$L2_MEM" --timeout 240 -- sh /tests/kvm-l2.sh "$1" "$2" < /dev/null
+	hcvm exec --accel kvm --smp "$L2_SMP" --mem "$L2_MEM" --timeout 240 \
+		--qemu-arg=-device --qemu-arg=hostcall,shadowd=/opt/hostcall/bin/shadowd \
+		-- sh /tests/kvm-l2.sh "$1" "$2" < /dev/null
 	rc=$?
 	[ $rc = 0 ] && pass "$1: L2 guest ran its checks to the end (hcvm exec exit 0)" ||
 		fail "$1: L2 guest ran its checks to the end (hcvm exec exit $rc)"
@@ -82,6 +90,7 @@ which_kvm() {
 }
 
 # ---- round 1: kvm-patch --------------------------------------------------
+say "patched: loading kvm-patch's modules"
 modprobe irqbypass
 [ $vendor = amd ] && { modprobe ccp || say "ccp did not load"; }
 if insmod $P/kvm.ko && insmod $P/kvm-$vendor.ko && [ -c /dev/kvm ]; then
@@ -98,6 +107,7 @@ fi
 say "round 1 done at $(elapsed) s"
 
 # ---- round 2: Debian's stock modules ---------------------------------------
+say "stock: unloading kvm-patch's modules, loading Debian's"
 rmmod kvm_$vendor kvm 2>/dev/null
 if [ -e /sys/module/kvm ]; then
 	fail "kvm-stock: kvm-patch's modules unloaded"
