@@ -6,7 +6,7 @@ T=/usr/libexec/hostcall-tests
 mkdir -p "$B/tests"
 
 # 1. the guest-side group
-hcvm exec --timeout 900 -- sh /tests/core.sh
+hcvm exec --timeout 420 -- sh /tests/core.sh
 rc=$?
 [ $rc = 0 ] || fail "core: guest group ran to its end (hcvm exit $rc)"
 

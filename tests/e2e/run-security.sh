@@ -69,13 +69,13 @@ as() { u=$1; shift; setpriv --reuid="$u" --regid="$u" --init-groups -- "$@"; }
 vm() { echo "socket=$D/shadowd.sock,vm=$1"; }
 
 # 1. identity mapping and confinement, as the VM owner
-as "$O" "$HCVM" exec --timeout 900 --device-opts "$(vm e2e)" -- \
+as "$O" "$HCVM" exec --timeout 420 --device-opts "$(vm e2e)" -- \
 	sh /tests/security.sh map "$D" "$ua" "$ub" "$uo"
 rc=$?
 [ $rc = 0 ] || fail "e2e-security: map group ran to its end (hcvm exit $rc)"
 
 # 2. command list, fs-roots, limits
-as "$O" "$HCVM" exec --timeout 900 --device-opts "$(vm e2e-cmds)" -- \
+as "$O" "$HCVM" exec --timeout 420 --device-opts "$(vm e2e-cmds)" -- \
 	sh /tests/security.sh cmds "$D" "$ua" "$ub" "$uo"
 rc=$?
 [ $rc = 0 ] || fail "e2e-security: cmds group ran to its end (hcvm exit $rc)"

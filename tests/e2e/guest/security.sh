@@ -72,13 +72,16 @@ if [ "$mode" = cmds ]; then
 	hostcall exec -- sleep 60 & p1=$!
 	hostcall exec -- sleep 60 & p2=$!
 	hostcall exec -- sleep 60 & p3=$!
-	# (until the three have their sessions: a guest under TCG is slow)
-	i=0 rc=0
-	while [ $i -lt 100 ]; do
-		hostcall exec -- true 2>/dev/null; rc=$?
-		[ $rc = 125 ] && break
+	# Probe only once all three hold their session (an open /dev/hostcall:
+	# open returns after the host accepted the session); a probe before
+	# that would take a slot itself.
+	has_session() { ls -l /proc/$1/fd 2>/dev/null | grep -q /dev/hostcall; }
+	i=0
+	while [ $i -lt 150 ]; do
+		has_session $p1 && has_session $p2 && has_session $p3 && break
 		sleep 0.2; i=$((i + 1))
 	done
+	hostcall exec -- true 2>/dev/null; rc=$?
 	is "security: the 4th session of a 3-session VM is refused" 125 $rc
 	kill $p1 $p2 $p3 2>/dev/null; wait $p1 $p2 $p3 2>/dev/null
 	i=0
