@@ -69,18 +69,24 @@ if [ "$mode" = cmds ]; then
 	is "security: a path outside the fs-root is refused (EPERM)" 1 $?
 
 	# limits: max-sessions = 3 (each hostcall exec is one session)
-	hostcall exec -- sleep 60 & p1=$!
-	hostcall exec -- sleep 60 & p2=$!
-	hostcall exec -- sleep 60 & p3=$!
-	# Probe only once all three hold their session (an open /dev/hostcall:
-	# open returns after the host accepted the session); a probe before
-	# that would take a slot itself.
+	# A session holds an open /dev/hostcall once the host accepted it. The
+	# sessions of the checks above may still be ending on the host, so a
+	# sleep refused for the limit is simply started again.
 	has_session() { ls -l /proc/$1/fd 2>/dev/null | grep -q /dev/hostcall; }
-	i=0
-	while [ $i -lt 150 ]; do
-		has_session $p1 && has_session $p2 && has_session $p3 && break
-		sleep 0.2; i=$((i + 1))
-	done
+	start_sleep() {
+		tries=0
+		while [ $tries -lt 100 ]; do
+			hostcall exec -- sleep 60 2>/dev/null &
+			sp=$!
+			while kill -0 $sp 2>/dev/null && ! has_session $sp; do sleep 0.1; done
+			has_session $sp && return 0
+			sleep 0.2; tries=$((tries + 1))
+		done
+		return 1
+	}
+	start_sleep; p1=$sp
+	start_sleep; p2=$sp
+	start_sleep; p3=$sp
 	hostcall exec -- true 2>/dev/null; rc=$?
 	is "security: the 4th session of a 3-session VM is refused" 125 $rc
 	kill $p1 $p2 $p3 2>/dev/null; wait $p1 $p2 $p3 2>/dev/null
