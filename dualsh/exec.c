@@ -485,13 +485,66 @@ static pid_t fork_stage(struct job *j)
 	return pid;
 }
 
+/* the last stage of the run of host stages that starts at i */
+static int host_run_end(struct node **stages, int count, int i)
+{
+	while (i + 1 < count && host_spawn_stage(stages[i + 1]))
+		i++;
+	return i;
+}
+
+/*
+ * Start the host run stages[i..k]. in: the guest fd its first stage
+ * reads; *in_stream (if not NULL): where the stage before writes instead,
+ * when the driver hands out a stream fd. Returns the fd the stage after
+ * reads (a stream fd, or the read end of a new pipe), or -1 if k is last.
+ */
+static int start_host_run(struct job *j, struct node **stages, int count,
+			  int i, int k, int in, int *in_stream, bool bg)
+{
+	int p[2] = { -1, -1 }, out_stream = -1;
+
+	if (k < count - 1 && pipe2(p, O_CLOEXEC) < 0) {
+		errmsg("pipe: %s", strerror(errno));
+		p[0] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	host_run(j, stages + i, k - i + 1, i, in, p[1], bg, in_stream,
+		 p[1] >= 0 ? &out_stream : NULL);
+	if (p[1] >= 0)
+		close(p[1]);
+	if (out_stream >= 0) {
+		close(p[0]);
+		return out_stream;
+	}
+	return p[0];
+}
+
+/* the process that stands for the last stage ($! of a background job) */
+static pid_t last_stage_pid(struct job *j)
+{
+	int i;
+
+	for (i = 0; i < j->nprocs; i++) {
+		struct proc *p = &j->procs[i];
+
+		if (p->pid > 0 && p->first + p->nst == j->nst)
+			return p->pid;
+	}
+	return 0;
+}
+
+/*
+ * A host run is started before the guest stage in front of it is forked,
+ * so that stage can be handed the run's stdin as a stream fd: its bytes
+ * then go straight to the host, with no pump in between. Likewise the
+ * guest stage after a run reads the run's stdout stream fd.
+ */
 static int run_pipeline(struct node *n, unsigned flags, bool bg)
 {
 	struct node **stages = n->kind == N_PIPE ? n->stages : &n;
 	int count = n->kind == N_PIPE ? n->nstages : 1;
 	struct job *j;
 	int infd = -1, i;
-	pid_t last = 0;
 
 	if (count == 1 && !bg && runs_in_shell(n))
 		return run_simple(n, false);
@@ -509,13 +562,17 @@ static int run_pipeline(struct node *n, unsigned flags, bool bg)
 	}
 	for (i = 0; i < count; i++) {
 		struct node *st = stages[i];
-		int outfd = -1, nextin = -1, k = i;
+		int outfd = -1, nextin = -1, k = i, in_stream = -1;
 		int p[2];
+		pid_t pid;
 
-		if (host_spawn_stage(st))
-			while (k + 1 < count && host_spawn_stage(stages[k + 1]))
-				k++;
-		if (k < count - 1) {
+		if (host_spawn_stage(st)) {
+			k = host_run_end(stages, count, i);
+			nextin = start_host_run(j, stages, count, i, k, infd,
+						NULL, bg);
+			goto next;
+		}
+		if (i < count - 1) {
 			if (pipe2(p, O_CLOEXEC) < 0) {
 				errmsg("pipe: %s", strerror(errno));
 				break;
@@ -523,32 +580,37 @@ static int run_pipeline(struct node *n, unsigned flags, bool bg)
 			outfd = p[1];
 			nextin = p[0];
 		}
-		if (host_spawn_stage(st)) {
-			host_run(j, stages + i, k - i + 1, i, infd, outfd, bg);
-			last = 0;
-		} else {
-			pid_t pid = fork_stage(j);
+		if (i + 1 < count && host_spawn_stage(stages[i + 1])) {
+			int run_in = nextin;
 
-			if (pid == 0) {
-				if (nextin >= 0)
-					close(nextin);
-				if (infd >= 0 && infd != 0) {
-					dup2(infd, 0);
-					close(infd);
-				}
-				if (outfd >= 0 && outfd != 1) {
-					dup2(outfd, 1);
-					close(outfd);
-				}
-				exec_stage(st);
-			}
-			if (pid > 0) {
-				job_add(j, pid, i, 1, -1);
-				last = pid;
-			} else {
-				job_set_stage(j, i, 1);
+			k = host_run_end(stages, count, i + 1);
+			nextin = start_host_run(j, stages, count, i + 1, k,
+						run_in, &in_stream, bg);
+			close(run_in);
+			if (in_stream >= 0) {
+				close(outfd);
+				outfd = in_stream;
 			}
 		}
+		pid = fork_stage(j);
+		if (pid == 0) {
+			if (nextin >= 0)
+				close(nextin);
+			if (infd >= 0 && infd != 0) {
+				dup2(infd, 0);
+				close(infd);
+			}
+			if (outfd >= 0 && outfd != 1) {
+				dup2(outfd, 1);
+				close(outfd);
+			}
+			exec_stage(st);
+		}
+		if (pid > 0)
+			job_add(j, pid, i, 1, -1);
+		else
+			job_set_stage(j, i, 1);
+next:
 		if (infd >= 0)
 			close(infd);
 		if (outfd >= 0)
@@ -559,10 +621,7 @@ static int run_pipeline(struct node *n, unsigned flags, bool bg)
 	if (infd >= 0)
 		close(infd);
 	if (bg) {
-		if (last)
-			sh.lastbg = last;
-		else if (j->nprocs)
-			sh.lastbg = j->procs[j->nprocs - 1].pid;
+		sh.lastbg = last_stage_pid(j);
 		job_background(j);
 		return 0;
 	}

@@ -2,8 +2,10 @@
 /*
  * dualsh host stages, through libhostcall. A run of adjacent host stages
  * (!a | !b | !c) is spawned here, stage by stage, each later one reading
- * the one before it on the host (HC_SPAWN_F_STDIN_PROC); then one pump
- * process (pump.c) relays the run's guest-side streams. Redirections of a
+ * the one before it on the host (HC_SPAWN_F_STDIN_PROC). The guest stages
+ * next to the run get stream fds of its stdin and stdout from the driver
+ * and move their bytes themselves; one pump process (pump.c) relays the
+ * rest (the terminal, files, stderr) and waits for the run. Redirections of a
  * host stage are resolved here: '<' '>' '>>' name guest files (opened by
  * the shell), '!<' '!>' '!>>' host files (opened through host-calls).
  *
@@ -486,8 +488,41 @@ static bool is_tty_ep(const struct ep *e)
 	return e->kind == EP_FD && isatty(e->fd);
 }
 
+/* does any endpoint of t other than the one at skip use guest fd fd? */
+static bool fd_shared(const struct hstage *t, const struct ep *skip, int fd)
+{
+	const struct ep *e[3] = { &t->in, &t->out, &t->err };
+	int i;
+
+	for (i = 0; i < 3; i++)
+		if (e[i] != skip && e[i]->kind == EP_FD && e[i]->fd == fd &&
+		    !(e[i] == &t->err && t->merge))
+			return true;
+	return false;
+}
+
+/*
+ * A stream fd for endpoint e (the run's guest-side stdin or stdout, fd
+ * want) when the caller asked for one and nothing else uses that fd;
+ * -1 otherwise (the pump relays it then).
+ */
+static int stream_for(const struct hstage *t, const struct ep *e, int want,
+		      int h, int stream, int *slot)
+{
+	int fd;
+
+	if (!slot || want < 0 || e->kind != EP_FD || e->fd != want ||
+	    fd_shared(t, e, want))
+		return -1;
+	fd = hc_proc_stream_fd(hc, h, stream, HC_STREAM_F_CLOEXEC);
+	if (fd < 0)
+		return -1;	/* an older driver: -ENOTTY */
+	*slot = fd;
+	return fd;
+}
+
 int host_run(struct job *j, struct node **stages, int n, int first, int infd,
-	     int outfd, bool bg)
+	     int outfd, bool bg, int *in_stream, int *out_stream)
 {
 	struct pump_plan *p;
 	struct hstage *s;
@@ -635,6 +670,9 @@ spawned:
 			/* no input: the previous stage failed, or its stdout
 			 * went elsewhere, or there is none */
 			p->close[p->nclose++] = (struct ep){ .kind = EP_PROC, .h = h, .stream = 0 };
+		} else if (i == 0 &&
+			   stream_for(t, &t->in, infd, h, HC_STDIN, in_stream) >= 0) {
+			/* the guest stage before writes to it directly */
 		} else {
 			c = &p->copy[p->ncopy++];
 			c->src = t->in;
@@ -647,6 +685,9 @@ spawned:
 				p->close[p->nclose++] = (struct ep){ .kind = EP_PROC, .h = h, .stream = 1 };
 		} else if (t->out.kind == EP_NONE) {
 			p->close[p->nclose++] = (struct ep){ .kind = EP_PROC, .h = h, .stream = 1 };
+		} else if (i == n - 1 &&
+			   stream_for(t, &t->out, outfd, h, HC_STDOUT, out_stream) >= 0) {
+			/* the guest stage after reads it directly */
 		} else {
 			c = &p->copy[p->ncopy++];
 			c->src = (struct ep){ .kind = EP_PROC, .h = h, .stream = 1 };
@@ -664,6 +705,8 @@ spawned:
 		}
 	}
 
+	/* released when the job is over (job_free), however it ends */
+	job_add_handles(j, handles, nh);
 	pid = 0;
 	if (any && pipe2(sp, O_CLOEXEC) == 0) {
 		p->statfd = sp[1];
@@ -682,15 +725,12 @@ spawned:
 			errmsg("fork: %s", strerror(errno));
 			close(sp[0]);
 			for (i = 0; i < n; i++)
-				if (p->h[i] >= 0) {
-					hc_proc_release(hc, p->h[i]);
+				if (p->h[i] >= 0)
 					p->st[i] = 1;
-				}
 			pid = 0;
 		} else {
 			job_parent_setup(j, pid);
 			job_add(j, pid, first, n, sp[0]);
-			job_add_handles(j, handles, nh);
 		}
 	}
 	if (!pid) {

@@ -37,6 +37,7 @@ void job_free(struct job *j)
 	for (i = 0; i < j->nprocs; i++)
 		if (j->procs[i].statfd >= 0)
 			close(j->procs[i].statfd);
+	host_release_all(j);
 	free(j->procs);
 	free(j->st);
 	free(j->text);

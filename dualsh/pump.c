@@ -262,9 +262,8 @@ void pump_main(struct pump_plan *p)
 	if (raw)
 		tcsetattr(p->ttyfd, TCSADRAIN, &saved);
 	write_all(p->statfd, p->st, p->n * sizeof(int));
-	for (i = 0; i < p->n; i++)
-		if (p->h[i] >= 0)
-			hc_proc_release(p->hc, p->h[i]);
+	/* The shell releases the processes once the whole job is over: a
+	 * guest stage may still be reading a stream fd of one that exited. */
 	for (i = 0; i < p->nhfile; i++)
 		hc_fs_close(p->hc, p->hfile[i]);
 	_exit(0);

@@ -3,8 +3,9 @@
  * dualsh pump: one forked process per run of host stages that relays bytes
  * between guest descriptors and host streams (and host files), forwards
  * signals to the host processes, waits for them and reports their exit
- * statuses. A future driver "stream fd" (a guest fd bound to a host stream)
- * replaces the copy threads: host.c builds the same plan either way.
+ * statuses. Guest stages next to the run use driver stream fds instead
+ * and are not in the plan; with a driver that has none, the pump relays
+ * their pipes too.
  */
 #ifndef DUALSH_PUMP_H
 #define DUALSH_PUMP_H

@@ -127,7 +127,7 @@ struct job {
 	bool notified;
 	struct termios tmodes;
 	bool have_tmodes;
-	int *hhandles;		/* host handles to release if a pump dies */
+	int *hhandles;		/* host processes, released when it ends */
 	int nhh;
 	struct job *next;
 };
@@ -163,9 +163,14 @@ struct hc_session;
  * host cannot be reached */
 struct hc_session *host_session(bool quiet);
 /* start a run of adjacent host stages; in/out are the guest fds for the
- * run's stdin and stdout (-1: the shell's own 0 and 1) */
+ * run's stdin and stdout (-1: the shell's own 0 and 1). in_stream and
+ * out_stream (NULL: not wanted) get stream fds of the run's stdin and
+ * stdout where the driver has them and in/out were to be relayed: the
+ * caller then hands those to the neighbouring guest stages instead. */
 int host_run(struct job *j, struct node **stages, int n, int first, int infd,
-	     int outfd, bool bg);
+	     int outfd, bool bg, int *in_stream, int *out_stream);
+/* release the host processes of a finished job */
+void host_release_all(struct job *j);
 const char *host_cwd(void);		/* NULL when unknown */
 const char *host_home(void);
 const char *host_user(void);
@@ -176,8 +181,6 @@ int host_glob(const char *pattern, char ***out);
 int host_list_dir(const char *dir,
 		  void (*fn)(const char *name, bool is_dir, void *ctx),
 		  void *ctx);
-/* release the host handles of a job whose pump died */
-void host_release_all(struct job *j);
 /* host PATH (cached); NULL if unknown */
 const char *host_path(void);
 /* absolute host path for p (relative to the session's host cwd) */

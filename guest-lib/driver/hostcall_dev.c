@@ -29,13 +29,47 @@ struct hc_open_buf {
 	struct hc_session_info info;
 };
 
-static long hc_errno(s64 result)
+long hc_errno(s64 result)
 {
 	if (result >= 0)
 		return 0;
 	if (result < -MAX_ERRNO)
 		return -EIO;
 	return (long)result;
+}
+
+void hc_session_get(struct hc_session *s)
+{
+	kref_get(&s->ref);
+}
+
+/* The last reference (session fd or stream fd) ends the host session. */
+static void hc_session_free(struct kref *ref)
+{
+	struct hc_session *s = container_of(ref, struct hc_session, ref);
+	struct hc_device *hdev = s->hdev;
+	struct hc_request *req;
+
+	/* the host ends the shadow and everything it started */
+	req = hc_req_alloc(hdev, 0, GFP_KERNEL);
+	if (req) {
+		req->desc.session = s->id;
+		req->desc.module = HC_MOD_SESSION;
+		req->desc.op = HC_SESSION_CLOSE;
+		if (!hc_submit(hdev, req, HC_SUBMIT_CONTROL) &&
+		    !wait_for_completion_timeout(&req->done, HC_CLOSE_TIMEOUT))
+			dev_warn_ratelimited(&hdev->pdev->dev,
+					     "session %u: no answer to close\n",
+					     s->id);
+		hc_req_put(req);
+	}
+	put_device(&hdev->dev);
+	kfree(s);
+}
+
+void hc_session_put(struct hc_session *s)
+{
+	kref_put(&s->ref, hc_session_free);
 }
 
 /*
@@ -120,6 +154,7 @@ static int hc_open(struct inode *inode, struct file *file)
 	}
 
 	s->id = (u32)req->result;
+	kref_init(&s->ref);
 	memcpy(&s->info, &buf->info, min_t(u32, req->out_len, sizeof(s->info)));
 	s->info.host_user[sizeof(s->info.host_user) - 1] = '\0';
 	s->info.session = s->id;
@@ -136,45 +171,28 @@ out:
 
 static int hc_release(struct inode *inode, struct file *file)
 {
-	struct hc_session *s = file->private_data;
-	struct hc_device *hdev = s->hdev;
-	struct hc_request *req;
-
-	/* the host ends the shadow and everything it started */
-	req = hc_req_alloc(hdev, 0, GFP_KERNEL);
-	if (req) {
-		req->desc.session = s->id;
-		req->desc.module = HC_MOD_SESSION;
-		req->desc.op = HC_SESSION_CLOSE;
-		if (!hc_submit(hdev, req, HC_SUBMIT_CONTROL) &&
-		    !wait_for_completion_timeout(&req->done, HC_CLOSE_TIMEOUT))
-			dev_warn_ratelimited(&hdev->pdev->dev,
-					     "session %u: no answer to close\n",
-					     s->id);
-		hc_req_put(req);
-	}
-	put_device(&hdev->dev);
-	kfree(s);
+	hc_session_put(file->private_data);
 	return 0;
 }
 
-static long hc_ioctl_call(struct hc_session *s,
-			  struct hostcall_ioc_call __user *uarg)
+/*
+ * One call on behalf of the session: buffers are the caller's own pages,
+ * pinned for the call. Returns 0 with the host's answer in *result and
+ * *out_used, or a local error (-EINTR, -EFAULT, -E2BIG, -ENODEV, -EIO).
+ */
+long hc_session_call(struct hc_session *s, u16 module, u16 op,
+		     const s64 args[4], u64 in_ptr, u32 in_len,
+		     u64 out_ptr, u32 out_len, s64 *result, u32 *out_used)
 {
 	struct hc_device *hdev = s->hdev;
-	struct hostcall_ioc_call c;
 	struct hc_request *req;
 	unsigned int nin, nout;
 	long ret;
 
-	if (copy_from_user(&c, uarg, sizeof(c)))
-		return -EFAULT;
-	if (c.flags || c.module == HC_MOD_SESSION)
-		return -EINVAL;
-	if (c.in_len > hdev->max_data || c.out_len > hdev->max_data)
+	if (in_len > hdev->max_data || out_len > hdev->max_data)
 		return -E2BIG;
-	nin = hc_user_segs(c.in_ptr, c.in_len);
-	nout = hc_user_segs(c.out_ptr, c.out_len);
+	nin = hc_user_segs(in_ptr, in_len);
+	nout = hc_user_segs(out_ptr, out_len);
 	if (nin + nout > hdev->max_segs)
 		return -E2BIG;
 
@@ -182,33 +200,46 @@ static long hc_ioctl_call(struct hc_session *s,
 	if (!req)
 		return -ENOMEM;
 	req->desc.session = s->id;
-	req->desc.module = c.module;
-	req->desc.op = c.op;
-	memcpy(req->desc.args, c.args, sizeof(req->desc.args));
-	req->out_cap = c.out_len;
+	req->desc.module = module;
+	req->desc.op = op;
+	memcpy(req->desc.args, args, sizeof(req->desc.args));
+	req->out_cap = out_len;
 
-	ret = hc_req_pin_user(req, c.in_ptr, c.in_len, false);
+	ret = hc_req_pin_user(req, in_ptr, in_len, false);
 	if (!ret)
-		ret = hc_req_pin_user(req, c.out_ptr, c.out_len, true);
+		ret = hc_req_pin_user(req, out_ptr, out_len, true);
 	if (!ret)
 		ret = hc_submit(hdev, req, HC_SUBMIT_NORMAL);
 	if (!ret)
 		ret = hc_wait(s, req);
 	if (!ret) {
-		c.result = req->result;
-		c.out_used = req->out_len;
+		*result = req->result;
+		*out_used = req->out_len;
 	}
 	/* unpins (marking output pages dirty) unless still in flight */
 	hc_req_put(req);
+	return ret;
+}
+
+static long hc_ioctl_call(struct hc_session *s,
+			  struct hostcall_ioc_call __user *uarg)
+{
+	struct hostcall_ioc_call c;
+	long ret;
+
+	if (copy_from_user(&c, uarg, sizeof(c)))
+		return -EFAULT;
+	if (c.flags || c.module == HC_MOD_SESSION)
+		return -EINVAL;
+	ret = hc_session_call(s, c.module, c.op, c.args, c.in_ptr, c.in_len,
+			      c.out_ptr, c.out_len, &c.result, &c.out_used);
 	if (ret)
 		return ret;
-
 	if (put_user(c.result, &uarg->result) ||
 	    put_user(c.out_used, &uarg->out_used))
 		return -EFAULT;
 	return 0;
 }
-
 static long hc_ioctl_info(struct hc_session *s,
 			  struct hostcall_ioc_info __user *uarg)
 {
@@ -238,6 +269,8 @@ static long hc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hc_ioctl_call(s, (void __user *)arg);
 	case HOSTCALL_IOC_INFO:
 		return hc_ioctl_info(s, (void __user *)arg);
+	case HOSTCALL_IOC_STREAM:
+		return hc_ioctl_stream(s, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

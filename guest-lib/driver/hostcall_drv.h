@@ -21,6 +21,7 @@
 #include <linux/cdev.h>
 #include <linux/completion.h>
 #include <linux/device.h>
+#include <linux/kref.h>
 #include <linux/llist.h>
 #include <linux/pci.h>
 #include <linux/refcount.h>
@@ -113,7 +114,9 @@ struct hc_request {
 	struct hc_seg segs[];		/* physically contiguous (kmalloc) */
 };
 
+/* one per open /dev/hostcall; stream fds hold references too */
 struct hc_session {
+	struct kref ref;
 	struct hc_device *hdev;
 	u32 id;
 	struct hc_session_info info;
@@ -149,6 +152,16 @@ void hc_kick(struct hc_device *hdev);
 int hc_chrdev_init(void);
 void hc_chrdev_exit(void);
 int hc_chrdev_setup(struct hc_device *hdev, struct device *parent);
+long hc_errno(s64 result);
+void hc_session_get(struct hc_session *s);
+void hc_session_put(struct hc_session *s);
+long hc_session_call(struct hc_session *s, u16 module, u16 op,
+		     const s64 args[4], u64 in_ptr, u32 in_len,
+		     u64 out_ptr, u32 out_len, s64 *result, u32 *out_used);
+
+/* hostcall_stream.c */
+long hc_ioctl_stream(struct hc_session *s,
+		     struct hostcall_ioc_stream __user *uarg);
 int hc_chrdev_add(struct hc_device *hdev);
 void hc_chrdev_del(struct hc_device *hdev);
 

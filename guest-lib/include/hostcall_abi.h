@@ -342,8 +342,30 @@ struct hostcall_ioc_info {
 	char device[32];	/* PCI address, e.g. 0000:00:03.0 */
 };
 
+/*
+ * A stream fd: a new file descriptor bound to one stream of a host process
+ * of this session, so a guest program can read or write it directly with
+ * no relay process in between. Stream 0 (stdin) gives a write-only fd,
+ * streams 1 and 2 (stdout, stderr) read-only ones. Each read(2) is one
+ * HC_PROC_READ into the caller's pinned pages (returns what the host had,
+ * 0 at end of stream); each write(2) is one HC_PROC_WRITE per HC_MAX_DATA
+ * bytes, and -EPIPE raises SIGPIPE as a pipe does. Closing the last copy
+ * sends HC_PROC_CLOSE for the stream. The fd keeps the session alive: its
+ * shadow lives until the session fd and every stream fd are closed.
+ * The fd always blocks and polls as ready (it has no poll method).
+ */
+struct hostcall_ioc_stream {
+	__s32 handle;		/* process handle (HC_PROC_SPAWN's result) */
+	__u32 stream;		/* 0 stdin, 1 stdout, 2 stderr */
+	__u32 flags;		/* HC_STREAM_F_* */
+	__s32 fd;		/* out: the new descriptor */
+};
+
+#define HC_STREAM_F_CLOEXEC	(1u << 0)
+
 #define HOSTCALL_IOC_MAGIC	'H'
 #define HOSTCALL_IOC_CALL	_IOWR(HOSTCALL_IOC_MAGIC, 1, struct hostcall_ioc_call)
 #define HOSTCALL_IOC_INFO	_IOR(HOSTCALL_IOC_MAGIC, 2, struct hostcall_ioc_info)
+#define HOSTCALL_IOC_STREAM	_IOWR(HOSTCALL_IOC_MAGIC, 3, struct hostcall_ioc_stream)
 
 #endif /* HOSTCALL_ABI_H */

@@ -298,6 +298,19 @@ int hc_proc_close(hc_session *hc, int h, int stream)
 			       NULL, 0, NULL, 0, NULL));
 }
 
+int hc_proc_stream_fd(hc_session *hc, int h, int stream, unsigned flags)
+{
+	struct hostcall_ioc_stream a = {
+		.handle = h, .stream = (uint32_t)stream, .flags = flags, .fd = -1,
+	};
+
+	if (!hc || h < 0 || stream < 0 || stream > 2)
+		return -EINVAL;
+	if (ioctl(hc->fd, HOSTCALL_IOC_STREAM, &a) < 0)
+		return -errno;
+	return a.fd;
+}
+
 int hc_proc_signal(hc_session *hc, int h, int sig)
 {
 	return hc_int(hc_call4(hc, HC_MOD_PROC, HC_PROC_SIGNAL, h, sig, 0, 0,

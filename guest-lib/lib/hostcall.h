@@ -158,6 +158,16 @@ HC_API int hc_proc_signal(hc_session *hc, int h, int sig);
 HC_API int hc_proc_wait(hc_session *hc, int h, int *status);
 /* Kill the process group if still running and free the handle. */
 HC_API int hc_proc_release(hc_session *hc, int h);
+/*
+ * A file descriptor bound to one stream of the process (HOSTCALL_IOC_STREAM):
+ * HC_STDIN gives a write-only fd, HC_STDOUT/HC_STDERR read-only ones, to
+ * hand to a guest program as its stdin or stdout; closing the last copy
+ * closes the host end. flags: HC_STREAM_F_CLOEXEC. Returns the fd, or
+ * -errno (-ENOTTY: the driver has no stream fds). Release the handle only
+ * once the fd is closed: release ends the host side of the stream.
+ */
+HC_API int hc_proc_stream_fd(hc_session *hc, int h, int stream,
+			     unsigned flags);
 
 /* ---- HC_MOD_FS: host files (paths relative to the host cwd) --------------- */
 

@@ -425,6 +425,8 @@ static void start_shadow(void)
 		usleep(20000);
 }
 
+/* pattern is anchored by callers: the dualsh command line names the
+ * host command too */
 static bool host_proc_running(const char *pattern)
 {
 	char cmd[512];
@@ -454,9 +456,9 @@ static void interrupt_test(void)
 		      "yes | !cat | !sleep 301.5 | cat; echo after", (char *)NULL);
 		_exit(98);
 	}
-	for (i = 0; i < 100 && !host_proc_running("slee[p] 301.5"); i++)
+	for (i = 0; i < 100 && !host_proc_running("^slee[p] 301.5"); i++)
 		usleep(50000);
-	check(host_proc_running("slee[p] 301.5"), "host: the mixed pipeline runs", "no host sleep");
+	check(host_proc_running("^slee[p] 301.5"), "host: the mixed pipeline runs", "no host sleep");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	kill(pid, SIGINT);
 	for (i = 0; i < 100; i++) {
@@ -474,7 +476,7 @@ static void interrupt_test(void)
 	      "waited %ld ms, status %#x", (long)((t1.tv_sec - t0.tv_sec) * 1000 +
 						  (t1.tv_nsec - t0.tv_nsec) / 1000000), ws);
 	for (i = 0; i < 50; i++) {
-		if (!host_proc_running("slee[p] 301.5")) {
+		if (!host_proc_running("^slee[p] 301.5")) {
 			gone = true;
 			break;
 		}

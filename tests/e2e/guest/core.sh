@@ -102,6 +102,7 @@ out=$(su -s /bin/sh nobody -c 'hostcall info' 2>&1); rc=$?
 
 # driver-level checks in C
 $T/hc-intr
+$T/hc-stream
 $T/hc-threads 8 200 4
 $T/hc-fs
 

@@ -69,6 +69,21 @@ err=$($D -c '!lpr-nosuch-xyz' 2>&1); rc=$?
 check "missing host command exits 127" 127 $rc
 check "missing host command message" "dualsh: host: lpr-nosuch-xyz: command not found" "$err"
 
+# guest stages next to a host stage hold its stream directly (no relay)
+check "a guest stage reads a host stage's stdout stream fd" "anon_inode:[hostcall-stream]" \
+	"$($D -c '!echo hi | readlink /proc/self/fd/0')"
+check "a guest stage writes a host stage's stdin stream fd" "anon_inode:[hostcall-stream]" \
+	"$($D -c 'readlink /proc/self/fd/1 | !cat')"
+check "both neighbours of a host stage" "anon_inode:[hostcall-stream]" \
+	"$($D -c 'echo x | !cat | readlink /proc/self/fd/0')"
+check "output of an exited host stage is still read" "2000" \
+	"$($D -c '!seq 1 2000 | (sleep 2; tail -n 1)')"
+check "yes | !head -n 2 ends (SIGPIPE in the guest)" "y y" \
+	"$($D -c 'yes | !head -n 2' | tr '\n' ' ' | sed 's/ $//')"
+check "!yes | head -n 1 ends (SIGPIPE on the host)" "y" "$($D -c '!yes | head -n 1')"
+check "a background mixed job and \$!" "done 3" \
+	"$($D -c 'seq 1 3 | !wc -l > /tmp/bgj & wait $!; echo done $(cat /tmp/bgj)')"
+
 # 32 MiB through a guest-host-guest pipeline, checked by sha256
 dd if=/dev/urandom of=/tmp/data bs=1M count=32 2>/dev/null
 want=$(sha256sum < /tmp/data | cut -d' ' -f1)

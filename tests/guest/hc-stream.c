@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hc-stream: stream fds (HOSTCALL_IOC_STREAM). A guest fd bound to a host
+ * process's stdin or stdout carries bytes both ways intact, ends with EOF,
+ * gives EPIPE and SIGPIPE as a pipe does, is interrupted by signals, has
+ * no position, outlives the session fd, and rejects bad arguments.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "hc-util.h"
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+}
+
+/* spawn argv (NUL-separated, n strings); handle or -errno */
+static long spawn(int fd, const char *argv, size_t len, int n)
+{
+	struct hc_spawn_info si;
+	long long res;
+
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, n, 0, 0, argv, (unsigned)len,
+	       &si, sizeof(si), &res);
+	return (long)res;
+}
+
+static int stream_fd(int fd, long h, unsigned stream, unsigned flags)
+{
+	struct hostcall_ioc_stream a = {
+		.handle = (int)h, .stream = stream, .flags = flags, .fd = -1,
+	};
+
+	if (ioctl(fd, HOSTCALL_IOC_STREAM, &a) < 0)
+		return -errno;
+	return a.fd;
+}
+
+static long long wait_status(int fd, long h)
+{
+	long long res;
+
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	return res;
+}
+
+static void release(int fd, long h)
+{
+	hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0,
+	       NULL);
+}
+
+static size_t read_all(int fd, unsigned char *buf, size_t cap)
+{
+	size_t n = 0;
+	ssize_t r;
+
+	while (n < cap && (r = read(fd, buf + n, cap - n)) > 0)
+		n += r;
+	return n;
+}
+
+/* 3 MiB through a host `cat`: written in odd sizes, read back the same */
+static void roundtrip(int fd)
+{
+	static const char argv[] = "cat\0";
+	const size_t len = 3u << 20;
+	unsigned char *out = malloc(len), *in = malloc(len + 1);
+	size_t i, off = 0, got = 0;
+	char link[64], path[64];
+	long h = spawn(fd, argv, sizeof(argv) - 1, 1);
+	int w, r, ok = 1, ws = 0;
+	pid_t pid;
+
+	hc_check(h >= 0, "stream: spawn host cat", "result %ld", h);
+	w = stream_fd(fd, h, 0, HC_STREAM_F_CLOEXEC);
+	r = stream_fd(fd, h, 1, HC_STREAM_F_CLOEXEC);
+	hc_check(w >= 0 && r >= 0, "stream: fds for stdin and stdout",
+		 "%d %d", w, r);
+	if (w < 0 || r < 0 || !out || !in)
+		return;
+	snprintf(path, sizeof(path), "/proc/self/fd/%d", w);
+	i = readlink(path, link, sizeof(link) - 1);
+	link[i < sizeof(link) ? i : 0] = 0;
+	hc_check(strstr(link, "hostcall-stream") != NULL,
+		 "stream: fd is a hostcall stream", "readlink: %s", link);
+	hc_check((fcntl(w, F_GETFD) & FD_CLOEXEC) &&
+		 (fcntl(w, F_GETFL) & O_ACCMODE) == O_WRONLY &&
+		 (fcntl(r, F_GETFL) & O_ACCMODE) == O_RDONLY,
+		 "stream: stdin write-only, stdout read-only, close-on-exec",
+		 "flags");
+	hc_check(lseek(r, 0, SEEK_SET) < 0 && errno == ESPIPE,
+		 "stream: no seeking", "lseek: %s", strerror(errno));
+	hc_check(read(w, in, 1) < 0 && errno == EBADF,
+		 "stream: stdin fd cannot be read", "%s", strerror(errno));
+
+	for (i = 0; i < len; i++)
+		out[i] = (unsigned char)(i * 7 + (i >> 13));
+	/* a child writes while we read, as the two ends of a pipeline */
+	pid = fork();
+	if (pid == 0) {
+		close(r);
+		while (off < len) {
+			size_t n = (off / 4096) % 3 == 0 ? 4096 :
+				   (off / 4096) % 3 == 1 ? 200000 : 777;
+			ssize_t k;
+
+			if (n > len - off)
+				n = len - off;
+			k = write(w, out + off, n);
+			if (k <= 0)
+				_exit(1);
+			off += k;
+		}
+		_exit(0);
+	}
+	close(w);
+	got = read_all(r, in, len + 1);
+	for (i = 0; i < got && i < len; i++)
+		if (in[i] != out[i]) {
+			ok = 0;
+			break;
+		}
+	waitpid(pid, &ws, 0);
+	hc_check(got == len && ok && WIFEXITED(ws) && !WEXITSTATUS(ws),
+		 "stream: 3 MiB through host cat intact",
+		 "got %zu of %zu, first difference at %zu, writer 0x%x", got,
+		 len, i, ws);
+	hc_check(read(r, in, 10) == 0, "stream: end of stream after close",
+		 "%s", strerror(errno));
+	hc_check(wait_status(fd, h) == 0, "stream: host cat exits 0", "");
+	close(r);
+	release(fd, h);
+	free(out);
+	free(in);
+}
+
+/* the host reader goes away: EPIPE with SIGPIPE ignored, death by SIGPIPE
+ * otherwise; closing our read end gives the host writer SIGPIPE */
+static void pipes(int fd)
+{
+	static const char head[] = "head\0-c\0" "5\0";
+	static const char yes[] = "yes\0";
+	char buf[65536];
+	long h = spawn(fd, head, sizeof(head) - 1, 3);
+	int w = stream_fd(fd, h, 0, 0), st = 0, k, r;
+	ssize_t n = 1;
+	pid_t pid;
+
+	memset(buf, 'x', sizeof(buf));
+	hc_check(h >= 0 && w >= 0, "stream: spawn host head -c 5", "%ld %d", h, w);
+	pid = fork();
+	if (pid == 0) {
+		for (k = 0; k < 1000; k++)
+			if (write(w, buf, sizeof(buf)) < 0)
+				_exit(2);
+		_exit(3);
+	}
+	waitpid(pid, &st, 0);
+	hc_check(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE,
+		 "stream: writer to a gone host reader dies of SIGPIPE",
+		 "status 0x%x", st);
+	signal(SIGPIPE, SIG_IGN);
+	for (k = 0; k < 1000 && n > 0; k++)
+		n = write(w, buf, sizeof(buf));
+	hc_check(n < 0 && errno == EPIPE, "stream: EPIPE with SIGPIPE ignored",
+		 "%zd %s", n, strerror(errno));
+	signal(SIGPIPE, SIG_DFL);
+	close(w);
+	release(fd, h);
+
+	h = spawn(fd, yes, sizeof(yes) - 1, 1);
+	r = stream_fd(fd, h, 1, 0);
+	n = read(r, buf, 100);
+	hc_check(n > 0 && buf[0] == 'y', "stream: read host yes", "%zd", n);
+	close(r);
+	st = (int)wait_status(fd, h);
+	hc_check(WIFSIGNALED(st) && WTERMSIG(st) == SIGPIPE,
+		 "stream: closing the reader stops host yes by SIGPIPE",
+		 "status 0x%x", st);
+	release(fd, h);
+}
+
+/* a signal interrupts a read that waits on a silent host process */
+static void interrupt(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
+	static const char sleep30[] = "sleep\0" "30\0";
+	long h = spawn(fd, sleep30, sizeof(sleep30) - 1, 2);
+	int r = stream_fd(fd, h, 1, 0);
+	char c;
+	ssize_t n;
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarm(1);
+	n = read(r, &c, 1);
+	hc_check(n < 0 && errno == EINTR, "stream: signal interrupts a read",
+		 "%zd %s", n, strerror(errno));
+	close(r);
+	release(fd, h);
+}
+
+/* the stream keeps the session: output is readable after its fd closed */
+static void outlive(void)
+{
+	static const char echo[] = "echo\0hello\0";
+	int fd = open("/dev/hostcall", O_RDWR), r;
+	char buf[64] = "";
+	long h = spawn(fd, echo, sizeof(echo) - 1, 2);
+	size_t n;
+
+	r = stream_fd(fd, h, 1, 0);
+	close(fd);
+	n = read_all(r, (unsigned char *)buf, sizeof(buf) - 1);
+	buf[n] = 0;
+	hc_check(r >= 0 && !strcmp(buf, "hello\n"),
+		 "stream: readable after the session fd closed", "'%s'", buf);
+	close(r);
+}
+
+static void bad_args(int fd)
+{
+	static const char echo[] = "true\0";
+	long h = spawn(fd, echo, sizeof(echo) - 1, 1);
+	char c;
+	int r;
+
+	hc_check(stream_fd(fd, h, 3, 0) == -EINVAL,
+		 "stream: stream 3 is EINVAL", "");
+	hc_check(stream_fd(fd, -1, 1, 0) == -EINVAL,
+		 "stream: handle -1 is EINVAL", "");
+	hc_check(stream_fd(fd, h, 1, 0x80) == -EINVAL,
+		 "stream: unknown flags are EINVAL", "");
+	r = stream_fd(fd, 4000, 1, 0);
+	hc_check(r >= 0 && read(r, &c, 1) < 0 && errno == EBADF,
+		 "stream: a handle the host does not know reads EBADF",
+		 "%d %s", r, strerror(errno));
+	if (r >= 0)
+		close(r);
+	wait_status(fd, h);
+	release(fd, h);
+}
+
+int main(void)
+{
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	fd = open("/dev/hostcall", O_RDWR);
+	if (fd < 0) {
+		printf("FAIL: stream: open /dev/hostcall: %s\n", strerror(errno));
+		return 1;
+	}
+	roundtrip(fd);
+	pipes(fd);
+	interrupt(fd);
+	outlive();
+	bad_args(fd);
+	close(fd);
+	return hc_failures ? 1 : 0;
+}
