@@ -512,7 +512,7 @@ static int stream_for(const struct hstage *t, const struct ep *e, int want,
 	int fd;
 
 	if (!slot || want < 0 || e->kind != EP_FD || e->fd != want ||
-	    fd_shared(t, e, want))
+	    fd_shared(t, e, want) || var_get("DUALSH_NOSTREAM"))
 		return -1;
 	fd = hc_proc_stream_fd(hc, h, stream, HC_STREAM_F_CLOEXEC);
 	if (fd < 0)

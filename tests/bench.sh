@@ -14,14 +14,22 @@ for _ in $(seq 50); do [ -S "$dir/bench.sock" ] && break; sleep 0.1; done
 	--qemu-arg=-device --qemu-arg="virtserialport,chardev=bench,name=bench" \
 	-- /usr/libexec/hostcall-tests/hc-bench "$MIB" > "$dir/out"
 v() { awk -v k="$1" '$1 == k { print $2 }' "$dir/out"; }
-printf '%-44s %12s %14s %12s\n' "figure (one run)" hostcall virtio-serial reference
-printf '%-44s %12s %14s %12s\n' "round trip, 1 byte, guest user <-> host (us)" "$(v hostcall_rtt_us)" "$(v vserial_rtt_us)" 165
-printf '%-44s %12s %14s %12s\n' "guest -> host stream (MB/s)" "$(v hostcall_g2h_MBps)" "$(v vserial_g2h_MBps)" 644
-printf '%-44s %12s %14s %12s\n' "host -> guest stream (MB/s)" "$(v hostcall_h2g_MBps)" "$(v vserial_h2g_MBps)" "642 (9p read)"
-printf '%-44s %12s %14s %12s\n' "dualsh: head -c N /dev/zero | !cat >/dev/null (MB/s)" "$(v dualsh_g2h_MBps)" "$(v vserial_g2h_MBps)" 644
-printf '%-44s %12s %14s %12s\n' "dualsh: dd bs=128k | !cat >/dev/null (MB/s)" "$(v dualsh_g2h_dd_MBps)" "$(v vserial_g2h_MBps)" 644
-printf '%-44s %12s %14s %12s\n' "dualsh: !cat bigfile | wc -c (MB/s)" "$(v dualsh_h2g_MBps)" "$(v vserial_h2g_MBps)" "642 (9p read)"
-printf '%-44s %12s %14s %12s\n' "dualsh: !cat bigfile | cat >/dev/null (MB/s)" "$(v dualsh_h2g_cat_MBps)" "$(v vserial_h2g_MBps)" "642 (9p read)"
-printf '%-44s %12s %14s %12s\n' "host spawn+wait of true (ms)" "$(v hostcall_spawn_true_ms)" "-" "0.76 (host)"
+printf '%-50s %14s %14s %12s\n' "figure (one run)" hostcall virtio-serial reference
+printf '%-50s %14s %14s %12s\n' "round trip, 1 byte, guest user <-> host (us)" "$(v hostcall_rtt_us)" "$(v vserial_rtt_us)" 165
+printf '%-50s %14s %14s %12s\n' "guest -> host stream (MB/s)" "$(v hostcall_g2h_MBps)" "$(v vserial_g2h_MBps)" 644
+printf '%-50s %14s %14s %12s\n' "host -> guest stream (MB/s)" "$(v hostcall_h2g_MBps)" "$(v vserial_h2g_MBps)" "642 (9p read)"
+# dualsh rows: stream fd (default) / pump relay (DUALSH_NOSTREAM=1)
+d() { echo "$(v "dualsh_$1_MBps") / $(v "dualsh_$1_pump_MBps")"; }
+row() { printf '%-50s %14s %14s %12s\n' "$@"; }
+row "dualsh: head -c N /dev/zero | !cat >/dev/null (MB/s)" "$(d g2h)" "$(v vserial_g2h_MBps)" 644
+row "  guest alone: head -c N /dev/zero | cat (MB/s)" "$(v guest_head_MBps)" - -
+row "dualsh: dd bs=4k | !cat >/dev/null (MB/s)" "$(d g2h_dd4k)" "$(v vserial_g2h_MBps)" 644
+row "dualsh: dd bs=128k | !cat >/dev/null (MB/s)" "$(d g2h_dd)" "$(v vserial_g2h_MBps)" 644
+row "dualsh: !cat bigfile | wc -c (MB/s)" "$(d h2g)" "$(v vserial_h2g_MBps)" "642 (9p read)"
+row "  guest alone: head -c N /dev/zero | wc -c (MB/s)" "$(v guest_wc_MBps)" - -
+row "dualsh: !cat bigfile | dd bs=4k (MB/s)" "$(d h2g_dd4k)" "$(v vserial_h2g_MBps)" "642 (9p read)"
+row "dualsh: !cat bigfile | dd bs=128k (MB/s)" "$(d h2g_dd)" "$(v vserial_h2g_MBps)" "642 (9p read)"
+printf '%-50s %14s %14s %12s\n' "host spawn+wait of true (ms)" "$(v hostcall_spawn_true_ms)" "-" "0.76 (host)"
 echo "hostcall streams: $MIB MiB in 128 KiB calls; virtio-serial: $((MIB / 2)) MiB in 64 KiB writes;"
-echo "dualsh rows include the guest's own tools (busybox head and wc are slow under TCG by themselves)"
+echo "dualsh rows: stream fd / pump relay (DUALSH_NOSTREAM=1); they include the guest's own"
+echo "tools, and busybox head and wc are slow under TCG by themselves (the 'guest alone' rows)"

@@ -76,7 +76,7 @@ void hc_session_put(struct hc_session *s)
  * Wait for a submitted request. On a signal, ask the host to cancel it and
  * leave: the request keeps its pages until its completion arrives.
  */
-static int hc_wait(struct hc_session *s, struct hc_request *req)
+int hc_session_wait(struct hc_session *s, struct hc_request *req)
 {
 	struct hc_request *cancel;
 
@@ -140,7 +140,7 @@ static int hc_open(struct inode *inode, struct file *file)
 	if (ret)
 		goto out;
 
-	ret = hc_wait(s, req);
+	ret = hc_session_wait(s, req);
 	if (ret == -EINTR) {
 		/* if the host opens it anyway, the free path closes it */
 		req->flags |= HC_RQ_CLOSE_ORPHAN;
@@ -211,7 +211,7 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 	if (!ret)
 		ret = hc_submit(hdev, req, HC_SUBMIT_NORMAL);
 	if (!ret)
-		ret = hc_wait(s, req);
+		ret = hc_session_wait(s, req);
 	if (!ret) {
 		*result = req->result;
 		*out_used = req->out_len;

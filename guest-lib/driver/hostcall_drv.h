@@ -155,6 +155,7 @@ int hc_chrdev_setup(struct hc_device *hdev, struct device *parent);
 long hc_errno(s64 result);
 void hc_session_get(struct hc_session *s);
 void hc_session_put(struct hc_session *s);
+int hc_session_wait(struct hc_session *s, struct hc_request *req);
 long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		     const s64 args[4], u64 in_ptr, u32 in_len,
 		     u64 out_ptr, u32 out_len, s64 *result, u32 *out_used);
@@ -162,6 +163,8 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 /* hostcall_stream.c */
 long hc_ioctl_stream(struct hc_session *s,
 		     struct hostcall_ioc_stream __user *uarg);
+int hc_stream_init(void);
+void hc_stream_exit(void);
 int hc_chrdev_add(struct hc_device *hdev);
 void hc_chrdev_del(struct hc_device *hdev);
 

@@ -259,12 +259,21 @@ static int __init hc_init(void)
 {
 	int ret;
 
-	ret = hc_chrdev_init();
+	ret = hc_stream_init();
 	if (ret)
 		return ret;
+	ret = hc_chrdev_init();
+	if (ret)
+		goto out_stream;
 	ret = pci_register_driver(&hc_pci_driver);
 	if (ret)
-		hc_chrdev_exit();
+		goto out_chrdev;
+	return 0;
+
+out_chrdev:
+	hc_chrdev_exit();
+out_stream:
+	hc_stream_exit();
 	return ret;
 }
 
@@ -272,6 +281,7 @@ static void __exit hc_exit(void)
 {
 	pci_unregister_driver(&hc_pci_driver);
 	hc_chrdev_exit();
+	hc_stream_exit();
 	ida_destroy(&hc_ida);
 }
 

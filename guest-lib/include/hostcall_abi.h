@@ -346,13 +346,18 @@ struct hostcall_ioc_info {
  * A stream fd: a new file descriptor bound to one stream of a host process
  * of this session, so a guest program can read or write it directly with
  * no relay process in between. Stream 0 (stdin) gives a write-only fd,
- * streams 1 and 2 (stdout, stderr) read-only ones. Each read(2) is one
- * HC_PROC_READ into the caller's pinned pages (returns what the host had,
- * 0 at end of stream); each write(2) is one HC_PROC_WRITE per HC_MAX_DATA
- * bytes, and -EPIPE raises SIGPIPE as a pipe does. Closing the last copy
- * sends HC_PROC_CLOSE for the stream. The fd keeps the session alive: its
- * shadow lives until the session fd and every stream fd are closed.
- * The fd always blocks and polls as ready (it has no poll method).
+ * streams 1 and 2 (stdout, stderr) read-only ones. They behave as pipe
+ * ends: a read returns what the host had (0 at end of stream); a write
+ * takes all its bytes unless interrupted, and -EPIPE raises SIGPIPE.
+ * Reads and writes of 64 KiB or more are host-calls on the caller's own
+ * pinned pages; smaller ones go through a 64 KiB read-ahead or
+ * write-behind buffer in the driver, so 4 KiB at a time does not cost a
+ * host-call each (an error of a write sent behind shows on a later write).
+ * Closing the last copy first sends what is left (unless the closer was
+ * killed by a signal), then HC_PROC_CLOSE for the stream. The fd keeps
+ * the session alive: its shadow lives until the session fd and every
+ * stream fd are closed. The fd always blocks, and polls as ready (it has
+ * no poll method).
  */
 struct hostcall_ioc_stream {
 	__s32 handle;		/* process handle (HC_PROC_SPAWN's result) */
