@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include "hc-util.h"
 
@@ -186,6 +187,60 @@ static void pipes(int fd)
 	release(fd, h);
 }
 
+/* small writes queued behind the writer reach a slow host reader after
+ * the writer exited; a writer killed while the host does not read goes
+ * at once */
+static void behind(int fd)
+{
+	static const char slow[] = "sh\0-c\0sleep 1; exec cat\0";
+	static const char sleep30[] = "sleep\0" "30\0";
+	static unsigned char buf[300 * 1024], back[300 * 1024 + 1];
+	long h = spawn(fd, slow, sizeof(slow) - 1, 3);
+	int w = stream_fd(fd, h, 0, 0), r = stream_fd(fd, h, 1, 0), st = 0;
+	size_t i, got;
+	pid_t pid;
+	time_t t0;
+
+	for (i = 0; i < sizeof(buf); i++)
+		buf[i] = (unsigned char)(i % 251);
+	pid = fork();
+	if (pid == 0) {
+		close(r);
+		for (i = 0; i < sizeof(buf); i += 4096)
+			if (write(w, buf + i, 4096) != 4096)
+				_exit(1);
+		_exit(0);	/* with bytes still queued in the driver */
+	}
+	close(w);
+	got = read_all(r, back, sizeof(back));
+	waitpid(pid, &st, 0);
+	hc_check(got == sizeof(buf) && !memcmp(buf, back, got) &&
+		 WIFEXITED(st) && !WEXITSTATUS(st),
+		 "stream: 4 KiB writes reach a slow reader after the writer exits",
+		 "got %zu of %zu, writer 0x%x", got, sizeof(buf), st);
+	close(r);
+	wait_status(fd, h);
+	release(fd, h);
+
+	h = spawn(fd, sleep30, sizeof(sleep30) - 1, 2);
+	w = stream_fd(fd, h, 0, 0);
+	pid = fork();
+	if (pid == 0) {
+		for (;;)
+			if (write(w, buf, 4096) < 0)
+				_exit(1);
+	}
+	close(w);
+	sleep(2);	/* the host pipe is full, the queue too */
+	t0 = time(NULL);
+	kill(pid, SIGTERM);
+	waitpid(pid, &st, 0);
+	hc_check(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM && time(NULL) - t0 < 5,
+		 "stream: a writer killed while the host does not read exits at once",
+		 "status 0x%x after %lds", st, (long)(time(NULL) - t0));
+	release(fd, h);
+}
+
 /* a signal interrupts a read that waits on a silent host process */
 static void interrupt(int fd)
 {
@@ -258,6 +313,7 @@ int main(void)
 	}
 	roundtrip(fd);
 	pipes(fd);
+	behind(fd);
 	interrupt(fd);
 	outlive();
 	bad_args(fd);
