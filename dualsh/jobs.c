@@ -6,6 +6,8 @@
  * pipe before it exits.
  */
 #include <errno.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -116,6 +118,17 @@ static bool job_stopped(const struct job *j)
 			any = true;
 	}
 	return any;
+}
+
+/* a stage ended by SIGINT (Ctrl-C), in the guest or on the host */
+static bool job_interrupted(const struct job *j)
+{
+	int i;
+
+	for (i = 0; i < j->nst; i++)
+		if (j->st[i] == 128 + SIGINT)
+			return true;
+	return false;
 }
 
 int job_status(struct job *j)
@@ -288,6 +301,8 @@ int job_wait_fg(struct job *j)
 		return 128 + SIGTSTP;
 	}
 	st = job_status(j);
+	if (sh.interactive && job_interrupted(j))
+		fputc('\n', stderr);	/* the prompt starts on a line of its own */
 	if (list_has(j))
 		list_del(j);
 	job_free(j);

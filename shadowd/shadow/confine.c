@@ -133,7 +133,7 @@ int confine(void)
 		return e;
 	}
 	if ((pol.modules & (1u << HC_MOD_PROC)) &&
-	    (e = launcher_start()) < 0) {
+	    ((e = orphans_init()) < 0 || (e = launcher_start()) < 0)) {
 		log_msg("launcher: %s", strerror(-e));
 		return e;
 	}

@@ -62,7 +62,7 @@ struct launch_rep {
 };
 
 static int chan = -1;		/* the shadow's end */
-static pid_t launcher_pid;
+static pid_t helper_pid;
 
 /* ---- both sides --------------------------------------------------------- */
 
@@ -420,8 +420,13 @@ int launcher_start(void)
 	}
 	close(sv[1]);
 	chan = sv[0];
-	launcher_pid = pid;
+	helper_pid = pid;
 	return 0;
+}
+
+pid_t launcher_pid(void)
+{
+	return chan >= 0 ? helper_pid : 0;
 }
 
 void launcher_stop(void)
@@ -433,12 +438,12 @@ void launcher_stop(void)
 	close(chan);		/* EOF: the launcher exits */
 	chan = -1;
 	for (i = 0; i < 200; i++) {
-		if (waitpid(launcher_pid, NULL, WNOHANG) != 0)
+		if (waitpid(helper_pid, NULL, WNOHANG) != 0)
 			return;
 		usleep(10000);
 	}
-	kill(launcher_pid, SIGKILL);
-	waitpid(launcher_pid, NULL, 0);
+	kill(helper_pid, SIGKILL);
+	waitpid(helper_pid, NULL, 0);
 }
 
 /* ---- the shadow's side ----------------------------------------------------- */

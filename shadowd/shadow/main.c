@@ -351,6 +351,10 @@ static void on_signal(void)
 	struct signalfd_siginfo si;
 
 	while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			orphans_reap();
+			continue;
+		}
 		log_msg("signal %u; ending session", si.ssi_signo);
 		stopping = 1;
 	}
@@ -432,6 +436,7 @@ static void finish(void)
 
 	proc_kill_all();
 	launcher_stop();
+	orphans_kill_all();
 	if (pending_ops) {
 		sqe = get_sqe(UD_IGNORE);
 		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
@@ -534,6 +539,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);	/* adopted orphans to reap */
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	sig_fd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (sig_fd < 0)

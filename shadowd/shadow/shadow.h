@@ -171,6 +171,12 @@ struct launch_result {
 };
 int launcher_start(void);		/* before the filter; 0 or -errno */
 void launcher_stop(void);
+pid_t launcher_pid(void);		/* 0 when not running */
+
+/* orphans.c: the shadow as subreaper of everything its commands start */
+int orphans_init(void);			/* before the launcher; 0 or -errno */
+void orphans_reap(void);		/* SIGCHLD: reap exited orphans */
+void orphans_kill_all(void);		/* session end: no descendant left */
 /* Start a command: the flags and size of HC_PROC_SPAWN, argv and the
  * complete environment, stdin_fd for HC_SPAWN_F_STDIN_PROC (else -1).
  * 0 with *res filled (res->err may be set), or -errno of the channel. */

@@ -32,6 +32,9 @@ send 'echo after-ctrl-c; !pgrep -f "sleep 4321"; echo pgrep=$?' Enter
 wait_for '^pgrep=' 30
 screen | grep -q '^pgrep=1' && pass "interactive: Ctrl-C stops the host command" ||
 	fail "interactive: Ctrl-C (screen: $(screen | tail -4 | tr '\n' '|'))"
+screen | grep -Eq '^[~/][^ ]* !.*# echo after-ctrl-c' &&
+	pass "interactive: after Ctrl-C the prompt starts on a new line" ||
+	fail "interactive: prompt after Ctrl-C (screen: $(screen | grep -B1 'echo after-ctrl-c' | tr '\n' '|'))"
 
 send '!sh' Enter
 sleep 2

@@ -636,6 +636,89 @@ static void check_bad_packets(int ctl, uint32_t *next_session)
 	}
 }
 
+/* pid's children (its main thread's) in state state, or -1 */
+static int children_in_state(pid_t pid, char state)
+{
+	char path[64], buf[4096], stat[512];
+	char *p, *end;
+	int n = 0, fd;
+	ssize_t len;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/children", pid, pid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	len = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[len > 0 ? len : 0] = 0;
+	for (p = buf;; p = end) {
+		long c = strtol(p, &end, 10);
+		char *rp;
+
+		if (end == p)
+			break;
+		snprintf(path, sizeof(path), "/proc/%ld/stat", c);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		len = read(fd, stat, sizeof(stat) - 1);
+		close(fd);
+		stat[len > 0 ? len : 0] = 0;
+		rp = strrchr(stat, ')');
+		if (rp && rp[1] == ' ' && rp[2] == state)
+			n++;
+	}
+	return n;
+}
+
+/*
+ * A command's child that leaves its process group and is orphaned is
+ * adopted by the shadow (its subreaper): reaped when it exits, killed
+ * when the session ends.
+ */
+static void check_orphans(int ctl, uint32_t session)
+{
+	char *brief[] = { "sh", "-c", "setsid sleep 0.3 </dev/null >/dev/null 2>&1 & exit 0", NULL };
+	char *daemon[] = { "sh", "-c", "setsid sleep 10123 </dev/null >/dev/null 2>&1 & exit 0", NULL };
+	struct hc_session_info info;
+	struct sess s = { .fd = -1 };
+	int64_t h1, h2;
+	int st, i, zombies = -1;
+	char cmd[128];
+
+	st = open_session(ctl, session, 1000, &info, &s.fd);
+	if (st != 0) {
+		fail("orphans", "open %d", st);
+		return;
+	}
+	s.id = info.session;
+	h1 = spawn(&s, NULL, brief, NULL, 0, NULL);
+	h2 = spawn(&s, NULL, daemon, NULL, 0, NULL);
+	if (h1 >= 0)
+		call0(&s, HC_MOD_PROC, HC_PROC_WAIT, h1, 0, NULL, 0);
+	if (h2 >= 0)
+		call0(&s, HC_MOD_PROC, HC_PROC_WAIT, h2, 0, NULL, 0);
+	/* the brief orphan has exited after 0.3 s: reaped, not a zombie */
+	for (i = 0; i < 50; i++) {
+		msleep(100);
+		zombies = children_in_state(info.shadow_pid, 'Z');
+		if (i >= 5 && zombies == 0)
+			break;
+	}
+	CHECK("orphans: an adopted orphan is reaped when it exits",
+	      h1 >= 0 && h2 >= 0 && zombies == 0, "handles %lld %lld, %d zombie(s)",
+	      (long long)h1, (long long)h2, zombies);
+	snprintf(cmd, sizeof(cmd), "pgrep -P %d -f '^sleep 10123' >/dev/null",
+		 (int)info.shadow_pid);
+	CHECK("orphans: a setsid daemon is the shadow's child",
+	      system(cmd) == 0, "not a child of shadow %d", info.shadow_pid);
+	sess_close(&s);
+	for (i = 0; i < 50 && system("pgrep -f '^sleep 10123' >/dev/null") == 0; i++)
+		msleep(100);
+	CHECK("orphans: session close ends a setsid daemon",
+	      system("pgrep -f '^sleep 10123' >/dev/null") != 0, "still running");
+}
+
 /* Closing the session kills what it started; the shadow goes too. */
 static void check_session_close(int ctl, uint32_t session)
 {
@@ -921,6 +1004,7 @@ int main(int argc, char **argv)
 		   NULL) == 1, "status %d", st);
 	sess_close(&s);
 	check_session_close(ctl, session++);
+	check_orphans(ctl, session++);
 
 	close(ctl);
 	ws = -1;

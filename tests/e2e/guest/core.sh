@@ -93,6 +93,11 @@ kill -KILL $p
 wait $p 2>/dev/null
 expect "core: SIGKILL of the caller leaves no host process (nor its children)" host_gone "sleep 100[23]"
 
+# nor does a host daemon that left its process group (setsid): the shadow
+# is its subreaper and ends it with the session
+hostcall exec -- sh -c 'setsid sleep 1004 </dev/null >/dev/null 2>&1 & exit 0'
+expect "core: a setsid daemon of a host command ends with the session" host_gone "^sleep 1004"
+
 # a user in the hostcall group can call; one outside it cannot open the device
 out=$(su -s /bin/sh user -c 'hostcall exec -- echo hi' 2>&1)
 [ "$out" = hi ] && pass "core: guest user 1000 (group hostcall) can call" || fail "core: uid 1000 call (got $out)"
