@@ -105,7 +105,8 @@ struct hc_request {
 
 	struct hc_req desc;		/* copied into the ring on submit */
 
-	void *kbuf;			/* kernel buffer (session open) */
+	void *kbuf;			/* kernel buffer, freed with the request */
+	wait_queue_head_t *notify;	/* woken on completion (poll) */
 	unsigned int npin_in;		/* pinned pages: input first ... */
 	unsigned int npin_out;		/* ... then output */
 	unsigned int nsegs;
@@ -135,6 +136,7 @@ void hc_ring_free(struct hc_device *hdev);
 struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 				gfp_t gfp);
 void hc_req_put(struct hc_request *req);
+void hc_req_clear_notify(struct hc_request *req);
 int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out);
 unsigned int hc_user_segs(u64 uaddr, u32 len);
 int hc_req_pin_user(struct hc_request *req, u64 uaddr, u32 len, bool out);

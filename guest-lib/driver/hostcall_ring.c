@@ -329,6 +329,26 @@ static struct hc_request *hc_take_locked(struct hc_device *hdev, u64 tag)
  * memory) and fail every request in flight. Their pinned pages are released
  * from the free work, after the reset.
  */
+/* Hand a request its answer; hdev->lock held, so notify stays valid. */
+static void hc_req_complete_locked(struct hc_request *req)
+{
+	complete(&req->done);
+	if (req->notify)
+		wake_up_interruptible_all(req->notify);
+	hc_req_put_atomic(req);
+}
+
+/* Stop waking notify; after this returns, the request never touches it. */
+void hc_req_clear_notify(struct hc_request *req)
+{
+	struct hc_device *hdev = req->hdev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&hdev->lock, flags);
+	req->notify = NULL;
+	spin_unlock_irqrestore(&hdev->lock, flags);
+}
+
 static void hc_fail_locked(struct hc_device *hdev, int err)
 {
 	u32 idx;
@@ -347,8 +367,7 @@ static void hc_fail_locked(struct hc_device *hdev, int err)
 		hdev->table[idx] = NULL;
 		__clear_bit(idx, hdev->busy);
 		req->err = err;
-		complete(&req->done);
-		hc_req_put_atomic(req);
+		hc_req_complete_locked(req);
 	}
 	hdev->inflight = 0;
 	wake_up_all(&hdev->slot_wq);
@@ -407,8 +426,7 @@ void hc_process_completions(struct hc_device *hdev)
 		}
 		req->result = result;
 		req->out_len = min(out_len, req->out_cap);
-		complete(&req->done);
-		hc_req_put_atomic(req);
+		hc_req_complete_locked(req);
 	}
 
 	if (any) {

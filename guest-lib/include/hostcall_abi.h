@@ -60,7 +60,8 @@ enum hc_sys_op {
 	HC_SYS_GETCWD	= 5,	/* out: host cwd (no NUL); result: length */
 };
 
-/* HC_MOD_PROC: host processes. A process handle is a small int >= 0. */
+/* HC_MOD_PROC: host processes. A process handle is an int >= 0; once
+ * released, the same number is not given out again soon. */
 enum hc_proc_op {
 	/*
 	 * args[0]: argc (>= 1), args[1]: envc, args[2]: HC_SPAWN_F_* flags.
@@ -353,11 +354,11 @@ struct hostcall_ioc_info {
  * pinned pages; smaller ones go through a 64 KiB read-ahead or
  * write-behind buffer in the driver, so 4 KiB at a time does not cost a
  * host-call each (an error of a write sent behind shows on a later write).
- * Closing the last copy first sends what is left (unless the closer was
- * killed by a signal), then HC_PROC_CLOSE for the stream. The fd keeps
- * the session alive: its shadow lives until the session fd and every
- * stream fd are closed. The fd always blocks, and polls as ready (it has
- * no poll method).
+ * poll(2) and O_NONBLOCK work as for a pipe. Closing the last copy does
+ * not wait: what is queued is still sent (unless the closer was killed by
+ * a signal), then HC_PROC_CLOSE for the stream. The fd keeps the session
+ * alive: its shadow lives until the session fd and every stream fd are
+ * closed and their queues are sent.
  */
 struct hostcall_ioc_stream {
 	__s32 handle;		/* process handle (HC_PROC_SPAWN's result) */

@@ -4,11 +4,21 @@
  * they index these tables and are checked on every use.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <unistd.h>
 #include "shadow.h"
 
 static struct proc *procs[MAX_PROCS];
+/*
+ * A process handle is (generation << 8) | slot: a slot's next user gets a
+ * new generation, so a handle the guest keeps after RELEASE (a stream fd
+ * closing late, say) names nothing instead of the slot's next process.
+ */
+#define SLOT_BITS	8
+#define GEN_MAX		0x7fffff	/* handles stay positive int32 */
+_Static_assert(MAX_PROCS <= (1 << SLOT_BITS), "slot bits");
+static uint32_t gens[MAX_PROCS];
 static int files[MAX_FILES];
 static int files_used;
 struct proc *all_procs;
@@ -21,7 +31,8 @@ int proc_table_add(struct proc *p)
 	for (i = 0; i < (int)pol.max_procs; i++) {
 		if (!procs[i]) {
 			procs[i] = p;
-			return i;
+			gens[i] = gens[i] >= GEN_MAX ? 1 : gens[i] + 1;
+			return (int)(gens[i] << SLOT_BITS) | i;
 		}
 	}
 	return -EAGAIN;
@@ -29,9 +40,12 @@ int proc_table_add(struct proc *p)
 
 struct proc *proc_lookup(int64_t h)
 {
-	if (h < 0 || h >= MAX_PROCS)
+	int64_t slot = h & ((1 << SLOT_BITS) - 1);
+
+	if (h < 0 || h > INT32_MAX || slot >= MAX_PROCS ||
+	    (uint64_t)h >> SLOT_BITS != gens[slot])
 		return NULL;
-	return procs[h];
+	return procs[slot];
 }
 
 struct proc *proc_table_remove(int64_t h)
@@ -39,7 +53,7 @@ struct proc *proc_table_remove(int64_t h)
 	struct proc *p = proc_lookup(h);
 
 	if (p)
-		procs[h] = NULL;
+		procs[h & ((1 << SLOT_BITS) - 1)] = NULL;
 	return p;
 }
 

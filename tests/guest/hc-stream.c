@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -241,6 +242,68 @@ static void behind(int fd)
 	release(fd, h);
 }
 
+/* poll(2) and O_NONBLOCK: readable when the host has data, writable
+ * while the driver can take more */
+static void polling(int fd)
+{
+	static const char late[] = "sh\0-c\0sleep 1; echo x\0";
+	static const char sleep30[] = "sleep\0" "30\0";
+	static char buf[4096];
+	long h = spawn(fd, late, sizeof(late) - 1, 3);
+	int r = stream_fd(fd, h, 1, 0), w, n0, n1, k;
+	time_t t0;
+	struct pollfd p = { .fd = r, .events = POLLIN };
+	ssize_t n;
+
+	n0 = poll(&p, 1, 200);
+	fcntl(r, F_SETFL, O_NONBLOCK);
+	n = read(r, buf, sizeof(buf));
+	hc_check(n0 == 0 && n < 0 && errno == EAGAIN,
+		 "stream: not readable while the host is silent (poll 0, EAGAIN)",
+		 "poll %d, read %zd %s", n0, n, strerror(errno));
+	n1 = poll(&p, 1, 10000);
+	n = read(r, buf, sizeof(buf));
+	hc_check(n1 == 1 && (p.revents & POLLIN) && n == 2 && buf[0] == 'x',
+		 "stream: poll wakes when the host writes; read gets it",
+		 "poll %d revents 0x%x, read %zd", n1, p.revents, n);
+	p.events = POLLIN;
+	n1 = poll(&p, 1, 10000);
+	n = read(r, buf, sizeof(buf));
+	hc_check(n1 == 1 && n == 0, "stream: poll and read at end of stream",
+		 "poll %d, read %zd", n1, n);
+	close(r);
+	wait_status(fd, h);
+	release(fd, h);
+
+	h = spawn(fd, sleep30, sizeof(sleep30) - 1, 2);
+	w = stream_fd(fd, h, 0, 0);
+	p.fd = w;
+	p.events = POLLOUT;
+	n0 = poll(&p, 1, 1000);
+	fcntl(w, F_SETFL, O_NONBLOCK);
+	/* fill until the host pipe, the send in flight and the queue are
+	 * full: EAGAIN, then poll says when there is room again */
+	for (k = 0, n1 = 1; k < 400 && n1 == 1;) {
+		for (n = 1; k < 400 && n > 0; k++)
+			n = write(w, buf, sizeof(buf));
+		if (n >= 0 || errno != EAGAIN)
+			break;
+		n1 = poll(&p, 1, 500);
+	}
+	hc_check(n0 == 1 && n < 0 && errno == EAGAIN && n1 == 0 &&
+		 k > 16 && k < 400,
+		 "stream: writable until full, then EAGAIN and poll 0",
+		 "poll %d, %d writes, last %zd %s, poll %d", n0, k, n,
+		 strerror(errno), n1);
+	/* what is queued stays queued for the host; close does not wait
+	 * (sleep never reads), as closing a pipe does not */
+	t0 = time(NULL);
+	close(w);
+	hc_check(time(NULL) - t0 < 3, "stream: close does not wait for a host that does not read",
+		 "%lds", (long)(time(NULL) - t0));
+	release(fd, h);
+}
+
 /* a signal interrupts a read that waits on a silent host process */
 static void interrupt(int fd)
 {
@@ -314,6 +377,7 @@ int main(void)
 	roundtrip(fd);
 	pipes(fd);
 	behind(fd);
+	polling(fd);
 	interrupt(fd);
 	outlive();
 	bad_args(fd);

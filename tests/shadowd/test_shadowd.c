@@ -158,6 +158,18 @@ static void check_spawn_basic(struct sess *s)
 		CHECK("proc release", r == 0 && r2 == -EBADF,
 		      "release %lld, wait after %lld", (long long)r,
 		      (long long)r2);
+		/* the slot's next process gets a new handle; the old one
+		 * stays dead */
+		r = spawn(s, NULL, sh7, NULL, 0, NULL);
+		r2 = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		CHECK("proc released handle not reused", r >= 0 && r != h &&
+		      (r & 0xff) == (h & 0xff) && r2 == -EBADF,
+		      "old %lld, new %lld, wait on old %lld", (long long)h,
+		      (long long)r, (long long)r2);
+		if (r >= 0) {
+			call0(s, HC_MOD_PROC, HC_PROC_WAIT, r, 0, NULL, 0);
+			call0(s, HC_MOD_PROC, HC_PROC_RELEASE, r, 0, NULL, 0);
+		}
 	}
 
 	r = spawn(s, NULL, miss, NULL, 0, NULL);
