@@ -88,6 +88,20 @@ static void add_value(struct fields *f, struct fbuf *b, const char *v,
 	}
 }
 
+/* the value of $x or $(...) (freed here): split into fields unless not
+ * splitting; a quoted one makes a word even when empty */
+static void add_expansion(struct fields *f, struct fbuf *b, char *v,
+			  bool split, bool quoted)
+{
+	if (split)
+		add_value(f, b, v, quoted);
+	else
+		fb_add(b, v, strlen(v), Q_QUOTED);
+	if (quoted)
+		b->have = true;
+	free(v);
+}
+
 static char *user_home(const char *user)
 {
 	FILE *fp;
@@ -266,13 +280,7 @@ static int expand_parts(const struct wpart *p, struct fields *f,
 
 				if (!v)
 					return -1;
-				if (split)
-					add_value(f, b, v, p->quoted);
-				else
-					fb_add(b, v, strlen(v), Q_QUOTED);
-				if (p->quoted)
-					b->have = true;
-				free(v);
+				add_expansion(f, b, v, split, p->quoted);
 			}
 			break;
 		case WP_CMDSUB: {
@@ -280,13 +288,7 @@ static int expand_parts(const struct wpart *p, struct fields *f,
 			char *v = command_output(p->sub, &st);
 
 			sh.status = st;
-			if (split)
-				add_value(f, b, v, p->quoted);
-			else
-				fb_add(b, v, strlen(v), Q_QUOTED);
-			if (p->quoted)
-				b->have = true;
-			free(v);
+			add_expansion(f, b, v, split, p->quoted);
 			break;
 		}
 		}

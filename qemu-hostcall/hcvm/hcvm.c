@@ -191,6 +191,8 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
+static int timed_out;	/* relay gave up waiting: the console tells why */
+
 /* Relay between our stdio and the guest agent until HCVM_EXIT. */
 static int relay(int sock, pid_t qemu, const struct opts *o, char **cmd, int argc)
 {
@@ -227,6 +229,7 @@ static int relay(int sock, pid_t qemu, const struct opts *o, char **cmd, int arg
 		}
 		if (deadline && now() > deadline) {
 			fprintf(stderr, "hcvm: timed out after %d s\n", o->timeout);
+			timed_out = 1;
 			return 124;
 		}
 		if (pf[1].revents & (POLLIN | POLLHUP)) {
@@ -348,7 +351,7 @@ static int do_exec(struct opts *o, char **cmd, int argc)
 		fprintf(stderr, "hcvm: the guest stopped before reporting an exit status\n");
 		show_log(log);
 		rc = 125;
-	} else if (o->verbose) {
+	} else if (o->verbose || timed_out) {
 		show_log(log);
 	}
 	/* The agent powers the guest off; give it a moment, then insist. */

@@ -6,7 +6,7 @@
 # (transport "hypercall (kvm)") and once on Debian's (transport "doorbell").
 # Prints the PASS/FAIL lines of L1; the whole console goes to
 # BUILD_DIR/tests/kvm-l1-console.log.
-# Environment: KVM_L1_TIMEOUT (s, default 280), KVM_L1_SMP (default 1, see
+# Environment: KVM_L1_TIMEOUT (s, default 420), KVM_L1_SMP (default 1, see
 # below),
 # KVM_L2_SMP (default 2), KVM_L1_APPEND (more L1 kernel arguments, e.g.
 # hckvm.loglevel=7 to see L1's kernel messages).
@@ -16,7 +16,7 @@ L1_IMG=$B/kvm-l1/initrd
 KERNEL=$B/kernel/vmlinuz
 QEMU=$B/bin/qemu-system-x86_64
 LOG=$B/tests/kvm-l1-console.log
-TIMEOUT=${KVM_L1_TIMEOUT:-280}
+TIMEOUT=${KVM_L1_TIMEOUT:-420}
 
 for f in "$L1_IMG" "$KERNEL" "$QEMU"; do
 	[ -e "$f" ] || { fail "kvm: $f missing (make kvm-l1)"; exit 1; }
