@@ -26,7 +26,7 @@ T0=$(cut -d' ' -f1 /proc/uptime)
 elapsed() { awk -v a="$T0" -v b="$(cut -d' ' -f1 /proc/uptime)" 'BEGIN { printf "%.1f", b - a }'; }
 
 cmdline=$(cat /proc/cmdline)
-L2_SMP=2 L2_MEM=512M LOGLEVEL=1
+L2_SMP=1 L2_MEM=512M LOGLEVEL=1
 for arg in $cmdline; do
 	case $arg in
 	hckvm.l2smp=*) L2_SMP=${arg#hckvm.l2smp=} ;;
