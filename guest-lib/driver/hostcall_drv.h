@@ -7,9 +7,11 @@
  *    char device node). Probe holds one reference, every open session holds
  *    one; remove() drops the probe's reference after tearing the hardware
  *    side down, so sessions can outlive the PCI device and then see -ENODEV.
- *  - Everything that touches the ring or the registers does so under
- *    hdev->lock after checking hdev->dead; remove() sets dead under the lock
- *    first, so nothing touches them once they are gone.
+ *  - Everything that touches the ring does so under hdev->lock after
+ *    checking hdev->dead; remove() sets dead under the lock first, so
+ *    nothing touches it once it is gone. The kick (a VM exit) happens
+ *    outside the lock, under kick_sem (read), which remove() takes for
+ *    writing after setting dead, before the registers are unmapped.
  *  - struct hc_request is refcounted: one reference for its submitter (the
  *    waiter), one while it is in flight on the device. A waiter interrupted
  *    by a signal drops its reference and leaves; the completion (or a device
@@ -25,6 +27,7 @@
 #include <linux/llist.h>
 #include <linux/pci.h>
 #include <linux/refcount.h>
+#include <linux/rwsem.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -71,6 +74,7 @@ struct hc_device {
 	struct hc_req *req_ring;
 	struct hc_cpl *cpl_ring;
 
+	struct rw_semaphore kick_sem;	/* held (read) while kicking */
 	spinlock_t lock;		/* everything below */
 	int dead;			/* 0, -ENODEV (removed) or -EIO */
 	u32 req_prod;			/* private copies of our indices */

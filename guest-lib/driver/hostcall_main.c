@@ -36,8 +36,10 @@ void hc_kick(struct hc_device *hdev)
 {
 	long ret;
 
-	if (hdev->transport == HC_TRANSPORT_HYPERCALL_TCG ||
-	    hdev->transport == HC_TRANSPORT_HYPERCALL_KVM) {
+	u32 transport = READ_ONCE(hdev->transport);
+
+	if (transport == HC_TRANSPORT_HYPERCALL_TCG ||
+	    transport == HC_TRANSPORT_HYPERCALL_KVM) {
 		ret = kvm_hypercall2(HC_HYPERCALL_NR, hdev->token,
 				     HC_KICK_NOTIFY);
 		if (likely(!ret))
@@ -45,7 +47,7 @@ void hc_kick(struct hc_device *hdev)
 		dev_warn(&hdev->pdev->dev,
 			 "hypercall kick failed (%ld), switching to the doorbell\n",
 			 ret);
-		hdev->transport = HC_TRANSPORT_DOORBELL;
+		WRITE_ONCE(hdev->transport, HC_TRANSPORT_DOORBELL);
 	}
 	writel(1, hdev->regs + HC_REG_DOORBELL);
 }
@@ -120,6 +122,7 @@ static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	hdev->pdev = pci_dev_get(pdev);
 	hdev->regs = pcim_iomap_table(pdev)[0];
 	spin_lock_init(&hdev->lock);
+	init_rwsem(&hdev->kick_sem);
 	init_waitqueue_head(&hdev->slot_wq);
 	init_llist_head(&hdev->free_list);
 	INIT_WORK(&hdev->free_work, hc_free_work);
@@ -221,6 +224,9 @@ static void hc_remove(struct pci_dev *pdev)
 	hc_chrdev_del(hdev);
 	/* reset the device, fail every waiter with -ENODEV */
 	hc_fail_all(hdev, -ENODEV);
+	/* kicks in progress end before the registers go; later ones see dead */
+	down_write(&hdev->kick_sem);
+	up_write(&hdev->kick_sem);
 	free_irq(hdev->irq, hdev);
 	pci_free_irq_vectors(pdev);
 	/* release what the failed requests pinned (device is reset) */

@@ -297,12 +297,18 @@ int hc_submit(struct hc_device *hdev, struct hc_request *req,
 	wmb();
 	hdev->req_prod++;
 	WRITE_ONCE(hdev->hdr->req_prod, hdev->req_prod);
-	/*
-	 * Kick under the lock: remove() sets dead under this lock before it
-	 * unmaps anything, so the registers are valid here.
-	 */
-	hc_kick(hdev);
 	spin_unlock_irqrestore(&hdev->lock, flags);
+
+	/*
+	 * Kick outside the lock, with interrupts on: a kick is a VM exit,
+	 * and another vCPU must not spin on the lock meanwhile. kick_sem
+	 * keeps the registers mapped: remove() sets dead, then waits for
+	 * the kicks in progress.
+	 */
+	down_read(&hdev->kick_sem);
+	if (!READ_ONCE(hdev->dead))
+		hc_kick(hdev);
+	up_read(&hdev->kick_sem);
 	return 0;
 }
 

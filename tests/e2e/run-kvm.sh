@@ -7,7 +7,8 @@
 # Prints the PASS/FAIL lines of L1; the whole console goes to
 # BUILD_DIR/tests/kvm-l1-console.log.
 # Environment: KVM_L1_TIMEOUT (s, default 420), KVM_L1_SILENT (s without
-# console output that count as a hang, default 120), KVM_L1_SMP and
+# console output that count as a hang, default 60), KVM_L1_TRIES (boots of
+# L1 when it hangs, default 3), KVM_L1_SMP and
 # KVM_L2_SMP (default 1 each, see below), KVM_L1_APPEND (more L1 kernel
 # arguments, e.g. hckvm.loglevel=7 to see L1's kernel messages).
 . "$(dirname "$0")/lib.sh"
@@ -32,14 +33,14 @@ fi
 # destroyed and the preempt-notifier static key flips), and both vCPUs
 # loop in the int3 handler for good (about 1 run in 7 hung that way). With
 # one vCPU every patch is seen.
-# One L2 vCPU too: with two L2 vCPUs on L1's one, L1 now and then stopped
-# for good while starting an L2 (its vCPU spinning with interrupts off,
-# EFER.SVME set: 4 of 12 runs in one stop, 0 of 9 with one L2 vCPU).
+# One L2 vCPU too: with two L2 vCPUs on L1's one, L1 stopped for good while
+# starting an L2 in 4 of 12 runs; with one, about 1 boot in 4 still does (L1
+# halted, no interrupt ever comes), hence the hang detection below.
 # stdin from /dev/null: the serial console only writes; -no-reboot turns the
 # L1 poweroff (or a panic, panic=-1) into QEMU's exit.
 # run_l1 LOG: one L1 boot; 124 when it went silent for $SILENT s (its vCPU
 # state is printed first) or ran over $TIMEOUT s, else QEMU's status.
-SILENT=${KVM_L1_SILENT:-120}
+SILENT=${KVM_L1_SILENT:-60}
 run_l1() {
 	local mon=$1.mon q t=0 last=-1 quiet=0 size
 	rm -f "$mon"
@@ -75,18 +76,18 @@ PY
 	return $rc
 }
 
-start=$SECONDS
-run_l1 "$LOG.$$"
-rc=$?
-if [ $rc = 124 ]; then
-	# a hang of the nested stack, not a result: said, kept, tried once more
-	tr -d '\r' < "$LOG.$$" > "$LOG.hung"
-	echo "# the L1 guest hung after: $(grep -a -E '^(# )?L1: ' "$LOG.hung" | tail -n 1)"
-	echo "# (its console: $LOG.hung); running it once more"
+# A hang of the nested stack is not a result: it is said, its console kept,
+# and L1 booted again, up to $TRIES times in all.
+TRIES=${KVM_L1_TRIES:-3}
+for try in $(seq 1 "$TRIES"); do
 	start=$SECONDS
 	run_l1 "$LOG.$$"
 	rc=$?
-fi
+	[ $rc = 124 ] || break
+	tr -d '\r' < "$LOG.$$" > "$LOG.hung$try"
+	echo "# boot $try of L1 hung after: $(grep -a -E '^(# )?L1: ' "$LOG.hung$try" | tail -n 1)"
+	echo "# (its console: $LOG.hung$try)"
+done
 took=$((SECONDS - start))
 tr -d '\r' < "$LOG.$$" > "$LOG" && rm -f "$LOG.$$"
 
@@ -95,7 +96,7 @@ grep -E '^(# |PASS: |FAIL: |SKIP: |L1: )' "$LOG"
 echo "# nested run: ${took} s (L1 boot to poweroff, QEMU exit status $rc)"
 if ! grep -q '^L1: done$' "$LOG"; then
 	if [ $rc = 124 ]; then
-		fail "kvm: the L1 guest finished (within ${TIMEOUT} s, never ${SILENT} s silent)"
+		fail "kvm: the L1 guest finished in one of $TRIES boots (within ${TIMEOUT} s, never ${SILENT} s silent)"
 	else
 		fail "kvm: the L1 guest ran its init to the end (QEMU exit $rc)"
 	fi

@@ -70,7 +70,7 @@ selftest() {
 }
 
 l2_run() {
-	hcvm exec --accel kvm --smp "$L2_SMP" --mem "$L2_MEM" --timeout 100 \
+	hcvm exec --accel kvm --smp "$L2_SMP" --mem "$L2_MEM" --timeout 45 \
 		--qemu-arg=-device --qemu-arg=hostcall,shadowd=/opt/hostcall/bin/shadowd \
 		-- sh /tests/kvm-l2.sh "$1" "$2" < /dev/null
 }
