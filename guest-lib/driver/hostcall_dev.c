@@ -48,21 +48,12 @@ static void hc_session_free(struct kref *ref)
 {
 	struct hc_session *s = container_of(ref, struct hc_session, ref);
 	struct hc_device *hdev = s->hdev;
-	struct hc_request *req;
 
 	/* the host ends the shadow and everything it started */
-	req = hc_req_alloc(hdev, 0, GFP_KERNEL);
-	if (req) {
-		req->desc.session = s->id;
-		req->desc.module = HC_MOD_SESSION;
-		req->desc.op = HC_SESSION_CLOSE;
-		if (!hc_submit(hdev, req, HC_SUBMIT_CONTROL) &&
-		    !wait_for_completion_timeout(&req->done, HC_CLOSE_TIMEOUT))
-			dev_warn_ratelimited(&hdev->pdev->dev,
-					     "session %u: no answer to close\n",
-					     s->id);
-		hc_req_put(req);
-	}
+	if (hc_control(hdev, s->id, HC_MOD_SESSION, HC_SESSION_CLOSE, 0, 0,
+		       HC_CLOSE_TIMEOUT) == -ETIMEDOUT)
+		dev_warn_ratelimited(&hdev->pdev->dev,
+				     "session %u: no answer to close\n", s->id);
 	put_device(&hdev->dev);
 	kfree(s);
 }
@@ -78,21 +69,11 @@ void hc_session_put(struct hc_session *s)
  */
 int hc_session_wait(struct hc_session *s, struct hc_request *req)
 {
-	struct hc_request *cancel;
-
 	if (wait_for_completion_interruptible(&req->done) &&
 	    !completion_done(&req->done)) {
-		if (!s->id)
-			return -EINTR;
-		cancel = hc_req_alloc(s->hdev, 0, GFP_KERNEL);
-		if (cancel) {
-			cancel->desc.session = s->id;
-			cancel->desc.module = HC_MOD_SESSION;
-			cancel->desc.op = HC_SESSION_CANCEL;
-			cancel->desc.args[0] = (s64)req->tag;
-			hc_submit(s->hdev, cancel, HC_SUBMIT_CONTROL);
-			hc_req_put(cancel);
-		}
+		if (s->id)
+			hc_control(s->hdev, s->id, HC_MOD_SESSION,
+				   HC_SESSION_CANCEL, (s64)req->tag, 0, 0);
 		return -EINTR;
 	}
 	return req->err;

@@ -149,7 +149,8 @@ int hc_submit(struct hc_device *hdev, struct hc_request *req,
 void hc_process_completions(struct hc_device *hdev);
 void hc_fail_all(struct hc_device *hdev, int err);
 void hc_free_work(struct work_struct *work);
-void hc_send_close_async(struct hc_device *hdev, u32 session);
+int hc_control(struct hc_device *hdev, u32 session, u16 module, u16 op,
+	       s64 a0, s64 a1, unsigned long timeout);
 
 /* hostcall_main.c */
 void hc_kick(struct hc_device *hdev);

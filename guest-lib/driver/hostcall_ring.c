@@ -95,7 +95,11 @@ static void hc_req_free(struct hc_request *req)
 	 */
 	if ((req->flags & HC_RQ_CLOSE_ORPHAN) && !req->err &&
 	    req->result > 0 && req->result <= U32_MAX)
-		hc_send_close_async(hdev, (u32)req->result);
+		if (hc_control(hdev, (u32)req->result, HC_MOD_SESSION,
+			       HC_SESSION_CLOSE, 0, 0, 0))
+			dev_warn_ratelimited(&hdev->pdev->dev,
+					     "could not close session %u\n",
+					     (u32)req->result);
 	kfree(req->kbuf);
 	kfree(req);
 }
@@ -454,17 +458,28 @@ out:
 	spin_unlock_irqrestore(&hdev->lock, flags);
 }
 
-void hc_send_close_async(struct hc_device *hdev, u32 session)
+/*
+ * A request without buffers (session close, cancel, stream close), sent
+ * with the ring's reserve and waited for up to timeout jiffies (0: not at
+ * all). 0 once sent (and answered, when waited for), -ETIMEDOUT without
+ * an answer in time, or why it could not be sent.
+ */
+int hc_control(struct hc_device *hdev, u32 session, u16 module, u16 op,
+	       s64 a0, s64 a1, unsigned long timeout)
 {
 	struct hc_request *req = hc_req_alloc(hdev, 0, GFP_KERNEL);
+	int ret;
 
 	if (!req)
-		return;
+		return -ENOMEM;
 	req->desc.session = session;
-	req->desc.module = HC_MOD_SESSION;
-	req->desc.op = HC_SESSION_CLOSE;
-	if (hc_submit(hdev, req, HC_SUBMIT_CONTROL))
-		dev_warn_ratelimited(&hdev->pdev->dev,
-				     "could not close session %u\n", session);
+	req->desc.module = module;
+	req->desc.op = op;
+	req->desc.args[0] = a0;
+	req->desc.args[1] = a1;
+	ret = hc_submit(hdev, req, HC_SUBMIT_CONTROL);
+	if (!ret && timeout && !wait_for_completion_timeout(&req->done, timeout))
+		ret = -ETIMEDOUT;
 	hc_req_put(req);
+	return ret;
 }

@@ -252,22 +252,9 @@ static bool hc_killed(void)
  */
 static void hc_stream_close_host(struct hc_stream *st)
 {
-	struct hc_device *hdev = st->s->hdev;
-	struct hc_request *req;
-
 	st->closed_sent = true;
-	req = hc_req_alloc(hdev, 0, GFP_KERNEL);
-	if (!req)
-		return;
-	req->desc.session = st->s->id;
-	req->desc.module = HC_MOD_PROC;
-	req->desc.op = HC_PROC_CLOSE;
-	req->desc.args[0] = st->handle;
-	req->desc.args[1] = st->stream;
-	if (!hc_submit(hdev, req, HC_SUBMIT_CONTROL))
-		wait_for_completion_timeout(&req->done,
-					    HC_STREAM_CLOSE_TIMEOUT);
-	hc_req_put(req);
+	hc_control(st->s->hdev, st->s->id, HC_MOD_PROC, HC_PROC_CLOSE,
+		   st->handle, st->stream, HC_STREAM_CLOSE_TIMEOUT);
 }
 
 /*
