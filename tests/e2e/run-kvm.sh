@@ -7,7 +7,7 @@
 # Prints the PASS/FAIL lines of L1; the whole console goes to
 # BUILD_DIR/tests/kvm-l1-console.log.
 # Environment: KVM_L1_TIMEOUT (s, default 420), KVM_L1_SILENT (s without
-# console output that count as a hang, default 60), KVM_L1_TRIES (boots of
+# console output that count as a hang, default 100), KVM_L1_TRIES (boots of
 # L1 when it hangs, default 3), KVM_L1_SMP and
 # KVM_L2_SMP (default 1 each, see below), KVM_L1_APPEND (more L1 kernel
 # arguments, e.g. hckvm.loglevel=7 to see L1's kernel messages).
@@ -40,7 +40,7 @@ fi
 # L1 poweroff (or a panic, panic=-1) into QEMU's exit.
 # run_l1 LOG: one L1 boot; 124 when it went silent for $SILENT s (its vCPU
 # state is printed first) or ran over $TIMEOUT s, else QEMU's status.
-SILENT=${KVM_L1_SILENT:-60}
+SILENT=${KVM_L1_SILENT:-100}
 run_l1() {
 	local mon=$1.mon q t=0 last=-1 quiet=0 size
 	rm -f "$mon"
