@@ -6,9 +6,13 @@ vm_args() { echo "--qemu-arg=-name --qemu-arg=$VM_TAG"; }
 vm_qemu() { pgrep -f "^[^ ]*qemu-system-x86_64 .*-name $VM_TAG( |\$)" | head -1; }
 vm_shadowd() { local q; q=$(vm_qemu); [ -n "$q" ] && pgrep -P "$q" -f 'shadowd --private' | head -1; }
 vm_shadows() { local d; d=$(vm_shadowd); [ -n "$d" ] && pgrep -P "$d"; }
-# proc_fds PID / proc_rss PID (KiB)
+# proc_fds PID / proc_rss PID (KiB). The RSS leaves out mappings of 512 MiB
+# or more: QEMU's guest RAM grows as the guest touches it, which is no leak.
 proc_fds() { ls "/proc/$1/fd" 2>/dev/null | wc -l; }
-proc_rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null; }
+proc_rss() {
+	awk '/^Size:/ { big = $2 >= 524288 } /^Rss:/ && !big { kb += $2 } END { print kb + 0 }' \
+		"/proc/$1/smaps" 2>/dev/null
+}
 # vm_sample: "qemu_fds qemu_rss_kib shadowd_fds shadowd_rss_kib"
 vm_sample() {
 	local q d
