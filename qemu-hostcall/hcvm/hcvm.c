@@ -42,6 +42,7 @@ struct opts {
 	unsigned uid;
 	int timeout;		/* seconds, 0: none */
 	int verbose;
+	int debian;		/* --image debian: the Debian 12 disk guest */
 };
 
 static char bindir[PATH_MAX];
@@ -100,14 +101,22 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 {
 	static char qemu[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], shadowd[PATH_MAX];
 	static char append[512], dev[PATH_MAX + 64], chardev[PATH_MAX + 64], serial[PATH_MAX + 16];
+	static char disk[PATH_MAX], drive[PATH_MAX + 64];
 	int n = 0;
 
 	path_of("HCVM_QEMU", "qemu-system-x86_64", qemu);
-	path_of("HCVM_KERNEL", "../image/vmlinuz", kernel);
-	path_of("HCVM_INITRD", "../image/initrd.gz", initrd);
 	path_of("HCVM_SHADOWD", "shadowd", shadowd);
+	if (o->debian) {
+		/* the same Debian kernel; a small initramfs mounts the disk */
+		path_of("HCVM_KERNEL", "../debian-image/vmlinuz", kernel);
+		path_of("HCVM_INITRD", "../debian-image/initrd.gz", initrd);
+		path_of("HCVM_DISK", "../debian-image/disk.img", disk);
+	} else {
+		path_of("HCVM_KERNEL", "../image/vmlinuz", kernel);
+		path_of("HCVM_INITRD", "../image/initrd.gz", initrd);
+	}
 	if (must_exist("QEMU", qemu) || must_exist("kernel", kernel) ||
-	    must_exist("initrd", initrd) ||
+	    must_exist("initrd", initrd) || (o->debian && must_exist("disk", disk)) ||
 	    (!o->device_opts && must_exist("shadowd", shadowd)))
 		return -1;
 	int kvm = o->accel ? !strcmp(o->accel, "kvm") : kvm_usable();
@@ -135,13 +144,21 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 	argv[n++] = "-initrd";
 	argv[n++] = initrd;
 	int alen = snprintf(append, sizeof(append),
-			    "console=ttyS0 quiet panic=-1 hcvm.mode=%s", mode);
+			    "console=ttyS0 quiet panic=-1 hcvm.mode=%s%s", mode,
+			    o->debian ? " root=/dev/vda rw" : "");
 	/* the serial console has no size of its own: init sets this one */
 	if (ws)
 		snprintf(append + alen, sizeof(append) - (size_t)alen,
 			 " hcvm.winsize=%ux%u", ws->ws_row, ws->ws_col);
 	argv[n++] = "-append";
 	argv[n++] = append;
+	if (o->debian) {
+		/* snapshot=on: every boot starts from the built image and
+		 * leaves it untouched */
+		snprintf(drive, sizeof(drive), "file=%s,if=virtio,format=raw,snapshot=on", disk);
+		argv[n++] = "-drive";
+		argv[n++] = drive;
+	}
 	/* --device-opts replaces the private shadowd, e.g. with a system
 	 * one: socket=/run/hostcall/shadowd.sock,vm=NAME */
 	if (o->device_opts)
@@ -528,6 +545,8 @@ static void usage(FILE *f)
 		"  --accel tcg|kvm   force the accelerator (default: kvm where usable)\n"
 		"  --mem SIZE        guest memory (default 1024M)\n"
 		"  --smp N           vCPUs (default 2)\n"
+		"  --image NAME      default (the embedded guest) or debian (the\n"
+		"                    Debian 12 disk image, make debian-image)\n"
 		"  --qemu-arg ARG    pass ARG to QEMU (repeatable)\n"
 		"  --device-opts OPTS  -device hostcall,OPTS instead of the default\n"
 		"                    shadowd=PATH (e.g. socket=PATH,vm=NAME)\n"
@@ -540,6 +559,7 @@ int main(int argc, char **argv)
 		{ "accel", required_argument, 0, 'a' },
 		{ "mem", required_argument, 0, 'm' },
 		{ "smp", required_argument, 0, 's' },
+		{ "image", required_argument, 0, 'i' },
 		{ "qemu-arg", required_argument, 0, 'q' },
 		{ "device-opts", required_argument, 0, 'D' },
 		{ "user", required_argument, 0, 'u' },
@@ -581,6 +601,13 @@ int main(int argc, char **argv)
 			break;
 		case 'm': o.mem = optarg; break;
 		case 's': o.smp = optarg; break;
+		case 'i':
+			if (strcmp(optarg, "default") && strcmp(optarg, "debian")) {
+				fprintf(stderr, "hcvm: --image takes default or debian\n");
+				return 2;
+			}
+			o.debian = !strcmp(optarg, "debian");
+			break;
 		case 'q':
 			if (o.nextra >= 64) {
 				fprintf(stderr, "hcvm: too many --qemu-arg\n");
