@@ -10,12 +10,17 @@ STAMP := $(B)/stamp
 SUDO  := $(if $(filter 0,$(shell id -u)),,sudo)
 
 # Debian packages the build and the tests need (host side).
+# The Debian guest (packages, image, printing scenario) and make install's
+# checks need these too.
+PKGS_DEBIAN := debootstrap e2fsprogs lintian fakeroot cups cups-bsd \
+	printer-driver-cups-pdf poppler-utils
 PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev libcap-ng-dev \
 	libattr1-dev liburing-dev libseccomp-dev libreadline-dev libncurses-dev \
 	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
 	apt-utils tmux coreutils procps linux-source-6.1
 
+.PHONY: debs debian-image install uninstall
 .PHONY: all deps qemu kernel guest host image kvm-modules kvm-l1 run check check-kvm bench soak \
 	clean distclean
 
@@ -23,9 +28,10 @@ all: image host
 
 # ---- Debian packages and sources ---------------------------------------
 # deb-src is derived from the machine's own apt configuration (no host named).
-$(STAMP)/deps: Makefile
+# $(call apt_install,PACKAGES): install those not yet installed
+define apt_install
 	@mkdir -p $(STAMP)
-	@missing=; for p in $(PKGS); do \
+	@missing=; for p in $(1); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -37,6 +43,10 @@ $(STAMP)/deps: Makefile
 		{ echo "deps: apt-get install failed for:$$missing" >&2; exit 1; }; \
 	fi
 	@touch $@
+endef
+
+$(STAMP)/deps: Makefile
+	$(call apt_install,$(PKGS))
 
 deps: $(STAMP)/deps
 
@@ -93,6 +103,34 @@ $(STAMP)/image: $(STAMP)/guest guest-lib/image/mkinitramfs.sh $(shell find tests
 
 image: $(STAMP)/image $(BIN)/qemu-system-x86_64
 
+# ---- The Debian guest: .debs from the tree, then the image ---------------
+$(STAMP)/deps-debian: Makefile
+	$(call apt_install,$(PKGS_DEBIAN))
+
+DEBS_INPUTS := $(shell find guest-lib/debian guest-lib/driver guest-lib/lib guest-lib/tool \
+	guest-lib/include dualsh -type f 2>/dev/null) guest-lib/Makefile \
+	Documentation/hostcall.1 Documentation/dualsh.1
+$(STAMP)/debs: $(STAMP)/deps-debian $(STAMP)/kernel $(DEBS_INPUTS)
+	bash guest-lib/debian/mkdebs.sh $(B)/kernel $(B)/debs
+	@touch $@
+
+debs: $(STAMP)/debs
+
+# Stage 1, debootstrap (network, minutes): cached until its script changes.
+DI := guest-lib/image/debian
+$(STAMP)/debian-base: $(STAMP)/deps-debian $(DI)/bootstrap.sh $(DI)/apt-source.sh
+	bash $(DI)/bootstrap.sh $(B)/debian-image
+	@touch $@
+
+$(STAMP)/debian-image: $(STAMP)/debian-base $(STAMP)/debs $(STAMP)/guest $(DI)/build.sh \
+		$(wildcard $(DI)/files/*)
+	bash $(DI)/build.sh $(B)/debian-image $(B)/kernel $(B)/debs $(B)/guest
+	@touch $@
+
+# Needs root (debootstrap, chroot); `make check` skips the Debian suite
+# without it.
+debian-image: $(STAMP)/debian-image $(STAMP)/host $(BIN)/qemu-system-x86_64
+
 # ---- kvm-patch: patched KVM modules for the guest kernel, and its selftest --
 # (linux-source-6.1 comes with the deps; the headers with the kernel.)
 KVM_INPUTS := $(shell find kvm-patch -type f 2>/dev/null) guest-lib/include/hostcall_abi.h
@@ -114,7 +152,9 @@ kvm-l1: $(STAMP)/kvm-l1
 run: all
 	$(BIN)/hcvm run
 
-check: all kvm-l1
+# The Debian guest needs root to build; without it its suite SKIPs.
+DEBIAN_IF_ROOT := $(if $(filter 0,$(shell id -u)),debian-image)
+check: all kvm-l1 $(DEBIAN_IF_ROOT)
 	@bash tests/run.sh $(B)
 
 # Only the nested-KVM suite (part of `make check`).
@@ -129,6 +169,56 @@ bench: all
 DURATION ?= 600
 soak: all
 	@bash tests/soak.sh $(B) $(DURATION)
+
+# ---- Host-side install: make install [PREFIX=/usr/local] [DESTDIR=] -------
+# Everything runs from PREFIX/lib/hostcall/bin (hcvm and shadowd find QEMU,
+# the shadow and the image next to themselves); PREFIX/bin/hcvm and
+# PREFIX/sbin/shadowd are links there. The patched QEMU stays in that
+# private directory, so it cannot shadow the distribution's QEMU; its
+# firmware path (../share/qemu) points at qemu-system-data's firmware.
+# The manifest lists what was installed; uninstall removes exactly that
+# (the policy file only if it is still the unedited example).
+PREFIX ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+HCLIB := $(PREFIX)/lib/hostcall
+MANIFEST := $(DESTDIR)$(HCLIB)/install-manifest
+SYSTEMD_UNITDIR ?= $(PREFIX)/lib/systemd/system
+# $(call inst,MODE,SRC,DEST): install one file and record it
+inst = install -D -m $(1) $(2) $(DESTDIR)$(3) && echo $(3) >> $(MANIFEST).tmp
+# $(call lnk,TARGET,DEST): a symlink, recorded
+lnk = mkdir -p $(dir $(DESTDIR)$(2)) && ln -sfn $(1) $(DESTDIR)$(2) && echo $(2) >> $(MANIFEST).tmp
+
+install: all
+	@mkdir -p $(DESTDIR)$(HCLIB) && : > $(MANIFEST).tmp
+	@$(call inst,0755,$(BIN)/qemu-system-x86_64,$(HCLIB)/bin/qemu-system-x86_64)
+	@for f in hcvm shadowd hostcall-shadow; do $(call inst,0755,$(BIN)/$$f,$(HCLIB)/bin/$$f) || exit 1; done
+	@$(call inst,0644,$(B)/image/vmlinuz,$(HCLIB)/image/vmlinuz)
+	@$(call inst,0644,$(B)/image/initrd.gz,$(HCLIB)/image/initrd.gz)
+	@$(call lnk,/usr/share/qemu,$(HCLIB)/share/qemu)
+	@$(call lnk,../lib/hostcall/bin/hcvm,$(PREFIX)/bin/hcvm)
+	@$(call lnk,../lib/hostcall/bin/shadowd,$(PREFIX)/sbin/shadowd)
+	@for m in hcvm.1 hostcall.1 dualsh.1 shadowd.8; do \
+		$(call inst,0644,Documentation/$$m,$(PREFIX)/share/man/man$${m##*.}/$$m) || exit 1; done
+	@sed 's|@SBINDIR@|$(PREFIX)/sbin|g' shadowd/systemd/shadowd.service > $(B)/shadowd.service
+	@$(call inst,0644,$(B)/shadowd.service,$(SYSTEMD_UNITDIR)/shadowd.service)
+	@$(call inst,0644,shadowd/shadowd.conf.example,$(SYSCONFDIR)/hostcall/shadowd.conf.example)
+	@if [ ! -e $(DESTDIR)$(SYSCONFDIR)/hostcall/shadowd.conf ]; then \
+		$(call inst,0644,shadowd/shadowd.conf.example,$(SYSCONFDIR)/hostcall/shadowd.conf); fi
+	@echo $(HCLIB)/install-manifest >> $(MANIFEST).tmp
+	@mv $(MANIFEST).tmp $(MANIFEST)
+	@echo "install: $$(wc -l < $(MANIFEST)) files under $(DESTDIR)$(PREFIX) and $(DESTDIR)$(SYSCONFDIR)"
+
+uninstall:
+	@[ -f $(MANIFEST) ] || { echo "uninstall: no $(MANIFEST): nothing installed there" >&2; exit 1; }
+	@conf=$(SYSCONFDIR)/hostcall/shadowd.conf; \
+	while read -r f; do \
+		if [ "$$f" = "$$conf" ] && ! cmp -s $(DESTDIR)$$f shadowd/shadowd.conf.example; then \
+			echo "uninstall: keeping the edited $(DESTDIR)$$f"; continue; fi; \
+		rm -f $(DESTDIR)$$f; \
+		d=$$(dirname $(DESTDIR)$$f); \
+		while [ "$$d" != "$(DESTDIR)$(PREFIX)" ] && [ "$$d" != "$(DESTDIR)" ] && [ "$$d" != / ] && \
+			rmdir "$$d" 2>/dev/null; do d=$$(dirname "$$d"); done; \
+	done < $(MANIFEST)
 
 clean:
 	rm -rf $(B)/host $(B)/guest $(B)/image $(B)/tests $(B)/kvm-l1 $(BIN) \

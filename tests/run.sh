@@ -48,6 +48,7 @@ suite e2e-interactive bash tests/e2e/run-interactive.sh "$B"
 suite e2e-faults bash tests/e2e/run-faults.sh "$B"
 suite e2e-security bash tests/e2e/run-security.sh "$B"
 suite e2e-kvm bash tests/e2e/run-kvm.sh "$B"
+suite e2e-debian bash tests/e2e/run-debian.sh "$B"
 
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"
