@@ -175,7 +175,8 @@ soak: all
 # the shadow and the image next to themselves); PREFIX/bin/hcvm and
 # PREFIX/sbin/shadowd are links there. The patched QEMU stays in that
 # private directory, so it cannot shadow the distribution's QEMU; its
-# firmware path (../share/qemu) points at qemu-system-data's firmware.
+# firmware paths (../share/qemu, ../share/qemu-firmware) point at
+# qemu-system-data's and seabios' files.
 # The manifest lists what was installed; uninstall removes exactly that
 # (the policy file only if it is still the unedited example).
 PREFIX ?= /usr/local
@@ -195,6 +196,7 @@ install: all
 	@$(call inst,0644,$(B)/image/vmlinuz,$(HCLIB)/image/vmlinuz)
 	@$(call inst,0644,$(B)/image/initrd.gz,$(HCLIB)/image/initrd.gz)
 	@$(call lnk,/usr/share/qemu,$(HCLIB)/share/qemu)
+	@$(call lnk,/usr/share/seabios,$(HCLIB)/share/qemu-firmware)
 	@$(call lnk,../lib/hostcall/bin/hcvm,$(PREFIX)/bin/hcvm)
 	@$(call lnk,../lib/hostcall/bin/shadowd,$(PREFIX)/sbin/shadowd)
 	@for m in hcvm.1 hostcall.1 dualsh.1 shadowd.8; do \

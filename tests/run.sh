@@ -49,6 +49,7 @@ suite e2e-faults bash tests/e2e/run-faults.sh "$B"
 suite e2e-security bash tests/e2e/run-security.sh "$B"
 suite e2e-kvm bash tests/e2e/run-kvm.sh "$B"
 suite e2e-debian bash tests/e2e/run-debian.sh "$B"
+suite install bash tests/e2e/run-install.sh "$B"
 
 line="$pass passed, $fail failed"
 [ "$skip" -gt 0 ] && line="$line, $skip skipped"
