@@ -12,7 +12,7 @@ SUDO  := $(if $(filter 0,$(shell id -u)),,sudo)
 # Debian packages the build and the tests need (host side).
 # The Debian guest (packages, image, printing scenario) and make install's
 # checks need these too.
-PKGS_DEBIAN := debootstrap e2fsprogs lintian fakeroot cups cups-bsd \
+PKGS_DEBIAN := debootstrap e2fsprogs lintian dkms cups cups-bsd \
 	printer-driver-cups-pdf poppler-utils
 PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev libcap-ng-dev \

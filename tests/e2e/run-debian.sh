@@ -12,12 +12,47 @@
 #   must leave a PDF in that user's ~/PDF whose text has test.c's lines,
 #   with CUPS recording that user as the job's owner; and the reverse, a
 #   host file read by a guest command (!cat FILE | a2ps | !lpr).
-# Needs root (a host user, cupsd) and the image; prints SKIP otherwise.
+# Before the boot, without a guest: lintian over the packages and a DKMS
+# build of hostcall-dkms. The guest part needs root (a host user, cupsd)
+# and the image; it prints SKIP otherwise.
 . "$(dirname "$0")/lib.sh"
 name=e2e-debian
 img=$B/debian-image
+
+# The packages (make debs), without a guest: lintian, and DKMS building
+# hostcall-dkms's source for the guest kernel (not the running one).
+debs=$B/debs
+ver=$(sed -n 's/^VERSION := *//p' "$(dirname "$0")/../../guest-lib/Makefile")
+kver=$(cat "$B/kernel/version" 2>/dev/null)
+if ! ls "$debs"/*.deb >/dev/null 2>&1; then
+	echo "SKIP: $name: no packages (make debs)"
+else
+	if command -v lintian >/dev/null; then
+		lint=$(lintian --pedantic "$debs"/*.deb 2>&1 | grep -E '^[EW]: ')
+		check "$name: lintian: no errors or warnings beyond the documented overrides" "" "$lint"
+	else
+		echo "SKIP: $name: lintian missing (make deps installs it)"
+	fi
+	if command -v dkms >/dev/null && [ -d "/lib/modules/$kver/build" ]; then
+		T=$(mktemp -d /tmp/hcdkms.XXXXXX)
+		mkdir "$T/dkms"
+		dpkg-deb -x "$debs/hostcall-dkms_${ver}_all.deb" "$T/x"
+		dkms build -m hostcall -v "$ver" -k "$kver" --sourcetree "$T/x/usr/src" \
+			--dkmstree "$T/dkms" > "$T/log" 2>&1
+		ko=$(find "$T/dkms" -name 'hostcall.ko*' -path "*/$kver/*" | head -1)
+		if [ -n "$ko" ]; then
+			check "$name: DKMS builds hostcall-dkms for $kver" "$kver" "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)"
+		else
+			fail "$name: DKMS did not build hostcall-dkms for $kver"; tail -20 "$T/log"
+		fi
+		rm -rf "$T"
+	else
+		echo "SKIP: $name: DKMS build: needs dkms and linux-headers-$kver"
+	fi
+fi
+
 if [ "$(id -u)" != 0 ]; then
-	echo "SKIP: $name: needs root (debootstrap for the image, a host user, cupsd)"; exit 0
+	echo "SKIP: $name: the guest: needs root (debootstrap for the image, a host user, cupsd)"; exit 0
 fi
 if [ ! -f "$img/disk.img" ]; then
 	echo "SKIP: $name: no Debian image (make debian-image)"; exit 0
