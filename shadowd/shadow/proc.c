@@ -498,7 +498,7 @@ int64_t proc_call(struct call *c)
 		return proc_spawn(c);
 	if (c->op == HC_PROC_RELEASE)
 		return proc_release(c);
-	if (c->op < HC_PROC_SPAWN || c->op > HC_PROC_RESIZE)
+	if (!hc_op_valid(HC_MOD_PROC, c->op))
 		return -ENOSYS;
 	p = proc_lookup(c->args[0]);
 	if (!p)
