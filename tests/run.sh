@@ -46,6 +46,7 @@ suite e2e-core bash tests/e2e/run-core.sh "$B"
 suite e2e-dualsh bash tests/e2e/run-dualsh.sh "$B"
 suite e2e-interactive bash tests/e2e/run-interactive.sh "$B"
 suite e2e-security bash tests/e2e/run-security.sh "$B"
+suite e2e-signals bash tests/e2e/run-signals.sh "$B"
 suite e2e-kvm bash tests/e2e/run-kvm.sh "$B"
 
 line="$pass passed, $fail failed"
