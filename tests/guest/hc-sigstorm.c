@@ -3,11 +3,12 @@
  * hc-sigstorm: run a command in a process group of its own and pelt the
  * whole group with signals until the command exits.
  *
- *   hc-sigstorm stop|winch USEC -- CMD [ARG]...
+ *   hc-sigstorm stop|winch USEC [DELAY_MS] -- CMD [ARG]...
  *
  * stop:  SIGSTOP, then SIGCONT a third of USEC later, every USEC (Ctrl-Z
  *        and fg, very fast);
- * winch: SIGWINCH and SIGCHLD in turn, every USEC.
+ * winch: SIGWINCH and SIGCHLD in turn, every USEC;
+ * starting DELAY_MS (default 0) after CMD.
  * Prints "# storm: N signals" on stderr and exits with CMD's status
  * (128+N if a signal N killed it).
  */
@@ -31,13 +32,17 @@ static void nap(long usec)
 
 int main(int argc, char **argv)
 {
-	long usec, n = 0;
-	int stop, st = 0;
+	long usec, delay = 0, n = 0;
+	int stop, st = 0, cmd = 4;
 	pid_t pid;
 
-	if (argc < 5 || strcmp(argv[3], "--") ||
+	if (argc > 4 && strcmp(argv[3], "--")) {
+		delay = strtol(argv[3], NULL, 10);
+		cmd = 5;
+	}
+	if (argc < cmd + 1 || strcmp(argv[cmd - 1], "--") ||
 	    (strcmp(argv[1], "stop") && strcmp(argv[1], "winch"))) {
-		fprintf(stderr, "usage: hc-sigstorm stop|winch USEC -- CMD [ARG]...\n");
+		fprintf(stderr, "usage: hc-sigstorm stop|winch USEC [DELAY_MS] -- CMD [ARG]...\n");
 		return 2;
 	}
 	stop = !strcmp(argv[1], "stop");
@@ -53,12 +58,14 @@ int main(int argc, char **argv)
 	}
 	if (pid == 0) {
 		setpgid(0, 0);
-		execvp(argv[4], argv + 4);
-		fprintf(stderr, "hc-sigstorm: %s: %s\n", argv[4], strerror(errno));
+		execvp(argv[cmd], argv + cmd);
+		fprintf(stderr, "hc-sigstorm: %s: %s\n", argv[cmd],
+			strerror(errno));
 		_exit(127);
 	}
 	/* both sides set the group: no signal goes to ours meanwhile */
 	setpgid(pid, pid);
+	nap(delay * 1000);
 	while (waitpid(pid, &st, WNOHANG) != pid) {
 		if (stop) {
 			kill(-pid, SIGSTOP);

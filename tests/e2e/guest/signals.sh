@@ -7,13 +7,14 @@ dd if=/dev/urandom of=/tmp/data bs=1M count="$mib" 2>/dev/null
 want=$(sha256sum < /tmp/data | cut -d' ' -f1)
 size=$(wc -c < /tmp/data)
 
-# storm NAME MODE USEC CMD...: CMD reads /tmp/data and must print it back
-# whole while hc-sigstorm pelts its process group with signals
+# storm NAME MODE USEC DELAY_MS CMD...: CMD reads /tmp/data and must print
+# it back whole while hc-sigstorm pelts its process group with signals
+# (from DELAY_MS on: 0 includes the session open and the spawn)
 storm() {
-	name=$1 mode=$2 usec=$3
-	shift 3
+	name=$1 mode=$2 usec=$3 delay=$4
+	shift 4
 	t0=$(date +%s)
-	$T/hc-sigstorm "$mode" "$usec" -- "$@" < /tmp/data > /tmp/out 2>/tmp/storm.err
+	$T/hc-sigstorm "$mode" "$usec" "$delay" -- "$@" < /tmp/data > /tmp/out 2>/tmp/storm.err
 	rc=$?
 	got=$(sha256sum < /tmp/out | cut -d' ' -f1)
 	n=$(wc -c < /tmp/out)
@@ -27,12 +28,15 @@ storm() {
 }
 
 # hostcall exec: host->guest and guest->host at once, through the ioctl
-storm "hostcall exec -- cat, SIGSTOP/SIGCONT every 3 ms" stop 3000 hostcall exec -- cat
-storm "hostcall exec -- cat, SIGWINCH/SIGCHLD every 1 ms" winch 1000 hostcall exec -- cat
+storm "hostcall exec -- cat, SIGSTOP/SIGCONT every 3 ms once streaming" stop 3000 300 \
+	hostcall exec -- cat
+storm "hostcall exec -- cat, SIGWINCH/SIGCHLD every 1 ms" winch 1000 0 hostcall exec -- cat
 # dualsh: guest and host stages joined by stream fds, then by the pump
-storm "dualsh cat | !cat | cat, SIGSTOP/SIGCONT every 3 ms" stop 3000 dualsh -c 'cat | !cat | cat'
-storm "dualsh cat | !cat | !cat | cat, SIGWINCH/SIGCHLD every 1 ms" winch 1000 dualsh -c 'cat | !cat | !cat | cat'
-storm "dualsh (pump) cat | !cat | cat, SIGSTOP/SIGCONT every 3 ms" stop 3000 \
+storm "dualsh cat | !cat | cat, SIGSTOP/SIGCONT every 3 ms" stop 3000 0 \
+	dualsh -c 'cat | !cat | cat'
+storm "dualsh cat | !cat | !cat | cat, SIGWINCH/SIGCHLD every 1 ms" winch 1000 0 \
+	dualsh -c 'cat | !cat | !cat | cat'
+storm "dualsh (pump) cat | !cat | cat, SIGSTOP/SIGCONT every 3 ms" stop 3000 0 \
 	env DUALSH_NOSTREAM=1 dualsh -c 'cat | !cat | cat'
 rm -f /tmp/data
 
@@ -40,7 +44,7 @@ rm -f /tmp/data
 # byte for byte
 for m in "stop 3000" "winch 1000"; do
 	set -- $m
-	$T/hc-sigstorm "$1" "$2" -- $T/hc-sigio "$mib" "$1 storm" 2>/tmp/storm.err
+	$T/hc-sigstorm "$1" "$2" 300 -- $T/hc-sigio "$mib" "$1 storm" 2>/tmp/storm.err
 	echo "# sigio under $1: $(grep '# storm' /tmp/storm.err | cut -c3-)"
 done
 
