@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Signals during host-calls, a stalled host, pty resize: one boot runs the
-# guest-side group (guest/signals.sh). The host side stops the guest's
+# guest-side group (guest/signals.sh), a second one the driver behind a
+# virtual IOMMU (guest/iommu.sh). The host side stops the guest's
 # shadow for 6 s when hc-stall starts its marker process, and afterwards
 # checks that no host process of the group outlived the boot.
 . "$(dirname "$0")/lib.sh"
@@ -38,6 +39,11 @@ rc=$?
 kill "$sp" 2>/dev/null
 wait "$sp" 2>/dev/null
 cat "$B/tests/stall.out"
+
+# the device gets DMA addresses: it works behind a virtual IOMMU
+hcvm exec --timeout 300 --qemu-arg=-device --qemu-arg=intel-iommu -- sh /tests/iommu.sh
+rc=$?
+[ $rc = 0 ] || fail "iommu: guest group ran to its end (hcvm exit $rc)"
 
 sleep 1
 left=$(pgrep -fa '^sleep 4242\.|hc-stall-marke[r]')
