@@ -46,8 +46,9 @@ enum hc_session_op {
 	/* session field names it; ends the shadow and all it started. */
 	HC_SESSION_CLOSE	= 2,
 	/* args[0]: tag of a pending call of this session to cancel. The
-	 * cancelled call completes with -ECANCELED (or its own result if it
-	 * finished first); this call completes at once with 0. */
+	 * cancelled call completes with -ECANCELED if it had done nothing,
+	 * else with its own result (a short count if bytes had moved); this
+	 * call completes at once with 0. */
 	HC_SESSION_CANCEL	= 3,
 	HC_SESSION_OP_END	/* keep last: one past the last op */
 };
@@ -325,8 +326,12 @@ struct hc_cpl {
  * Each open file is a session with one shadow on the host. The ioctl
  * returns 0 once the call completed, with the host's answer in result
  * (>= 0 or -errno) and out_used; it returns -1 with errno for local
- * failures: EINTR (a signal; the host was told to cancel), EFAULT, E2BIG
- * (a buffer over HC_MAX_DATA), EINVAL, ENODEV, EIO (device error).
+ * failures: EFAULT, E2BIG (a buffer over HC_MAX_DATA), EINVAL, ENODEV,
+ * EIO (device error). A signal makes the driver cancel the call on the
+ * host and wait for its real answer: bytes moved or a handle created are
+ * returned as usual (a short count); only a call the host had not started
+ * is restarted (SA_RESTART, stop/continue) or fails with EINTR, so EINTR
+ * means nothing happened. What a killed caller's call created is undone.
  */
 struct hostcall_ioc_call {
 	__u16 module;
