@@ -37,6 +37,8 @@ static long hc_stream_send(struct hc_stream *st, void *kbuf, u32 len)
 		err = hc_submit(st->s->hdev, req, HC_SUBMIT_NORMAL);
 		if (!err) {
 			wait_for_completion_state(&req->done, TASK_IDLE);
+			/* before kbuf goes: the completion's own put may come later */
+			hc_req_unmap(req);
 			err = req->err;
 		}
 		if (!err && req->result < 0)
