@@ -126,17 +126,25 @@ static void timer_storm(int fd, const char *mark)
 }
 
 /*
- * A handle the killed child had in its hands (its spawn returned) is its
- * own to release, not the driver's: the child notes it in shared memory
- * and we release it for it. What is left after that, the driver leaked.
+ * A handle the driver handed to the killed child (written into its ioctl
+ * argument, which lives in shared memory here) is the child's to release,
+ * not the driver's: a kill can always land between a syscall's return and
+ * the next instruction. We release such handles for it; whatever runs
+ * after that, the driver leaked.
  */
+struct shared {
+	struct hostcall_ioc_call call;
+	struct hc_spawn_info si;
+};
+
 static void kill_storm(int fd, const char *mark)
 {
-	volatile long long *held = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
-					MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	struct shared *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	volatile struct hostcall_ioc_call *call = &sh->call;
 	int i, left, in_hand = 0;
 
-	if (held == MAP_FAILED) {
+	if (sh == MAP_FAILED) {
 		hc_check(0, "spawnleak: shared page", "%s", strerror(errno));
 		return;
 	}
@@ -144,25 +152,34 @@ static void kill_storm(int fd, const char *mark)
 	for (i = 0; i < 30; i++) {
 		pid_t pid;
 
-		*held = -1;
+		call->result = -1;
 		pid = fork();
 		if (pid == 0) {
 			for (;;) {
-				long long h = spawn_once(fd);
-
-				if (h < 0)
+				*(struct hostcall_ioc_call *)call =
+					(struct hostcall_ioc_call){
+					.module = HC_MOD_PROC,
+					.op = HC_PROC_SPAWN,
+					.args = { 2, 0, 0, 0 },
+					.in_ptr = (unsigned long)sleep_argv,
+					.in_len = sleep_len,
+					.out_ptr = (unsigned long)&sh->si,
+					.out_len = sizeof(sh->si),
+					.result = -1,
+				};
+				if (ioctl(fd, HOSTCALL_IOC_CALL, call) ||
+				    call->result < 0)
 					continue;
-				*held = h;
-				release(fd, h);
-				*held = -1;
+				release(fd, call->result);
+				call->result = -1;
 			}
 		}
 		usleep(2000 + rand() % 20000);
 		kill(pid, SIGKILL);
 		waitpid(pid, NULL, 0);
-		if (*held >= 0) {
+		if (call->result >= 0) {
 			in_hand++;
-			release(fd, *held);
+			release(fd, call->result);
 		}
 	}
 	printf("# spawnleak: 30 callers killed, %d with a handle in hand\n",
