@@ -93,8 +93,8 @@ struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 void hc_undo(struct hc_device *hdev, u32 session, u16 module, u16 op,
 	     s64 result)
 {
-	u16 mod = module;
 	s64 arg = result;
+	u16 undo;
 
 	if (result < 0)
 		return;
@@ -104,18 +104,18 @@ void hc_undo(struct hc_device *hdev, u32 session, u16 module, u16 op,
 			return;
 		session = (u32)result;
 		arg = 0;
-		op = HC_SESSION_CLOSE;
+		undo = HC_SESSION_CLOSE;
 		break;
 	case (HC_MOD_PROC << 16) | HC_PROC_SPAWN:
-		op = HC_PROC_RELEASE;
+		undo = HC_PROC_RELEASE;
 		break;
 	case (HC_MOD_FS << 16) | HC_FS_OPEN:
-		op = HC_FS_CLOSE;
+		undo = HC_FS_CLOSE;
 		break;
 	default:
 		return;
 	}
-	if (hc_control(hdev, session, mod, op, arg, 0, 0))
+	if (hc_control(hdev, session, module, undo, arg, 0, 0))
 		dev_warn_ratelimited(&hdev->pdev->dev,
 				     "session %u: could not undo op %u.%u of a killed caller\n",
 				     session, module, op);
@@ -129,13 +129,12 @@ static void hc_req_free(struct hc_request *req)
 	if (req->npin_out)
 		unpin_user_pages_dirty_lock(req->pages + req->npin_in,
 					    req->npin_out, true);
-	if ((req->flags & HC_RQ_ORPHAN) && !req->err) {
+	if ((req->flags & HC_RQ_ORPHAN) && !req->err)
 		hc_undo(req->hdev, req->desc.session, req->desc.module,
 			req->desc.op, req->result);
-		/* after the undo: the session (and its id) outlive it */
-		if (req->orphan_of)
-			hc_session_put(req->orphan_of);
-	}
+	/* after the undo: the session (and its id) outlive it */
+	if (req->orphan_of)
+		hc_session_put(req->orphan_of);
 	kfree(req->kbuf);
 	kfree(req);
 }
