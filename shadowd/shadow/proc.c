@@ -5,6 +5,12 @@
  * are io_uring operations, and WAIT polls a pidfd, so a blocked stream
  * never holds up other calls. The launcher (launcher.c) starts them; they
  * are our children all the same.
+ *
+ * Lifetime: a command's leader is reaped only at RELEASE (or session end).
+ * WAIT reads its status with WNOWAIT and leaves it a zombie, so its pid,
+ * which is also its process group's id, cannot be reused while the handle
+ * lives: SIGNAL and RELEASE reach that group or nothing, never a stranger
+ * that got the number later.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "auditfmt.h"
+#include "log.h"
 #include "shadow.h"
 
 extern char **environ;
@@ -242,6 +249,11 @@ static int64_t proc_spawn(struct call *c)
 	p->pidfd = syscall(SYS_pidfd_open, lr.pid, 0);
 	if (p->pidfd < 0) {
 		res = -errno;
+		/* WAIT polls the pidfd: without one a command is not
+		 * started at all. */
+		if (res == -ENOSYS)
+			log_msg("pidfd_open: this kernel has none (Linux 5.3 "
+				"or later is needed); SPAWN fails ENOSYS");
 		kill(-lr.pid, SIGKILL);
 		while (waitpid(lr.pid, NULL, 0) < 0 && errno == EINTR)
 			;
@@ -362,28 +374,88 @@ static int64_t proc_close(struct call *c, struct proc *p)
 
 /* ---- wait, signal, release ------------------------------------------------ */
 
+/* waitid's siginfo as a waitpid status (what WAIT returns). */
+static int wait_status(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_KILLED:
+		return si->si_status & 0x7f;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	}
+	return 0;
+}
+
+/* Has the leader exited? Its status is read, but it stays a zombie. */
+int proc_exited(struct proc *p)
+{
+	siginfo_t si;
+	int r;
+
+	if (p->exited)
+		return 1;
+	memset(&si, 0, sizeof(si));
+	do
+		r = waitid(P_PID, p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		/* Not ours to wait for (cannot happen): treat as gone. */
+		p->exited = p->reaped = 1;
+		p->status = 0;
+		return 1;
+	}
+	if (si.si_pid != p->pid)
+		return 0;
+	p->exited = 1;
+	p->status = wait_status(&si);
+	return 1;
+}
+
+/* Reap the leader once it has exited: 1 reaped (now or before), 0 not
+ * yet. After this its pid is free, so its group is never signalled. */
 int proc_try_reap(struct proc *p)
 {
-	int st;
 	pid_t r;
 
 	if (p->reaped)
 		return 1;
+	if (!proc_exited(p))
+		return 0;
 	do
-		r = waitpid(p->pid, &st, WNOHANG);
+		r = waitpid(p->pid, NULL, WNOHANG);
 	while (r < 0 && errno == EINTR);
-	if (r == p->pid) {
-		p->reaped = 1;
-		p->status = st;
-		return 1;
+	if (r == 0)
+		return 0;
+	p->reaped = 1;
+	return 1;
+}
+
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#define PIDFD_SIGNAL_PROCESS_GROUP	(1U << 2)	/* Linux 6.9 */
+#endif
+
+/*
+ * Signal p's process group. The leader is unreaped, so the group id is
+ * still its own. Where the kernel can, the signal goes through the pidfd,
+ * which names the group by its struct pid rather than by a number.
+ */
+static int group_signal(struct proc *p, int sig)
+{
+	static int no_pidfd_group;
+
+	if (p->reaped)
+		return -ESRCH;
+	if (!no_pidfd_group && p->pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL,
+			    PIDFD_SIGNAL_PROCESS_GROUP) == 0)
+			return 0;
+		if (errno != EINVAL)
+			return -errno;
+		no_pidfd_group = 1;	/* older kernel: the number is safe */
 	}
-	if (r < 0) {
-		/* Not ours to wait for any more (cannot happen): stop trying. */
-		p->reaped = 1;
-		p->status = 0;
-		return 1;
-	}
-	return 0;
+	return kill(-p->pid, sig) < 0 ? -errno : 0;
 }
 
 static int64_t wait_done(struct call *c, int res)
@@ -395,7 +467,7 @@ static int64_t wait_done(struct call *c, int res)
 		return -ECANCELED;
 	if (res < 0)
 		return res;
-	if (proc_try_reap(p))
+	if (proc_exited(p))
 		return p->status;
 	/* Readable pidfd but not yet waitable: poll again. */
 	sqe = call_sqe(c, p->pidfd, wait_done);
@@ -408,7 +480,7 @@ static int64_t proc_wait(struct call *c, struct proc *p)
 	struct io_uring_sqe *sqe;
 
 	/* The status is kept: a repeated WAIT returns it again. */
-	if (proc_try_reap(p))
+	if (proc_exited(p))
 		return p->status;
 	c->proc = proc_ref(p);
 	sqe = call_sqe(c, p->pidfd, wait_done);
@@ -422,9 +494,9 @@ static int64_t proc_signal(struct call *c, struct proc *p)
 
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
-	/* The group outlives a reaped leader only while members remain, and
-	 * its id is not reused while they do; ESRCH once all are gone. */
-	return kill(-p->pid, (int)sig) < 0 ? -errno : 0;
+	/* The whole group, also after the leader exited: members may
+	 * remain (ESRCH never: the zombie leader is a member). */
+	return group_signal(p, (int)sig);
 }
 
 /* args[1] = (rows << 16) | cols; the kernel sends the job SIGWINCH. */
@@ -460,9 +532,9 @@ static int64_t proc_release(struct call *c)
 		cancel_calls_fd(p->fds[i]);
 	cancel_calls_fd(p->pidfd);
 	ring_flush();
-	/* Also after the leader was reaped: background members of its
-	 * group go too. */
-	kill(-p->pid, SIGKILL);
+	/* Before the reap: background members of its group go too, and
+	 * the group id is still the leader's. */
+	group_signal(p, SIGKILL);
 	/* The table's reference passes to the reaper, if one is needed. */
 	if (!proc_try_reap(p))
 		proc_reap_later(p);
@@ -477,9 +549,10 @@ void proc_kill_all(void)
 	struct proc *p;
 	int left, tries = 200;	/* 2 s at most */
 
-	/* Every group, reaped leader or not: members may remain. */
+	/* Every group whose leader is not reaped yet (all but those a
+	 * RELEASE already reaped, whose groups it killed). */
 	for (p = all_procs; p; p = p->all_next)
-		kill(-p->pid, SIGKILL);
+		group_signal(p, SIGKILL);
 	do {
 		left = 0;
 		for (p = all_procs; p; p = p->all_next)

@@ -81,6 +81,7 @@ int64_t fs_call(struct call *c);
 
 /* proc.c */
 void proc_kill_all(void);		/* session end: kill and reap all */
+int proc_exited(struct proc *p);	/* status read; the leader stays a zombie */
 int proc_try_reap(struct proc *p);	/* 1 reaped (now or before), 0 not yet */
 /* main.c: poll p's pidfd and reap it then (holds a reference) */
 void proc_reap_later(struct proc *p);
@@ -92,8 +93,9 @@ struct proc {
 	pid_t pid;		/* also its process group id */
 	int pidfd;
 	int fds[3];		/* stdin (ours to write), stdout, stderr */
-	int reaped;
-	int status;		/* waitpid status once reaped */
+	int exited;		/* status read (WNOWAIT); a zombie until reaped */
+	int reaped;		/* only at RELEASE or session end */
+	int status;		/* waitpid status once exited */
 	int pty;		/* fds[0] and fds[1] are one pty master */
 	int released;		/* RELEASE: its pending calls are cancelled */
 };

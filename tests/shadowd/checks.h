@@ -10,4 +10,7 @@ void check_stdin_proc(struct sess *s);
 /* check_pty.c: HC_SPAWN_F_PTY and HC_PROC_RESIZE */
 void check_pty(struct sess *s);
 
+/* check_lifetimes.c: process groups and handle generations */
+void check_lifetimes(struct sess *s);
+
 #endif
