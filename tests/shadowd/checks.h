@@ -12,5 +12,7 @@ void check_pty(struct sess *s);
 
 /* check_lifetimes.c: process groups and handle generations */
 void check_lifetimes(struct sess *s);
+/* check_daemon.c: shadowd serving several VMs (socket mode) */
+void check_daemon(void);
 
 #endif

@@ -1034,6 +1034,7 @@ int main(int argc, char **argv)
 	check_shadowd_killed();
 	check_ctl_close();
 	check_socket_mode();
+	check_daemon();
 	reap_any();
 	remove_test_policy();
 
