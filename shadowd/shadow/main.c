@@ -128,6 +128,8 @@ const char *call_str(struct call *c)
 
 static void call_free(struct call *c)
 {
+	if (c->cleanup)
+		c->cleanup(c);
 	buf_put(c->buf);
 	free(c->path);
 	free(c);
@@ -275,7 +277,7 @@ static void cancel_tag(uint64_t tag)
 	struct call *c;
 
 	for (c = calls.next; c != &calls; c = c->next)
-		if (c->tag == tag && c->pending)
+		if (c->tag == tag && c->pending && !c->nocancel)
 			cancel_call(c);
 }
 
@@ -352,7 +354,7 @@ static void on_signal(void)
 
 	while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
-			orphans_reap();
+			proc_sigchld();
 			continue;
 		}
 		log_msg("signal %u; ending session", si.ssi_signo);

@@ -88,7 +88,7 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 		struct proc *src = proc_lookup(c->args[3]);
 
 		/* A pty's master is its stdin too: it cannot be handed on. */
-		if (!src)
+		if (!src || src->starting)
 			return -EBADF;
 		if (src->pty)
 			return -EINVAL;
@@ -197,73 +197,117 @@ static const char *errname(int e)
 	return n ? n : "error";
 }
 
-static int64_t proc_spawn(struct call *c)
-{
-	struct spawn_req rq;
-	struct hc_spawn_info info;
-	struct launch_result lr = { .fds = { -1, -1, -1 } };
-	char prog[PATH_MAX];
-	int h = -1, i;
-	struct proc *p = NULL;
-	int64_t res;
+/*
+ * SPAWN is asynchronous: the request goes to the launcher, and the call
+ * waits (a poll on the channel) for its reply, which comes once the
+ * command has exec'd. A hung cwd so delays that SPAWN (and the ones asked
+ * after it: the launcher answers in order), never the loop. The calls
+ * waiting for a reply are kept in order; only the first polls.
+ */
+#define MAX_SPAWNS_QUEUED	4	/* requests fit in the channel */
 
-	if (c->out_max < sizeof(info))
-		return -EINVAL;
-	res = spawn_parse(c, &rq);
-	if (res < 0)
-		goto out;
-	/* Here for a clear error and the audit line; the launcher, which
-	 * executes, checks again. */
-	res = cmd_resolve(&pol, rq.argv[0], prog, sizeof(prog));
-	if (res == -EPERM) {
-		audit_exec(&rq, "refused", 0);
-		goto out;
+struct spawning {
+	struct spawn_req rq;
+	struct proc *p;		/* its slot is taken; starting until done */
+	int h;
+	struct call *next;	/* the next call waiting for a reply */
+};
+
+static struct call *spawn_head, **spawn_tail = &spawn_head;
+static int spawns_queued;
+static int orphans_due;		/* a SIGCHLD came while spawns were queued */
+
+/*
+ * SIGCHLD: reap adopted orphans, but not while a launcher reply is
+ * unread: the command it names is our child already, and reaping it
+ * before we know its pid would lose it (pidfd_open fails ESRCH).
+ */
+void proc_sigchld(void)
+{
+	if (spawns_queued) {
+		orphans_due = 1;
+		return;
 	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		res = -ENOMEM;
-		goto out;
-	}
-	p->pidfd = -1;
-	p->fds[0] = p->fds[1] = p->fds[2] = -1;
-	/* Take the slot now so a full table fails before anything runs. */
-	h = proc_table_add(p);
-	if (h < 0) {
-		res = h;
-		goto out;
-	}
-	res = launcher_spawn(rq.flags, rq.ws.ws_row, rq.ws.ws_col, rq.cwd,
-			     rq.argv, rq.envp,
-			     rq.stdin_proc ? rq.stdin_proc->fds[1] : -1, &lr);
-	if (res < 0)
-		goto out_slot;
+	orphans_due = 0;
+	orphans_reap();
+}
+
+static void spawning_free(struct spawning *sp)
+{
+	free(sp->rq.argv);
+	free(sp->rq.envp);
+	free(sp);
+}
+
+/* A call ended with its reply unread (session end): the slot goes. */
+static void spawn_cleanup(struct call *c)
+{
+	struct spawning *sp = c->priv;
+
+	proc_table_remove(sp->h);
+	free(sp->p);
+	spawning_free(sp);
+}
+
+static int64_t spawn_done(struct call *c, int res);
+
+static void spawn_poll(struct call *c)
+{
+	struct io_uring_sqe *sqe = call_sqe(c, launcher_fd(), spawn_done);
+
+	io_uring_prep_poll_add(sqe, launcher_fd(), POLLIN);
+}
+
+/* The launcher answered the first waiting call; res: the poll's. */
+static int64_t spawn_done(struct call *c, int res)
+{
+	struct spawning *sp = c->priv;
+	struct spawn_req *rq = &sp->rq;
+	struct launch_result lr = { .fds = { -1, -1, -1 } };
+	struct proc *p = sp->p;
+	struct hc_spawn_info info;
+	int64_t r;
+	int i;
+
+	(void)res;	/* readable, hung up or failed: recv tells */
+	spawn_head = sp->next;
+	if (!spawn_head)
+		spawn_tail = &spawn_head;
+	else
+		spawn_poll(spawn_head);
+	spawns_queued--;
+	c->priv = NULL;
+	c->cleanup = NULL;
+	r = launcher_recv(&lr);
+	if (r < 0)
+		goto fail;
 	if (lr.err) {
 		/* A child that failed its execve is still ours to reap. */
 		if (lr.pid > 0)
 			while (waitpid(lr.pid, NULL, 0) < 0 && errno == EINTR)
 				;
-		res = -lr.err;
-		audit_exec(&rq, errname(lr.err), 0);
-		goto out_slot;
+		r = -lr.err;
+		audit_exec(rq, errname(lr.err), 0);
+		goto fail;
 	}
 	p->pidfd = syscall(SYS_pidfd_open, lr.pid, 0);
 	if (p->pidfd < 0) {
-		res = -errno;
+		r = -errno;
 		/* WAIT polls the pidfd: without one a command is not
 		 * started at all. */
-		if (res == -ENOSYS)
+		if (r == -ENOSYS)
 			log_msg("pidfd_open: this kernel has none (Linux 5.3 "
 				"or later is needed); SPAWN fails ENOSYS");
 		kill(-lr.pid, SIGKILL);
 		while (waitpid(lr.pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		goto out_slot;
+		goto fail;
 	}
-	audit_exec(&rq, "ok", lr.pid);
-	if (rq.stdin_proc) {
+	audit_exec(rq, "ok", lr.pid);
+	if (rq->stdin_proc) {
 		/* The earlier stage's stdout now feeds this process; the
 		 * guest cannot read it any more (READ gives -EBADF). */
-		struct proc *src = rq.stdin_proc;
+		struct proc *src = rq->stdin_proc;
 
 		cancel_calls_fd(src->fds[1]);
 		ring_flush();
@@ -271,8 +315,9 @@ static int64_t proc_spawn(struct call *c)
 		src->fds[1] = -1;
 	}
 	p->pid = lr.pid;
+	p->starting = 0;
 	p->refs = 1;		/* the table's */
-	p->pty = !!(rq.flags & HC_SPAWN_F_PTY);
+	p->pty = !!(rq->flags & HC_SPAWN_F_PTY);
 	for (i = 0; i < 3; i++) {
 		p->fds[i] = lr.fds[i];
 		lr.fds[i] = -1;
@@ -286,19 +331,84 @@ static int64_t proc_spawn(struct call *c)
 	info.pid = lr.pid;
 	memcpy(call_out(c), &info, sizeof(info));
 	c->out_len = sizeof(info);
-	res = h;
+	r = sp->h;
 	p = NULL;
 	goto out;
-
-out_slot:
-	proc_table_remove(h);
+fail:
+	proc_table_remove(sp->h);
 out:
 	for (i = 0; i < 3; i++)
 		if (lr.fds[i] >= 0)
 			close(lr.fds[i]);
 	free(p);
-	free(rq.argv);
-	free(rq.envp);
+	spawning_free(sp);
+	if (!spawns_queued && orphans_due)
+		proc_sigchld();
+	return r;
+}
+
+static int64_t proc_spawn(struct call *c)
+{
+	struct spawning *sp;
+	struct spawn_req *rq;
+	char prog[PATH_MAX];
+	int64_t res;
+
+	if (c->out_max < sizeof(struct hc_spawn_info))
+		return -EINVAL;
+	if (launcher_fd() < 0)
+		return -ENOSYS;
+	if (spawns_queued >= MAX_SPAWNS_QUEUED)
+		return -EAGAIN;
+	sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	rq = &sp->rq;
+	res = spawn_parse(c, rq);
+	if (res < 0)
+		goto out;
+	/* Here for a clear error and the audit line; the launcher, which
+	 * executes, checks again. */
+	res = cmd_resolve(&pol, rq->argv[0], prog, sizeof(prog));
+	if (res == -EPERM) {
+		audit_exec(rq, "refused", 0);
+		goto out;
+	}
+	sp->p = calloc(1, sizeof(*sp->p));
+	if (!sp->p) {
+		res = -ENOMEM;
+		goto out;
+	}
+	sp->p->pidfd = -1;
+	sp->p->fds[0] = sp->p->fds[1] = sp->p->fds[2] = -1;
+	sp->p->starting = 1;
+	/* Take the slot now so a full table fails before anything runs. */
+	sp->h = proc_table_add(sp->p);
+	if (sp->h < 0) {
+		res = sp->h;
+		goto out;
+	}
+	res = launcher_send(rq->flags, rq->ws.ws_row, rq->ws.ws_col, rq->cwd,
+			    rq->argv, rq->envp,
+			    rq->stdin_proc ? rq->stdin_proc->fds[1] : -1);
+	if (res < 0) {
+		proc_table_remove(sp->h);
+		goto out;
+	}
+	/* Its reply must be read whatever happens: not cancellable. */
+	c->nocancel = 1;
+	if (rq->stdin_proc)	/* a RELEASE meanwhile must not free it */
+		c->proc = proc_ref(rq->stdin_proc);
+	c->priv = sp;
+	c->cleanup = spawn_cleanup;
+	*spawn_tail = c;
+	spawn_tail = &sp->next;
+	if (spawns_queued++ == 0)
+		spawn_poll(c);
+	return ASYNC;
+out:
+	free(sp->p);
+	spawning_free(sp);
 	return res;
 }
 
@@ -445,7 +555,7 @@ static int group_signal(struct proc *p, int sig)
 {
 	static int no_pidfd_group;
 
-	if (p->reaped)
+	if (p->reaped || p->pid <= 0)
 		return -ESRCH;
 	if (!no_pidfd_group && p->pidfd >= 0) {
 		if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL,
@@ -519,11 +629,13 @@ static int64_t proc_resize(struct call *c, struct proc *p)
 
 static int64_t proc_release(struct call *c)
 {
-	struct proc *p = proc_table_remove(c->args[0]);
+	struct proc *p = proc_lookup(c->args[0]);
 	int i;
 
-	if (!p)
+	/* A handle is the guest's once SPAWN has answered, not before. */
+	if (!p || p->starting)
 		return -EBADF;
+	proc_table_remove(c->args[0]);
 	/* Pending calls end with -ECANCELED, also one whose operation
 	 * completes before its cancel does (the exit the kill causes can
 	 * wake a WAIT first): the done handlers look at `released`. */
@@ -574,7 +686,7 @@ int64_t proc_call(struct call *c)
 	if (c->op < HC_PROC_SPAWN || c->op > HC_PROC_RESIZE)
 		return -ENOSYS;
 	p = proc_lookup(c->args[0]);
-	if (!p)
+	if (!p || p->starting)
 		return -EBADF;
 	switch (c->op) {
 	case HC_PROC_READ:

@@ -48,6 +48,10 @@ struct call {
 	struct proc *proc;	/* holds a reference while pending */
 	char *path;		/* an fs path resolved for a pending op */
 	struct open_how how;	/* its open flags, read at submission */
+	int nocancel;		/* its op's result must be read (SPAWN) */
+	void *priv;		/* a module's state for the call, and */
+	void (*cleanup)(struct call *c);	/* its release if the call
+						 * ends without its done */
 };
 
 static inline unsigned char *call_in(struct call *c)
@@ -83,6 +87,7 @@ int64_t fs_call(struct call *c);
 void proc_kill_all(void);		/* session end: kill and reap all */
 int proc_exited(struct proc *p);	/* status read; the leader stays a zombie */
 int proc_try_reap(struct proc *p);	/* 1 reaped (now or before), 0 not yet */
+void proc_sigchld(void);		/* reap orphans (or after SPAWNs) */
 /* main.c: poll p's pidfd and reap it then (holds a reference) */
 void proc_reap_later(struct proc *p);
 
@@ -97,6 +102,7 @@ struct proc {
 	int reaped;		/* only at RELEASE or session end */
 	int status;		/* waitpid status once exited */
 	int pty;		/* fds[0] and fds[1] are one pty master */
+	int starting;		/* SPAWN not answered yet: no handle yet */
 	int released;		/* RELEASE: its pending calls are cancelled */
 };
 
@@ -179,12 +185,17 @@ pid_t launcher_pid(void);		/* 0 when not running */
 int orphans_init(void);			/* before the launcher; 0 or -errno */
 void orphans_reap(void);		/* SIGCHLD: reap exited orphans */
 void orphans_kill_all(void);		/* session end: no descendant left */
-/* Start a command: the flags and size of HC_PROC_SPAWN, argv and the
+/* Ask for a command: the flags and size of HC_PROC_SPAWN, argv and the
  * complete environment, stdin_fd for HC_SPAWN_F_STDIN_PROC (else -1).
+ * 0, or -errno of the channel. The replies come in the order asked, each
+ * when launcher_fd() is readable (the launcher waits for the command's
+ * execve, which a hung cwd can delay): launcher_recv() reads the next,
  * 0 with *res filled (res->err may be set), or -errno of the channel. */
-int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
-		   const char *cwd, char *const argv[], char *const envp[],
-		   int stdin_fd, struct launch_result *res);
+int launcher_send(unsigned flags, uint16_t rows, uint16_t cols,
+		  const char *cwd, char *const argv[], char *const envp[],
+		  int stdin_fd);
+int launcher_recv(struct launch_result *res);
+int launcher_fd(void);			/* -1 when not running */
 
 /* confine.c */
 /* only the io_uring ops the shadow uses (opens with the fs module) */
