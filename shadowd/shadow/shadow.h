@@ -52,6 +52,12 @@ struct call {
 	void *priv;		/* a module's state for the call, and */
 	void (*cleanup)(struct call *c);	/* its release if the call
 						 * ends without its done */
+	/* offload.c: a job on a worker thread */
+	int offloaded;		/* queued or running (pending is set) */
+	int64_t (*job)(struct call *c);
+	struct call *job_next;
+	int64_t job_res;
+	int job_fd;		/* a duplicate of the handle's fd, or -1 */
 };
 
 static inline unsigned char *call_in(struct call *c)
@@ -74,6 +80,18 @@ void ring_flush(void);
 void cancel_calls_fd(int fd);
 /* Input as one NUL-terminated string filling it exactly; NULL if not. */
 const char *call_str(struct call *c);
+
+/* offload.c: blocking calls on worker threads (see there) */
+int offload_init(void);			/* before the filter */
+int offload_fd(void);			/* readable: jobs have finished */
+/* Run job(c) on a worker; returns ASYNC. */
+int64_t offload(struct call *c, int64_t (*job)(struct call *c));
+/* The same for a job on the file of handle args[0] (c->job_fd, a
+ * duplicate the job closes): ASYNC or -EBADF. */
+int64_t offload_file(struct call *c, int64_t (*job)(struct call *c));
+void offload_cancel(struct call *c);	/* only one not yet started */
+struct call *offload_next(int64_t *res);	/* a finished one, or NULL */
+int offload_stop(void);			/* session end; -EBUSY if stuck */
 
 /* sys.c: what INFO reports that needs a lookup, before confinement */
 void sys_init(void);

@@ -12,6 +12,9 @@ void check_pty(struct sess *s);
 
 /* check_lifetimes.c: process groups and handle generations */
 void check_lifetimes(struct sess *s);
+/* check_blocking.c: hung host calls do not stop the shadow's loop */
+void check_blocking(int ctl, uint32_t session);
+
 /* check_daemon.c: shadowd serving several VMs (socket mode) */
 void check_daemon(void);
 

@@ -1024,6 +1024,7 @@ int main(int argc, char **argv)
 	sess_close(&s);
 	check_session_close(ctl, session++);
 	check_orphans(ctl, session++);
+	check_blocking(ctl, session++);
 
 	close(ctl);
 	ws = -1;
