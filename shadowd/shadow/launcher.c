@@ -499,7 +499,7 @@ int launcher_send(unsigned flags, uint16_t rows, uint16_t cols,
 		p += n;
 	}
 	/* Our cwd goes along: the launcher's is the one it started in. */
-	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cwd_fd = open(".", SHADOW_DIR_OPEN);	/* the filter's exact form */
 	if (cwd_fd < 0) {
 		free(msg);
 		return -errno;

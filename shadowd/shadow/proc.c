@@ -414,13 +414,41 @@ out:
 
 /* ---- streams -------------------------------------------------------------- */
 
+static int64_t io_done(struct call *c, int res);
+
+/* READ or WRITE of stream fd, at the current position (offset -1). */
+static void rw_submit(struct call *c, int fd)
+{
+	struct io_uring_sqe *sqe = call_sqe(c, fd, io_done);
+
+	if (c->op == HC_PROC_READ)
+		io_uring_prep_read(sqe, fd, call_out(c), c->out_max,
+				   (uint64_t)-1);
+	else
+		io_uring_prep_write(sqe, fd, call_in(c), c->in_len,
+				    (uint64_t)-1);
+}
+
 static int64_t io_done(struct call *c, int res)
 {
-	if (c->proc->released)
+	struct proc *p = c->proc;
+	int fd;
+
+	if (p->released)
 		return -ECANCELED;
+	/* A tty read or write can take the ring's own task-work
+	 * notification for a signal and end -EINTR having moved nothing;
+	 * no CANCEL asked for it: go again. */
+	if (res == -EINTR && !c->cancelled) {
+		fd = c->op == HC_PROC_READ ? p->fds[c->args[1]] : p->fds[0];
+		if (fd >= 0) {
+			rw_submit(c, fd);
+			return ASYNC;
+		}
+	}
 	/* A pty master reads EIO once the last slave holder is gone: that
 	 * is its end of stream. */
-	if (res == -EIO && c->op == HC_PROC_READ && c->proc->pty)
+	if (res == -EIO && c->op == HC_PROC_READ && p->pty)
 		res = 0;
 	if (res > 0 && c->op == HC_PROC_READ)
 		c->out_len = res;
@@ -430,7 +458,6 @@ static int64_t io_done(struct call *c, int res)
 static int64_t proc_read(struct call *c, struct proc *p)
 {
 	int64_t s = c->args[1];
-	struct io_uring_sqe *sqe;
 	int fd;
 
 	if (s != 1 && s != 2)
@@ -441,15 +468,12 @@ static int64_t proc_read(struct call *c, struct proc *p)
 	if (fd < 0)
 		return -EBADF;
 	c->proc = proc_ref(p);
-	sqe = call_sqe(c, fd, io_done);
-	/* Offset -1: a stream, read at the current position. */
-	io_uring_prep_read(sqe, fd, call_out(c), c->out_max, (uint64_t)-1);
+	rw_submit(c, fd);
 	return ASYNC;
 }
 
 static int64_t proc_write(struct call *c, struct proc *p)
 {
-	struct io_uring_sqe *sqe;
 	int fd;
 
 	if (c->args[1] != 0)
@@ -458,8 +482,7 @@ static int64_t proc_write(struct call *c, struct proc *p)
 	if (fd < 0)
 		return -EBADF;
 	c->proc = proc_ref(p);
-	sqe = call_sqe(c, fd, io_done);
-	io_uring_prep_write(sqe, fd, call_in(c), c->in_len, (uint64_t)-1);
+	rw_submit(c, fd);
 	return ASYNC;
 }
 

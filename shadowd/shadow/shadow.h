@@ -7,6 +7,7 @@
 #ifndef HC_SHADOW_H
 #define HC_SHADOW_H
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <liburing.h>
@@ -219,7 +220,10 @@ int launcher_fd(void);			/* -1 when not running */
 /* only the io_uring ops the shadow uses (opens with the fs module) */
 int ring_restrict(struct io_uring *r, unsigned modules);
 int confine(void);
-/* seccomp.c: the shadow's syscall filter (also used by a unit test) */
+/* seccomp.c: the shadow's syscall filter (also used by a unit test).
+ * Without the fs module, opens are allowed only with exactly these
+ * flags (a directory as O_PATH), and only with the proc module. */
+#define SHADOW_DIR_OPEN	(O_PATH | O_DIRECTORY | O_CLOEXEC)
 int seccomp_apply(unsigned modules);
 
 #endif
