@@ -15,6 +15,9 @@ void check_lifetimes(struct sess *s);
 /* check_blocking.c: hung host calls do not stop the shadow's loop */
 void check_blocking(int ctl, uint32_t session);
 
+/* check_hosterrors.c: ENOSPC, EROFS, EIO of host writes */
+void check_hosterrors(struct sess *s);
+
 /* check_daemon.c: shadowd serving several VMs (socket mode) */
 void check_daemon(void);
 

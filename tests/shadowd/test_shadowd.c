@@ -1010,6 +1010,7 @@ int main(int argc, char **argv)
 	check_pty(&s);
 	check_fs(&s);
 	check_lifetimes(&s);
+	check_hosterrors(&s);
 	check_bad_input(&s);
 	sess_close(&s);
 	CHECK("shadow exits on close", gone_within(info.shadow_pid, 5000),
