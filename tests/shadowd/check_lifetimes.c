@@ -117,6 +117,35 @@ static void check_pgid_reuse(struct sess *s)
 	      "pid %d state '%c'", (int)pid, st);
 }
 
+/* After the leader exits, SIGNAL still reaches the members it left. */
+static void check_group_after_exit(struct sess *s)
+{
+	char *argv[] = { "sh", "-c", "sleep 100 >/dev/null & echo $!; exit 0", NULL };
+	char *out = NULL;
+	int64_t h, w, r;
+	pid_t member = 0;
+	int i;
+
+	h = spawn(s, NULL, argv, NULL, 0, NULL);
+	if (h >= 0 && read_all(s, h, 1, &out) > 0)
+		member = atoi(out);
+	w = h >= 0 ? call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0) : h;
+	r = h >= 0 ? call0(s, HC_MOD_PROC, HC_PROC_SIGNAL, h, SIGKILL, NULL,
+			   0) : h;
+	for (i = 0; i < 100 && member > 0 && proc_state(member) &&
+	     proc_state(member) != 'Z'; i++)
+		msleep(20);
+	CHECK("proc: SIGNAL after the leader exited reaches its group",
+	      member > 0 && WIFEXITED(w) && r == 0 &&
+	      (!proc_state(member) || proc_state(member) == 'Z'),
+	      "member %d wait %lld signal %lld state '%c'", (int)member,
+	      (long long)w, (long long)r,
+	      member > 0 && proc_state(member) ? proc_state(member) : '-');
+	free(out);
+	if (h >= 0)
+		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+}
+
 /* Before: fs handles were bare slots; a closed one read the next file. */
 static void check_file_generation(struct sess *s)
 {
@@ -154,5 +183,6 @@ static void check_file_generation(struct sess *s)
 void check_lifetimes(struct sess *s)
 {
 	check_pgid_reuse(s);
+	check_group_after_exit(s);
 	check_file_generation(s);
 }
