@@ -31,7 +31,7 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t more = PTHREAD_COND_INITIALIZER;
 static struct call *todo, **todo_tail = &todo;	/* waiting, in order */
 static struct call *done_list;			/* finished, any order */
-static int running, efd = -1;
+static int running, started, efd = -1;
 
 static void *worker(void *arg)
 {
@@ -40,6 +40,10 @@ static void *worker(void *arg)
 	int64_t res;
 
 	(void)arg;
+	pthread_mutex_lock(&lock);
+	started++;
+	pthread_cond_broadcast(&more);
+	pthread_mutex_unlock(&lock);
 	for (;;) {
 		pthread_mutex_lock(&lock);
 		while (!todo)
@@ -84,6 +88,12 @@ int offload_init(void)
 		e = pthread_create(&t, &a, worker, NULL);
 	pthread_attr_destroy(&a);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	/* All idle in their wait before the launcher is forked: a fork
+	 * must not copy a thread halfway through its start. */
+	pthread_mutex_lock(&lock);
+	while (started < i - (e ? 1 : 0))
+		pthread_cond_wait(&more, &lock);
+	pthread_mutex_unlock(&lock);
 	return -e;
 }
 
