@@ -132,6 +132,14 @@ static int64_t fs_rw(struct call *c)
 	return ASYNC;
 }
 
+static int64_t close_job(struct call *c)
+{
+	int r = close(c->job_fd) < 0 ? -errno : 0;
+
+	c->job_fd = -1;
+	return r;
+}
+
 static int64_t fs_close(struct call *c)
 {
 	int fd = file_table_remove(c->args[0]);
@@ -140,7 +148,11 @@ static int64_t fs_close(struct call *c)
 		return -EBADF;
 	cancel_calls_fd(fd);
 	ring_flush();
-	return close(fd) < 0 ? -errno : 0;
+	/* The handle is gone now; the close itself (a FUSE or NFS flush
+	 * may hang) runs on a worker, and a CANCEL cannot undo it. */
+	c->job_fd = fd;
+	c->nocancel = 1;
+	return offload(c, close_job);
 }
 
 static int64_t fs_stat(struct call *c)

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,6 +49,45 @@ static void check_cancel_counts(struct sess *s)
 	call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 }
 
+/*
+ * A file whose server hangs at FLUSH: its CLOSE waits, the loop does not.
+ * Before: close() ran on the loop.
+ */
+static void check_close_hangs(struct sess *s)
+{
+	const char *name = "blocking: PING answered beside a hung close";
+	char why[128];
+	struct hang h;
+	int64_t fh, c, ping, ms, t0;
+	uint64_t tag;
+
+	if (hang_start_flush(&h, why, sizeof(why)) < 0) {
+		skip(name, why);
+		return;
+	}
+	fh = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, h.path);
+	if (fh < 0) {
+		fail(name, "open %s: %lld", h.path, (long long)fh);
+		hang_release(&h);
+		return;
+	}
+	tag = next_tag++;
+	send_call(s, tag, HC_MOD_FS, HC_FS_CLOSE, fh, 0, 0, NULL, 0, 0);
+	msleep(100);
+	t0 = now_ms();
+	ping = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "c", 1, 1, NULL,
+		    NULL);
+	ms = now_ms() - t0;
+	CHECK(name, ping == 1 && ms < 2000, "ping %lld after %lld ms",
+	      (long long)ping, (long long)ms);
+	hang_release(&h);
+	c = wait_reply(s, tag, TIMEOUT_MS, NULL, NULL);
+	CHECK("blocking: the hung close ends, the handle is gone",
+	      (c == 0 || c == -ENOTCONN || c == -ECONNABORTED) &&
+	      call0(s, HC_MOD_FS, HC_FS_CLOSE, fh, 0, NULL, 0) == -EBADF,
+	      "close %lld", (long long)c);
+}
+
 void check_blocking(int ctl, uint32_t session)
 {
 	static const struct { const char *what; uint16_t mod, op; } ops[] = {
@@ -75,6 +115,7 @@ void check_blocking(int ctl, uint32_t session)
 	}
 	s.id = info.session;
 	check_cancel_counts(&s);
+	check_close_hangs(&s);
 	if (hang_start(&h, why, sizeof(why)) < 0) {
 		skip(name, why);
 		sess_close(&s);
