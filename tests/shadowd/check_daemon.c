@@ -20,7 +20,6 @@
 #include "checks.h"
 #include "hang.h"
 
-#define HANG_USER	"hc-hangtest"
 
 struct sockd {
 	pid_t pid;
@@ -98,7 +97,7 @@ static void check_hung_home(const char *me)
 {
 	const char *name = "shadowd: a hung home does not stop another VM's "
 			   "session open";
-	char policy[512], why[128], cmd[256];
+	char policy[512], why[128], cmd[256], user[32];
 	struct hc_session_info info;
 	struct hcp_open o;
 	struct hcp_opened r;
@@ -113,16 +112,18 @@ static void check_hung_home(const char *me)
 		skip(name, why);
 		return;
 	}
+	/* A user of this run alone: test runs may overlap. */
+	snprintf(user, sizeof(user), "hc-hang-%d", (int)getpid());
 	snprintf(cmd, sizeof(cmd), "useradd -M -d %s -s /bin/sh %s "
-		 ">/dev/null 2>&1", h.path, HANG_USER);
+		 ">/dev/null 2>&1", h.path, user);
 	if (system(cmd) != 0) {
-		skip(name, "useradd " HANG_USER " failed");
+		skip(name, "useradd failed");
 		hang_release(&h);
 		return;
 	}
 	snprintf(policy, sizeof(policy),
-		 "[vm hung]\nowners = %s\nmap * = " HANG_USER "\n"
-		 "[vm *]\nowners = %s\nmap * = %s\n", me, me, me);
+		 "[vm hung]\nowners = %s\nmap * = %s\n"
+		 "[vm *]\nowners = %s\nmap * = %s\n", me, user, me, me);
 	if (sockd_start(&d, policy) < 0) {
 		fail(name, "shadowd --socket did not start");
 		goto out;
@@ -171,8 +172,9 @@ out:
 	sockd_stop(&d);
 	hang_release(&h);
 	reap_any();
-	if (system("userdel " HANG_USER " >/dev/null 2>&1") != 0)
-		fprintf(stderr, "test: userdel " HANG_USER " failed\n");
+	snprintf(cmd, sizeof(cmd), "userdel %s >/dev/null 2>&1", user);
+	if (system(cmd) != 0)
+		fprintf(stderr, "test: %s failed\n", cmd);
 }
 
 /*
