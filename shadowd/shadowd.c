@@ -71,6 +71,7 @@ struct shadow_rec {
 	int64_t start_by;	/* ms: refused and killed if not exec'd */
 	int failed;		/* never started: no session-end line */
 	int fallback;		/* mapped to the fallback user, not root */
+	char guest[96];		/* "uid U gid G pid P COMM", for the log */
 	struct hcp_opened opened;
 	int64_t audit_sec;	/* rate limit of its audit lines */
 	unsigned audit_n, audit_dropped;
@@ -454,6 +455,8 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	rec->sess_fd = fd;
 	rec->start_by = now_ms() + START_MS;
 	rec->fallback = u.fallback;
+	snprintf(rec->guest, sizeof(rec->guest), "uid %u gid %u pid %u %s",
+		 o->id.uid, o->id.gid, o->id.pid, comm);
 	r.info.host_uid = u.uid;
 	r.info.host_gid = u.gid;
 	r.info.shadow_pid = pid;
@@ -496,8 +499,8 @@ static void start_done(struct shadow_rec *s, int e)
 	len = strlen(f);
 	if (e < 0) {
 		errno = -e;
-		log_err("session %u (vm '%s', host user %s): cannot start "
-			"shadow", s->session, s->vm_name, r->info.host_user);
+		log_err("session %u (vm '%s', guest %s): cannot start shadow",
+			s->session, s->vm_name, s->guest);
 		audit_kv(f, sizeof(f), &len, "result", "refused");
 		audit_kv(f, sizeof(f), &len, "reason", strerrorname_np(-e) ?
 			 strerrorname_np(-e) : "error");
@@ -505,10 +508,10 @@ static void start_done(struct shadow_rec *s, int e)
 		r->status = e;
 		memset(&r->info, 0, sizeof(r->info));
 	} else {
-		log_msg("session %u started: vm '%s' -> host user %s (%u)%s, "
-			"shadow %d", s->session, s->vm_name, r->info.host_user,
-			r->info.host_uid, s->fallback ? " instead of root" : "",
-			(int)s->pid);
+		log_msg("session %u started: vm '%s' guest %s -> host user %s "
+			"(%u)%s, shadow %d", s->session, s->vm_name, s->guest,
+			r->info.host_user, r->info.host_uid,
+			s->fallback ? " instead of root" : "", (int)s->pid);
 		if (s->fallback)
 			audit_kv(f, sizeof(f), &len, "note", "root-not-named");
 		audit_kv(f, sizeof(f), &len, "result", "ok");
