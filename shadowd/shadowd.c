@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include "audit.h"
 #include "auditfmt.h"
+#include "container.h"
 #include "hostcall_proto.h"
 #include "log.h"
 #include "policy.h"
@@ -62,6 +63,7 @@ struct shadow_rec {
 	uid_t owner;		/* the VM owner, for the session limit */
 	char vm_name[64];
 	char fields[400];	/* its identity for audit lines */
+	struct container *box;	/* its processes (container.h) */
 	int64_t audit_sec;	/* rate limit of its audit lines */
 	unsigned audit_n, audit_dropped;
 };
@@ -189,6 +191,11 @@ static void reap(void)
 		log_msg("session %u ended: shadow %d %s", shadows[i].session,
 			(int)pid, how);
 		audit_end(&shadows[i], st, how);
+		/* Whatever it started goes now, even if it was killed. */
+		if (shadows[i].box) {
+			container_end(shadows[i].box, shadows[i].fields);
+			free(shadows[i].box);
+		}
 		shadows[i] = shadows[--nshadows];
 	}
 }
@@ -284,6 +291,16 @@ static int do_hello(struct conn *c, const struct hcp_hello *h)
 	c->vm_name[i] = 0;
 	c->vm = policy_vm(&policy, c->vm_name);
 	n = conn_fields(c, f, sizeof(f));
+	if (!c->vm) {
+		log_msg("conn %u: vm '%s' has no policy section (and there is "
+			"no [vm *]); refused", c->id, c->vm_name);
+		audit_kv(f, sizeof(f), &n, "result", "refused");
+		audit_kv(f, sizeof(f), &n, "reason", "unknown-vm");
+		audit_event("attach", f);
+		r.status = -EPERM;
+		send_packet(c, &r, sizeof(r), -1);
+		return -1;
+	}
 	/* In private mode the owner started us: nothing to authenticate.
 	 * Otherwise the peer's uid (SO_PEERCRED, from the kernel) must be
 	 * an owner of the VM's policy section. */
@@ -357,6 +374,7 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 		.fallback_user = policy.fallback_user,
 	};
 	struct shadow_rec *rec;
+	struct container *box = NULL;
 	char comm[17], f[400], num[16];
 	pid_t pid = -1;
 	int fd = -1, pfd, e, ret;
@@ -384,12 +402,21 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	pfd = e == 0 ? session_policy_fd(c->vm, &u) : -1;
 	if (e == 0 && pfd < 0)
 		e = pfd;
+	if (e == 0 && !(box = malloc(sizeof(*box))))
+		e = -ENOMEM;
+	if (e == 0)
+		e = container_prepare(box, c->vm, u.uid);
 	if (e == 0)
 		e = shadow_spawn(shadow_path, &u, &o->id, o->hdr.session,
-				 c->vm_name, pfd, audit_tx_fd(), &pid, &fd);
+				 c->vm_name, pfd, audit_tx_fd(), box, &pid,
+				 &fd);
 	if (pfd >= 0)
 		close(pfd);
 	if (e < 0) {
+		if (box) {
+			container_end(box, f);
+			free(box);
+		}
 		errno = -e;
 		log_err("conn %u: session %u (guest uid %u pid %u %s): "
 			"cannot start shadow", c->id, o->hdr.session,
@@ -404,7 +431,11 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	audit_kv(f, sizeof(f), &len, "shadow", num);
 	rec = shadow_add(pid, o->hdr.session, c->id);
-	if (rec) {
+	if (!rec) {
+		container_end(box, f);	/* the shadow was killed */
+		free(box);
+	} else {
+		rec->box = box;
 		rec->owner = rq.owner_uid;
 		snprintf(rec->vm_name, sizeof(rec->vm_name), "%s", c->vm_name);
 		snprintf(rec->fields, sizeof(rec->fields), "%s", f);
@@ -700,10 +731,17 @@ static void config_error(const char *file, int line, const char *msg)
 		fprintf(stderr, "%s: %s\n", file, msg);
 }
 
+static void config_note(const char *msg)
+{
+	printf("note: %s\n", msg);
+}
+
 static int check_config(const char *path)
 {
 	int n = policy_load(path, &policy, config_error);
 
+	if (!n)
+		policy_notes(&policy, config_note);
 	policy_free(&policy);
 	if (n) {
 		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
@@ -834,6 +872,9 @@ int main(int argc, char **argv)
 
 	find_shadow();
 	load_policy(config);
+	/* Only a daemon without a policy file serves any VM name. */
+	policy.refuse_unknown = !private_mode && config;
+	container_init();
 	e = audit_open(&policy);
 	if (e < 0)
 		die("audit: %s%s%s", policy.audit == AUDIT_FILE ?

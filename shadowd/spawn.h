@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include <sys/types.h>
+#include "container.h"
 #include "hostcall_proto.h"
 #include "user.h"
 
@@ -14,7 +15,8 @@ void identity_comm(const struct hc_identity *id, char out[17]);
 /*
  * Fork and exec `shadow_path` as user `u`, with one end of a new
  * SOCK_SEQPACKET socketpair as its fd 3, policy_fd (the session's rules)
- * as fd 5 and audit_fd as fd 6 (either -1: none). On success returns 0
+ * as fd 5 and audit_fd as fd 6 (either -1: none), inside container box
+ * (container.h). On success returns 0
  * with the shadow's pid and our end of the session socket (close-on-exec);
  * the shadow has exec'd by then. On failure returns -errno (of the
  * socketpair, fork, credential change, chdir or execve) and leaves nothing
@@ -23,6 +25,6 @@ void identity_comm(const struct hc_identity *id, char out[17]);
 int shadow_spawn(const char *shadow_path, const struct host_user *u,
 		 const struct hc_identity *id, uint32_t session,
 		 const char *vm_name, int policy_fd, int audit_fd,
-		 pid_t *pid, int *fd);
+		 const struct container *box, pid_t *pid, int *fd);
 
 #endif

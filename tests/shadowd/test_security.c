@@ -256,8 +256,15 @@ static void write_policy(void)
 		"max-sessions = 3\n"
 		"max-procs = 2\n"
 		"max-files = 2\n"
-		"max-bytes = 4096\n",
-		o, S.audit, o, S.user[UA], S.user[UB], o, S.share, o, o, o);
+		"max-bytes = 4096\n"
+		"\n"
+		"[vm box]\n"
+		"owners = %s\n"
+		"max-tasks = 16\n"
+		"max-cpu = 50\n"
+		"max-memory = 256M\n",
+		o, S.audit, o, S.user[UA], S.user[UB], o, S.share, o, o, o,
+		o);
 	fclose(f);
 	chmod(S.policy, 0600);
 }
@@ -333,7 +340,7 @@ static int start_system(void)
 
 static const char *const groups[] = {
 	"config", "attach", "mapping", "root", "confine", "commands",
-	"fsroots", "modules", "limits", "audit",
+	"fsroots", "modules", "limits", "container", "audit",
 };
 
 int main(int argc, char **argv)
@@ -375,6 +382,7 @@ int main(int argc, char **argv)
 	sec_fsroots();
 	sec_modules();
 	sec_limits();
+	sec_container();
 	sec_audit();
 	cleanup();
 	reap_any();
