@@ -387,13 +387,36 @@ static void __attribute__((noreturn)) serve(pid_t shadow)
 	}
 }
 
+/* With a command list: the Landlock ruleset the launcher enforces on
+ * itself, or -1 where the kernel has none (said once in the audit). */
+static int exec_rules(void)
+{
+	int rs;
+
+	if (!pol.commands_listed)
+		return -1;
+	rs = exec_ruleset(&pol);
+	if (rs == -EOPNOTSUPP) {
+		shadow_audit("confine", " landlock=absent"
+			     " commands=checked-at-spawn-only");
+		return -1;
+	}
+	return rs;
+}
+
 int launcher_start(void)
 {
-	int sv[2], sz = 1 << 20;
+	int sv[2], sz = 1 << 20, rs;
 	pid_t shadow = getpid(), pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	rs = exec_rules();
+	if (rs < -1)
+		return rs;	/* Landlock there but unusable: no commands */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		if (rs >= 0)
+			close(rs);
 		return -errno;
+	}
 	/* Room for the largest request in one packet. */
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -403,9 +426,15 @@ int launcher_start(void)
 
 		close(sv[0]);
 		close(sv[1]);
+		if (rs >= 0)
+			close(rs);
 		return e;
 	}
 	if (pid == 0) {
+		/* Fail closed: a launcher that cannot confine itself starts
+		 * nothing (spawns then fail with EIO). */
+		if (rs >= 0 && exec_confine(rs) < 0)
+			_exit(1);
 		/* Nothing of the shadow's but the channel and stdio: not the
 		 * session socket, not the ring, not the audit socket. */
 		if (dup2(sv[1], LAUNCH_SOCK) < 0)
@@ -419,6 +448,8 @@ int launcher_start(void)
 		serve(shadow);
 	}
 	close(sv[1]);
+	if (rs >= 0)
+		close(rs);
 	chan = sv[0];
 	helper_pid = pid;
 	return 0;

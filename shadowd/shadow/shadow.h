@@ -124,6 +124,8 @@ struct shadow_policy {
 	int nenv;
 	char **roots;		/* fs module confined beneath these */
 	int nroots;
+	char **helpers;		/* listed programs may execute these too */
+	int nhelpers;
 };
 extern struct shadow_policy pol;
 /* Read the rules from fd (then closed); defaults if fd is not open. */
@@ -140,6 +142,8 @@ void shadow_audit(const char *event, const char *fields);
  * it is not installed. */
 int cmd_resolve(const struct shadow_policy *p, const char *argv0,
 		char *path, size_t n);
+/* The program a command list entry names: 0 or -ENOENT. */
+int cmd_program(const char *entry, char *path, size_t n);
 /* May the guest set this environment entry ("NAME=value") for a host
  * command? The policy's env list; without one, everything, unless a
  * command list is in force: then only a few harmless names (locale,
@@ -183,6 +187,12 @@ void orphans_kill_all(void);		/* session end: no descendant left */
 int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
 		   const char *cwd, char *const argv[], char *const envp[],
 		   int stdin_fd, struct launch_result *res);
+
+/* landlock.c: with a command list, execution confined to it */
+/* The ruleset (an fd) for p, or -EOPNOTSUPP without Landlock, -errno. */
+int exec_ruleset(const struct shadow_policy *p);
+/* Enforce it on the calling process and all it starts: 0 or -errno. */
+int exec_confine(int ruleset);
 
 /* confine.c */
 /* only the io_uring ops the shadow uses (opens with the fs module) */

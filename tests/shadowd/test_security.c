@@ -241,6 +241,7 @@ static void write_policy(void)
 		"[vm cmds]\n"
 		"owners = %s\n"
 		"commands = id sort /usr/bin/printf printenv\n"
+		"helpers = /usr/bin/gzip\n"
 		"fs-roots = %s\n"
 		"\n"
 		"[vm cpu]\n"
