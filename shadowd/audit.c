@@ -104,9 +104,76 @@ void audit_event(const char *event, const char *fields)
 	emit(line);
 }
 
+static const char *const kind_name[AUDIT_KINDS] = { "exec", "execve" };
+
+void audit_rate_flush(struct audit_rate *r, const char *fields)
+{
+	char f[800];
+	size_t len;
+	unsigned total = 0;
+	int k;
+
+	for (k = 0; k < AUDIT_KINDS; k++)
+		total += r->dropped[k];
+	if (!total)
+		return;
+	len = snprintf(f, sizeof(f), "%s dropped=%u kinds=", fields, total);
+	for (k = 0; k < AUDIT_KINDS && len < sizeof(f); k++)
+		if (r->dropped[k])
+			len += snprintf(f + len, sizeof(f) - len, "%s%s:%u",
+					f[len - 1] == '=' ? "" : ",",
+					kind_name[k], r->dropped[k]);
+	audit_event("audit-rate", f);
+	memset(r->dropped, 0, sizeof(r->dropped));
+}
+
+/* A routine line (one of the kinds above, with a result that is no
+ * refusal): its kind; -1 for every other line, which is never dropped. */
+static int routine(const char *ev, const char *rest)
+{
+	const char *res = NULL, *p;
+	int k;
+
+	if (!strncmp(ev, "event=", 6))
+		ev += 6;
+	for (k = 0; k < AUDIT_KINDS; k++)
+		if (!strcmp(ev, kind_name[k]))
+			break;
+	if (k == AUDIT_KINDS || !rest)
+		return -1;
+	/* The last result= is the field: an argument (quoted, before it)
+	 * cannot pass for it. */
+	for (p = rest; (p = strstr(p, " result=")); p++)
+		res = p + 8;
+	if (res && (!strncmp(res, "ok", 2) || !strncmp(res, "allowed", 7)) &&
+	    (res[res[0] == 'o' ? 2 : 7] == ' ' || !res[res[0] == 'o' ? 2 : 7]))
+		return k;
+	return -1;
+}
+
+/* Over the rate: 1 to drop it. */
+static int over_rate(struct audit_rate *r, int kind, const char *fields)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (r->sec != now.tv_sec) {
+		audit_rate_flush(r, fields);
+		r->sec = now.tv_sec;
+		r->n = 0;
+	}
+	r->n++;
+	if (kind < 0 || r->n <= AUDIT_RATE)
+		return 0;
+	r->dropped[kind]++;
+	return 1;
+}
+
 void audit_input(audit_who_fn who)
 {
 	char msg[AUDIT_MSG_MAX + 1], prefix[512], line[sizeof(msg) + 600];
+	struct audit_rate *rate;
+	const char *from;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -135,8 +202,9 @@ void audit_input(audit_who_fn who)
 				got = 1;
 			}
 		}
-		if (!got || who(cr.pid, prefix, sizeof(prefix)) != 0)
-			continue;	/* not a shadow, or over its rate */
+		if (!got || !(rate = who(cr.pid, prefix, sizeof(prefix),
+					 &from)))
+			continue;	/* not a shadow's */
 		/* The shadow quotes its values; make sure anyway that a
 		 * confined but possibly subverted shadow cannot break the
 		 * line. */
@@ -155,8 +223,10 @@ void audit_input(audit_who_fn who)
 			rest = strchr(ev, ' ');
 			if (rest)
 				*rest++ = 0;
-			snprintf(line, sizeof(line), " %s%s from=shadow %s", ev,
-				 prefix, rest ? rest : "");
+			if (over_rate(rate, routine(ev, rest), prefix))
+				continue;
+			snprintf(line, sizeof(line), " %s%s from=%s %s", ev,
+				 prefix, from, rest ? rest : "");
 		}
 		emit(line);
 	}

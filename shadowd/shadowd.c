@@ -41,7 +41,6 @@
 #define MAX_CONNS	256
 #define CTL_BUF		4096		/* control packets are small */
 #define KILL_GRACE_MS	1000		/* SIGTERM, then SIGKILL after this */
-#define AUDIT_RATE	200		/* lines a second from one shadow */
 #define SYSTEM_SOCKET	"/run/hostcall/shadowd.sock"
 
 struct conn {
@@ -64,8 +63,7 @@ struct shadow_rec {
 	char vm_name[64];
 	char fields[400];	/* its identity for audit lines */
 	struct container *box;	/* its processes (container.h) */
-	int64_t audit_sec;	/* rate limit of its audit lines */
-	unsigned audit_n, audit_dropped;
+	struct audit_rate rate;	/* of its audit lines */
 };
 
 static struct conn conns[MAX_CONNS];
@@ -190,6 +188,7 @@ static void reap(void)
 		}
 		log_msg("session %u ended: shadow %d %s", shadows[i].session,
 			(int)pid, how);
+		audit_rate_flush(&shadows[i].rate, shadows[i].fields);
 		audit_end(&shadows[i], st, how);
 		/* Whatever it started goes now, even if it was killed. */
 		if (shadows[i].box) {
@@ -462,38 +461,54 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	return ret;
 }
 
-/* audit.c asks who sent a datagram: one of our shadows, within its rate. */
-static int audit_who(pid_t pid, char *prefix, size_t n)
+static int shadow_index(pid_t pid)
 {
-	int64_t sec = now_ms() / 1000;
 	int i;
 
 	for (i = 0; i < nshadows; i++)
 		if (shadows[i].pid == pid)
-			break;
-	if (i == nshadows) {
+			return i;
+	return -1;
+}
+
+/* pid's parent, from /proc; 0 if unknown. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	rp = strrchr(buf, ')');		/* "pid (comm) S ppid ..." */
+	return rp && rp[1] == ' ' && rp[2] ? (pid_t)atoi(rp + 4) : 0;
+}
+
+/*
+ * audit.c asks who sent a datagram: one of our shadows, or its launcher
+ * (a child of a shadow: only the launcher holds the socket; commands do
+ * not, and cannot take it from the undumpable launcher).
+ */
+static struct audit_rate *audit_who(pid_t pid, char *prefix, size_t n,
+				    const char **from)
+{
+	int i = shadow_index(pid);
+
+	*from = "shadow";
+	if (i < 0 && (i = shadow_index(parent_of(pid))) >= 0)
+		*from = "launcher";
+	if (i < 0) {
 		log_msg("audit line from pid %d, not a shadow; dropped",
 			(int)pid);
-		return -1;
-	}
-	if (shadows[i].audit_sec != sec) {
-		if (shadows[i].audit_dropped) {
-			char f[500];
-
-			snprintf(f, sizeof(f), "%s dropped=%u",
-				 shadows[i].fields, shadows[i].audit_dropped);
-			audit_event("audit-rate", f);
-		}
-		shadows[i].audit_sec = sec;
-		shadows[i].audit_n = 0;
-		shadows[i].audit_dropped = 0;
-	}
-	if (++shadows[i].audit_n > AUDIT_RATE) {
-		shadows[i].audit_dropped++;
-		return 1;
+		return NULL;
 	}
 	snprintf(prefix, n, "%s", shadows[i].fields);
-	return 0;
+	return &shadows[i].rate;
 }
 
 /* One packet from a control connection: 0 to keep it, -1 to close it. */

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "auditfmt.h"
 #include "log.h"
 #include "session_policy.h"
 #include "shadow.h"
 
 static int audit_fd = -1;
+static int audit_wait;
 
 /* Call first, before fd 6 could be taken by anything else. */
 void shadow_audit_init(void)
@@ -37,8 +39,33 @@ void shadow_audit(const char *event, const char *fields)
 	if (n >= (int)sizeof(line))
 		n = sizeof(line) - 1;
 	if (audit_fd >= 0 &&
-	    send(audit_fd, line, n, MSG_DONTWAIT | MSG_NOSIGNAL) == n)
+	    send(audit_fd, line, n, (audit_wait ? 0 : MSG_DONTWAIT) |
+		 MSG_NOSIGNAL) == n)
 		return;
 	/* No shadowd (started by hand, or it is gone): stderr at least. */
 	log_msg("audit:%s", line);
+}
+
+void shadow_audit_move(int fd)
+{
+	if (audit_fd < 0 || dup3(audit_fd, fd, O_CLOEXEC) < 0)
+		return;
+	audit_fd = fd;
+	/* A command's execve waits for its line: none is lost. */
+	audit_wait = 1;
+}
+
+int shadow_audit_limit(const char *limit, pid_t pid, int err)
+{
+	char f[128], num[16];
+	size_t len = 0;
+
+	f[0] = 0;
+	audit_kv(f, sizeof(f), &len, "limit", limit);
+	if (pid > 0) {
+		snprintf(num, sizeof(num), "%d", (int)pid);
+		audit_kv(f, sizeof(f), &len, "pid", num);
+	}
+	shadow_audit("limit", f);
+	return err;
 }

@@ -73,7 +73,7 @@ static int64_t fs_open(struct call *c)
 	    mode > 07777)
 		return -EINVAL;
 	if (file_table_full())
-		return -EMFILE;
+		return shadow_audit_limit("max-files", 0, -EMFILE);
 	if (fsroot_on()) {
 		char rel[PATH_MAX];
 		int dfd, r = fsroot_locate(path, &dfd, rel);

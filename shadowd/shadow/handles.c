@@ -35,7 +35,7 @@ int proc_table_add(struct proc *p)
 			return (int)(gens[i] << SLOT_BITS) | i;
 		}
 	}
-	return -EAGAIN;
+	return shadow_audit_limit("max-procs", 0, -EAGAIN);
 }
 
 struct proc *proc_lookup(int64_t h)
@@ -97,7 +97,7 @@ int file_table_add(int fd)
 			return i;
 		}
 	}
-	return -EMFILE;
+	return shadow_audit_limit("max-files", 0, -EMFILE);
 }
 
 int file_table_full(void)

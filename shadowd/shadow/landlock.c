@@ -37,6 +37,7 @@ static int allow(int rs, const char *path)
 	pb.parent_fd = open(path, O_PATH | O_CLOEXEC);
 	if (pb.parent_fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -errno;
+	execwatch_allow(path);
 	if (syscall(SYS_landlock_add_rule, rs, LANDLOCK_RULE_PATH_BENEATH,
 		    &pb, 0) < 0)
 		e = -errno;

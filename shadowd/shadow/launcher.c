@@ -45,6 +45,7 @@
 /* The guest's strings plus the shadow's base environment. */
 #define LAUNCH_MAX	(HC_MAX_DATA + 64 * 1024)
 #define LAUNCH_SOCK	3		/* in the launcher */
+#define LAUNCH_AUDIT	4		/* with a command list */
 
 struct launch_req {
 	uint32_t magic;
@@ -63,6 +64,8 @@ struct launch_rep {
 
 static int chan = -1;		/* the shadow's end */
 static pid_t helper_pid;
+/* The launcher's newest child, written by clone (execwatch.c). */
+static volatile pid_t launching;
 
 /* ---- both sides --------------------------------------------------------- */
 
@@ -283,7 +286,8 @@ static void launch(const struct launch_req *rq, char *strs, size_t len,
 	    pipe2(st, O_CLOEXEC) < 0)
 		goto fail;
 	/* fork(), but the child's parent is the shadow. */
-	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	pid = syscall(SYS_clone, CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+		      0, &launching, NULL, 0);
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
@@ -439,11 +443,18 @@ int launcher_start(void)
 		 * session socket, not the ring, not the audit socket. */
 		if (dup2(sv[1], LAUNCH_SOCK) < 0)
 			_exit(1);
-		if (close_range(LAUNCH_SOCK + 1, ~0U, 0) < 0)
+		/* With a command list, the audit socket too: it audits
+		 * every execve (execwatch.c). */
+		if (rs >= 0)
+			shadow_audit_move(LAUNCH_AUDIT);
+		if (close_range(rs >= 0 ? LAUNCH_AUDIT + 1 : LAUNCH_SOCK + 1,
+				~0U, 0) < 0)
 			_exit(1);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != shadow)
 			_exit(0);
+		if (rs >= 0 && execwatch_start(&launching) < 0)
+			_exit(1);
 		prctl(PR_SET_NAME, "hc-launcher");
 		serve(shadow);
 	}

@@ -375,6 +375,8 @@ int proc_try_reap(struct proc *p)
 	if (r == p->pid) {
 		p->reaped = 1;
 		p->status = st;
+		if (WIFSIGNALED(st) && WTERMSIG(st) == SIGXCPU)
+			shadow_audit_limit("cpu-seconds", p->pid, 0);
 		return 1;
 	}
 	if (r < 0) {

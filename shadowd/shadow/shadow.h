@@ -135,6 +135,10 @@ void policy_release(void);
 /* audit.c: one line to shadowd's audit trail (fields: " key=value"...) */
 void shadow_audit_init(void);		/* first thing: is fd 6 the socket? */
 void shadow_audit(const char *event, const char *fields);
+/* The launcher: audit on fd instead, and wait rather than drop. */
+void shadow_audit_move(int fd);
+/* A limit refused something (or stopped pid): audit it, return err. */
+int shadow_audit_limit(const char *limit, pid_t pid, int err);
 
 /* cmdpolicy.c: may argv[0] run, and as which program? 0 with path ""
  * (search PATH as usual) or the program to execute; -EPERM when the
@@ -193,6 +197,12 @@ int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
 int exec_ruleset(const struct shadow_policy *p);
 /* Enforce it on the calling process and all it starts: 0 or -errno. */
 int exec_confine(int ruleset);
+
+/* execwatch.c: the launcher audits every execve of what it started */
+void execwatch_allow(const char *path);	/* landlock.c's rules, again */
+/* Notifications for execve, answered by a thread; launching: where
+ * clone puts the pid of the launcher's newest child. 0 or -errno. */
+int execwatch_start(const volatile pid_t *launching);
 
 /* confine.c */
 /* only the io_uring ops the shadow uses (opens with the fs module) */

@@ -181,4 +181,13 @@ void sec_commands(void)
 	CHECK("commands: dropped variables are audited", audit_has(
 		"event=exec", "cmd=printenv", "env_dropped=LD_PRELOAD,HC_X",
 		NULL), "no audit line");
+	if (landlock_abi() < 1)
+		return;
+	CHECK("commands: the denied execve is audited (pid, path, argv)",
+	      audit_has("event=execve", "vm=cmds", "from=launcher", " pid=",
+			"path=/usr/bin/sh", "args=", "result=denied", NULL),
+	      "no audit line");
+	CHECK("commands: ... and an allowed one", audit_has("event=execve",
+		"vm=cmds", "path=/usr/bin/gzip", "result=allowed", NULL),
+	      "no audit line");
 }

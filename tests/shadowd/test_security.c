@@ -263,9 +263,14 @@ static void write_policy(void)
 		"owners = %s\n"
 		"max-tasks = 16\n"
 		"max-cpu = 50\n"
-		"max-memory = 256M\n",
+		"max-memory = 256M\n"
+		"\n"
+		"[vm flood]\n"
+		"owners = %s\n"
+		"commands = sh\n"
+		"helpers = /usr/bin/true\n",
 		o, S.audit, o, S.user[UA], S.user[UB], o, S.share, o, o, o,
-		o);
+		o, o);
 	fclose(f);
 	chmod(S.policy, 0600);
 }
