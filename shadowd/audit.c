@@ -104,7 +104,8 @@ void audit_event(const char *event, const char *fields)
 	emit(line);
 }
 
-static const char *const kind_name[AUDIT_KINDS] = { "exec", "execve" };
+static const char *const kind_name[AUDIT_KINDS] = { "exec", "execve",
+						    "log" };
 
 void audit_rate_flush(struct audit_rate *r, const char *fields)
 {
@@ -139,6 +140,8 @@ static int routine(const char *ev, const char *rest)
 	for (k = 0; k < AUDIT_KINDS; k++)
 		if (!strcmp(ev, kind_name[k]))
 			break;
+	if (k == AUDIT_KIND_LOG)
+		return k;	/* a shadow's log line, not an audit event */
 	if (k == AUDIT_KINDS || !rest)
 		return -1;
 	/* The last result= is the field: an argument (quoted, before it)
@@ -174,6 +177,7 @@ void audit_input(audit_who_fn who)
 	char msg[AUDIT_MSG_MAX + 1], prefix[512], line[sizeof(msg) + 600];
 	struct audit_rate *rate;
 	const char *from;
+	int kind;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -223,8 +227,16 @@ void audit_input(audit_who_fn who)
 			rest = strchr(ev, ' ');
 			if (rest)
 				*rest++ = 0;
-			if (over_rate(rate, routine(ev, rest), prefix))
+			kind = routine(ev, rest);
+			if (over_rate(rate, kind, prefix))
 				continue;
+			if (kind == AUDIT_KIND_LOG) {
+				/* To shadowd's log, under the session's
+				 * name; never to the audit trail. */
+				log_msg("shadow:%s from=%s %s", prefix, from,
+					rest ? rest : "");
+				continue;
+			}
 			snprintf(line, sizeof(line), " %s%s from=%s %s", ev,
 				 prefix, from, rest ? rest : "");
 		}

@@ -31,7 +31,7 @@ int audit_rx_fd(void);
  * as one summary line per second, by event.
  */
 #define AUDIT_RATE	200
-enum { AUDIT_KIND_EXEC, AUDIT_KIND_EXECVE, AUDIT_KINDS };
+enum { AUDIT_KIND_EXEC, AUDIT_KIND_EXECVE, AUDIT_KIND_LOG, AUDIT_KINDS };
 struct audit_rate {
 	int64_t sec;
 	unsigned n;

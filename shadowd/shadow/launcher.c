@@ -450,6 +450,8 @@ int launcher_start(void)
 		if (close_range(rs >= 0 ? LAUNCH_AUDIT + 1 : LAUNCH_SOCK + 1,
 				~0U, 0) < 0)
 			_exit(1);
+		if (rs < 0)
+			log_sink = NULL;	/* it has no audit socket */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != shadow)
 			_exit(0);
