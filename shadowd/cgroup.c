@@ -7,6 +7,7 @@
  * guest data.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -348,6 +349,55 @@ void cg_kill(const struct cg *g)
 		put(fz, "freezer.state", "THAWED");
 	for (i = 0; i < 200 && kill_listed(g->dir[CGD_PIDS]); i++)
 		nanosleep(&ts, NULL);
+}
+
+/* Does the cgroup at dir hold a live shadow? */
+static int holds_shadow(const char *dir)
+{
+	char path[PATH_MAX + 32], line[32], comm[32];
+	int found = 0;
+	FILE *f, *c;
+
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	f = fopen(path, "re");
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		snprintf(path, sizeof(path), "/proc/%d/comm", atoi(line));
+		c = fopen(path, "re");
+		if (c && fgets(comm, sizeof(comm), c))
+			found = !strcmp(comm, "hostcall-shadow\n");
+		if (c)
+			fclose(c);
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+void cg_stale(void (*fn)(struct cg *g, int has_shadow))
+{
+	struct dirent *d;
+	struct cg g;
+	int pid, i;
+	DIR *dir;
+
+	if (kind == CG_NONE || !(dir = opendir(base[CGD_PIDS])))
+		return;
+	while ((d = readdir(dir))) {
+		if (sscanf(d->d_name, "hostcall-%d-", &pid) != 1 ||
+		    pid == getpid() || kill(pid, 0) == 0 || errno != ESRCH)
+			continue;
+		memset(&g, 0, sizeof(g));
+		for (i = 0; i < CGD_N; i++) {
+			if (!base[i][0] || (kind == CG_V2 && i > 0))
+				continue;
+			if ((size_t)snprintf(g.dir[i], sizeof(g.dir[i]), "%s/%s",
+					     base[i], d->d_name) >=
+			    sizeof(g.dir[i]) || access(g.dir[i], F_OK) < 0)
+				g.dir[i][0] = 0;
+		}
+		fn(&g, holds_shadow(g.dir[CGD_PIDS]));
+	}
+	closedir(dir);
 }
 
 int cg_remove(struct cg *g)

@@ -33,5 +33,8 @@ void cg_events(const struct cg *g, unsigned long *tasks_refused,
  * something is still exiting (cg_remove again later). */
 void cg_kill(const struct cg *g);
 int cg_remove(struct cg *g);
+/* Call fn for each session cgroup of a shadowd that is gone (its name
+ * says whose), with what it holds; fn may cg_kill and cg_remove it. */
+void cg_stale(void (*fn)(struct cg *g, int has_shadow));
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include "audit.h"
 #include "container.h"
@@ -20,11 +21,40 @@ static unsigned next_id;
 static struct cg pending[PENDING_MAX];
 static int npending;
 
+/*
+ * A session of an earlier shadowd: its shadow may still serve (shadows
+ * outlive shadowd), but if it is gone, what it left is ended now.
+ */
+static void stale(struct cg *g, int has_shadow)
+{
+	if (has_shadow)
+		return;
+	log_msg("ending what is left of an earlier shadowd's session (%s)",
+		g->dir[CGD_PIDS]);
+	cg_kill(g);
+	cg_remove(g);
+}
+
 void container_init(void)
 {
 	kind = cg_probe(what, sizeof(what));
 	log_msg("session containers: %s%s", what, kind == CG_NONE ?
 		"; max-tasks falls back to RLIMIT_NPROC" : "");
+	cg_stale(stale);
+}
+
+void container_shutdown(void)
+{
+	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	int tries, i;
+
+	for (tries = 0; npending && tries < 50; tries++) {
+		for (i = npending - 1; i >= 0; i--)
+			if (cg_remove(&pending[i]) == 0)
+				pending[i] = pending[--npending];
+		if (npending)
+			nanosleep(&ts, NULL);
+	}
 }
 
 const char *container_kind(void)

@@ -21,8 +21,11 @@ struct container {
 	rlim_t nproc;		/* RLIMIT_NPROC for the fallback, 0: none */
 };
 
-/* Once at start: probe what this host offers; logs it. */
+/* Once at start: probe what this host offers (logs it), and end what an
+ * earlier shadowd's sessions left whose shadows are gone. */
 void container_init(void);
+/* At exit: remove the containers still emptying (bounded, 1 s). */
+void container_shutdown(void);
 /* A container name "what" for this host: how sessions are contained. */
 const char *container_kind(void);
 /* Before forking the shadow of host user uid: 0 or -errno. */

@@ -967,6 +967,7 @@ int main(int argc, char **argv)
 		unlink(sock_path);
 	}
 	audit_input(audit_who);
+	container_shutdown();
 	free(shadows);
 	audit_close();
 	policy_free(&policy);

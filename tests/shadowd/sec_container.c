@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -237,6 +238,62 @@ static void private_fallback(void *arg)
 		waitpid(d, NULL, 0);
 }
 
+/*
+ * A session left by a shadowd that is gone, whose shadow is gone too: the
+ * next shadowd ends what is in it. Made by hand here: a cgroup named for
+ * a dead shadowd, with a sleep in it. v1 pids only (this test's probe).
+ */
+static void stale(void)
+{
+	char self[256] = "", dir[600], path[700], line[300];
+	pid_t dead, sl, d;
+	int ctl = -1, i;
+	FILE *f = fopen("/proc/self/cgroup", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%*d:pids:%255s", self) == 1)
+			break;
+	if (f)
+		fclose(f);
+	if (!self[0] || access("/sys/fs/cgroup/pids/cgroup.procs", W_OK) < 0) {
+		skip("container: an earlier shadowd's orphaned session is "
+		     "ended", "no cgroup v1 pids hierarchy");
+		return;
+	}
+	dead = fork();
+	if (dead == 0)
+		_exit(0);
+	waitpid(dead, NULL, 0);
+	snprintf(dir, sizeof(dir), "/sys/fs/cgroup/pids%s/hostcall-%d-0",
+		 strcmp(self, "/") ? self : "", (int)dead);
+	snprintf(path, sizeof(path), "%s/cgroup.procs", dir);
+	mkdir(dir, 0755);
+	sl = fork();
+	if (sl == 0) {
+		f = fopen(path, "w");
+		if (!f || fprintf(f, "0\n") < 0 || fclose(f))
+			_exit(126);
+		execl("/bin/sleep", "sleep", "304", (char *)NULL);
+		_exit(127);
+	}
+	msleep(200);
+	d = start_shadowd(NULL, &ctl);
+	CHECK("container: an earlier shadowd's orphaned session is ended",
+	      d > 0 && gone_within(sl, 5000), "sleep %d still there",
+	      (int)sl);
+	for (i = 0; i < 50 && access(dir, F_OK) == 0; i++)
+		msleep(100);
+	CHECK("container: ... and its cgroup removed", access(dir, F_OK) < 0,
+	      "%s still there", dir);
+	if (ctl >= 0)
+		close(ctl);
+	if (d > 0)
+		waitpid(d, NULL, 0);
+	kill(sl, SIGKILL);
+	waitpid(sl, NULL, 0);
+	rmdir(dir);
+}
+
 void sec_container(void)
 {
 	char policy[200];
@@ -263,4 +320,5 @@ void sec_container(void)
 	fprintf(f, "[vm *]\nmax-tasks = %d\n", BOX_TASKS);
 	fclose(f);
 	run_as(UO, private_fallback, policy);
+	stale();
 }
