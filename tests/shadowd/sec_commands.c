@@ -25,9 +25,11 @@
  */
 static int sort_compress(struct sess *s, const char *prog, const char *name)
 {
-	char tmp[160], opt[64], *out = NULL, line[256];
+	static char in[40000];
+	char tmp[160], opt[64], *out = NULL;
+	size_t n, off;
 	char *argv[] = { "sort", "-S", "1k", "-T", tmp, opt, NULL };
-	int64_t h, st;
+	int64_t h, st, w;
 	int i, lines = 0;
 	char *p;
 
@@ -36,12 +38,14 @@ static int sort_compress(struct sess *s, const char *prog, const char *name)
 	h = spawn(s, NULL, argv, NULL, 0, NULL);
 	if (h < 0)
 		return (int)h;
-	snprintf(line, sizeof(line), "id > %s/x/%s\n", S.dir, name);
-	call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, line, strlen(line));
-	for (i = 0; i < 3000; i++) {
-		snprintf(line, sizeof(line), "# %d\n", i);
-		call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, line, strlen(line));
-	}
+	/* All of it in one write: about 30 KB. */
+	n = snprintf(in, sizeof(in), "id > %s/x/%s\n", S.dir, name);
+	for (i = 0; i < 3000; i++)
+		n += snprintf(in + n, sizeof(in) - n, "# %d\n", i);
+	for (off = 0; off < n; off += w)
+		if ((w = call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, in + off,
+			       n - off)) <= 0)
+			break;
 	call0(s, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
 	read_all(s, h, 1, &out);
 	st = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
