@@ -13,6 +13,7 @@
 #include "log.h"
 
 static enum audit_kind kind = AUDIT_STDERR;
+static unsigned rate_max = 200;
 static int file_fd = -1;
 static int sv[2] = { -1, -1 };	/* 0: ours (rx), 1: the shadows' (tx) */
 
@@ -21,6 +22,7 @@ int audit_open(const struct policy *p)
 	int one = 1, sz = 1 << 20;
 
 	kind = p->audit;
+	rate_max = p->audit_rate;
 	if (kind == AUDIT_FILE) {
 		/* Append only, never truncated; root-readable only. */
 		file_fd = open(p->audit_file, O_WRONLY | O_APPEND | O_CREAT |
@@ -166,7 +168,7 @@ static int over_rate(struct audit_rate *r, int kind, const char *fields)
 		r->n = 0;
 	}
 	r->n++;
-	if (kind < 0 || r->n <= AUDIT_RATE)
+	if (kind < 0 || r->n <= rate_max)
 		return 0;
 	r->dropped[kind]++;
 	return 1;

@@ -25,12 +25,12 @@ int audit_tx_fd(void);
 int audit_rx_fd(void);
 
 /*
- * A session's lines are limited to AUDIT_RATE a second, but only the
+ * A session's lines are limited to the policy's audit-rate a second
+ * (default 200), but only the
  * routine ones (commands allowed to run) are ever dropped: a refusal, a
  * denial or a limit always gets its line. What was dropped is written
  * as one summary line per second, by event.
  */
-#define AUDIT_RATE	200
 enum { AUDIT_KIND_EXEC, AUDIT_KIND_EXECVE, AUDIT_KIND_LOG, AUDIT_KINDS };
 struct audit_rate {
 	int64_t sec;

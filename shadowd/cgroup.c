@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "cgroup.h"
+#include "log.h"
 
 #define CG_ROOT		"/sys/fs/cgroup"
 /* The v1 hierarchy (mount point name under CG_ROOT) of each directory. */
@@ -133,7 +134,8 @@ static int has_word(const char *list, const char *w)
 static int probe_v2(char *what, size_t n)
 {
 	static const char *const mounts[] = { CG_ROOT, CG_ROOT "/unified" };
-	char own[PATH_MAX], dir[PATH_MAX], ctl[512], leaf[PATH_MAX + 16];
+	char own[PATH_MAX], dir[PATH_MAX], leaf[PATH_MAX + 16];
+	char ctl[512], sub[512];
 	const char *m = NULL;
 	size_t i;
 
@@ -162,6 +164,12 @@ static int probe_v2(char *what, size_t n)
 				 "pids for children", dir);
 			return -EPERM;
 		}
+	}
+	if (get(dir, "cgroup.subtree_control", sub, sizeof(sub)) < 0 ||
+	    !has_word(sub, "pids")) {
+		snprintf(what, n, "cgroup v2 at %s: pids not enabled for "
+			 "children", dir);
+		return -EPERM;
 	}
 	/* Optional: the limits that are not there are not applied. */
 	if (has_word(ctl, "memory"))
@@ -251,13 +259,19 @@ int cg_create(struct cg *g, const char *name, const struct limits *l)
 	 * few of the shadow's io_uring workers. */
 	snprintf(num, sizeof(num), "%u", l->tasks + 8);
 	e = put(g->dir[CGD_PIDS], "pids.max", num);
+	/* A controller this host lacks: that limit is not applied (the
+	 * file is not there), the rest still are. */
 	if (!e && l->memory) {
 		snprintf(num, sizeof(num), "%llu", l->memory);
 		if (kind == CG_V2)
 			e = put(g->dir[0], "memory.max", num);
-		else if (g->dir[CGD_MEMORY][0])
-			e = put(g->dir[CGD_MEMORY], "memory.limit_in_bytes",
-				num);
+		else
+			e = g->dir[CGD_MEMORY][0] ? put(g->dir[CGD_MEMORY],
+				"memory.limit_in_bytes", num) : -ENOENT;
+		if (e == -ENOENT)
+			log_msg("%s: no memory controller; max-memory not "
+				"applied", name);
+		e = e == -ENOENT ? 0 : e;
 	}
 	if (!e && l->cpu_pct) {
 		/* cpu_pct of one CPU per 100 ms period. */
@@ -270,7 +284,13 @@ int cg_create(struct cg *g, const char *name, const struct limits *l)
 			if (!e)
 				e = put(g->dir[CGD_CPU], "cpu.cfs_quota_us",
 					num);
+		} else {
+			e = -ENOENT;
 		}
+		if (e == -ENOENT)
+			log_msg("%s: no cpu controller; max-cpu not applied",
+				name);
+		e = e == -ENOENT ? 0 : e;
 	}
 	if (e)
 		cg_remove(g);
@@ -390,9 +410,11 @@ void cg_stale(void (*fn)(struct cg *g, int has_shadow))
 		for (i = 0; i < CGD_N; i++) {
 			if (!base[i][0] || (kind == CG_V2 && i > 0))
 				continue;
-			if ((size_t)snprintf(g.dir[i], sizeof(g.dir[i]), "%s/%s",
-					     base[i], d->d_name) >=
-			    sizeof(g.dir[i]) || access(g.dir[i], F_OK) < 0)
+			size_t k = sizeof(g.dir[i]);
+
+			if ((size_t)snprintf(g.dir[i], k, "%s/%s", base[i],
+					     d->d_name) >= k ||
+			    access(g.dir[i], F_OK) < 0)
 				g.dir[i][0] = 0;
 		}
 		fn(&g, holds_shadow(g.dir[CGD_PIDS]));

@@ -6,6 +6,7 @@
  *   owners = alice @hcvm         who may attach VMs (root always may)
  *   audit = syslog | stderr | file /var/log/hostcall/audit.log
  *   fallback-user = nobody
+ *   audit-rate = 200             (routine lines a second per session)
  *
  *   [vm NAME]  or  [vm *]
  *   owners = alice
@@ -47,7 +48,7 @@ enum {
 	K_AUDIT = 1 << 0, K_FALLBACK = 1 << 1, K_MODULES = 1 << 2,
 	K_SESSIONS = 1 << 3, K_PROCS = 1 << 4, K_FILES = 1 << 5,
 	K_BYTES = 1 << 6, K_CPU = 1 << 7, K_TASKS = 1 << 8,
-	K_MEMORY = 1 << 9, K_CPUPCT = 1 << 10,
+	K_MEMORY = 1 << 9, K_CPUPCT = 1 << 10, K_RATE = 1 << 11,
 };
 
 struct parser {
@@ -104,6 +105,7 @@ void policy_builtin(struct policy *p)
 	p->audit = AUDIT_STDERR;
 	snprintf(p->fallback_user, sizeof(p->fallback_user), "%s",
 		 POLICY_FALLBACK_USER);
+	p->audit_rate = 200;
 	vm_init(&p->builtin, "*", 0);
 }
 
@@ -346,9 +348,20 @@ static void key_global(struct parser *ps, const char *key, char **w, int nw)
 		}
 		snprintf(p->fallback_user, sizeof(p->fallback_user), "%s",
 			 w[0]);
+	} else if (!strcmp(key, "audit-rate")) {
+		unsigned long v;
+
+		if (once(ps, &p->set, K_RATE, key) < 0 ||
+		    one_word(ps, key, nw) < 0)
+			return;
+		if (parse_num(w[0], 1000000, &v) < 0 || v < 1)
+			perr(ps, "audit-rate: want lines a second from 1 to "
+			     "1000000, not '%s'", w[0]);
+		else
+			p->audit_rate = v;
 	} else {
 		perr(ps, "unknown key '%s' in [global] (owners, audit, "
-		     "fallback-user)", key);
+		     "fallback-user, audit-rate)", key);
 	}
 }
 

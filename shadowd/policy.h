@@ -77,6 +77,7 @@ struct policy {
 	enum audit_kind audit;
 	char audit_file[PATH_MAX];
 	char fallback_user[64];
+	unsigned audit_rate;	/* routine lines a second per session */
 	struct vm_policy *vms;
 	int nvms;
 	struct vm_policy builtin;	/* names without a section, no [vm *] */

@@ -13,15 +13,15 @@
 #include "sec.h"
 
 /*
- * A flood: a listed shell runs a helper 1200 times, four at a time (over
- * the 200 lines a second), and tries an unlisted program once among
+ * A flood: a listed shell runs a helper 600 times, four at a time (over
+ * the policy's 50 lines a second), and tries an unlisted program once among
  * them: the routine lines are
  * summarised by event, the denial is written all the same.
  */
 static void flood(void *arg)
 {
 	char *argv[] = { "sh", "-c", "for j in 1 2 3 4; do (i=0; while "
-			 "[ $i -lt 300 ]; do /usr/bin/true; i=$((i+1)); done) "
+			 "[ $i -lt 150 ]; do /usr/bin/true; i=$((i+1)); done) "
 			 "& done; /usr/bin/cat /dev/null; wait; exit 0", NULL };
 	struct hc_session_info info;
 	struct sess s;

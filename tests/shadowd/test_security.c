@@ -230,6 +230,7 @@ static void write_policy(void)
 		"[global]\n"
 		"owners = %s\n"
 		"audit = file %s\n"
+		"audit-rate = 50\n"
 		"\n"
 		"[vm sec]\n"
 		"owners = %s\n"
