@@ -16,7 +16,7 @@ PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
 	apt-utils tmux coreutils procps linux-source-6.1
 
-.PHONY: all deps qemu kernel guest host image kvm-modules kvm-l1 run check check-kvm bench \
+.PHONY: all deps qemu kernel guest host image kvm-modules kvm-l1 run check check-kvm bench soak \
 	clean distclean
 
 all: image host
@@ -123,6 +123,12 @@ check-kvm: all kvm-l1
 
 bench: all
 	@bash tests/bench.sh $(B)
+
+# Long fault/load run: `make soak DURATION=600` (seconds); make check runs
+# the short version (e2e-faults).
+DURATION ?= 600
+soak: all
+	@bash tests/soak.sh $(B) $(DURATION)
 
 clean:
 	rm -rf $(B)/host $(B)/guest $(B)/image $(B)/tests $(B)/kvm-l1 $(BIN) \

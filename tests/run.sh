@@ -45,6 +45,7 @@ suite dualsh make -s -C tests/dualsh BUILD="$B/tests/dualsh" run
 suite e2e-core bash tests/e2e/run-core.sh "$B"
 suite e2e-dualsh bash tests/e2e/run-dualsh.sh "$B"
 suite e2e-interactive bash tests/e2e/run-interactive.sh "$B"
+suite e2e-faults bash tests/e2e/run-faults.sh "$B"
 suite e2e-security bash tests/e2e/run-security.sh "$B"
 suite e2e-kvm bash tests/e2e/run-kvm.sh "$B"
 

@@ -5,6 +5,9 @@
  * frame from the virtio-serial port, runs the command as the requested
  * guest uid with pipes for stdin/stdout/stderr, relays them as frames and
  * ends with HCVM_EXIT. init powers the guest off afterwards.
+ *
+ * `hcvm-agent --console TTY` (hcvm run) only applies the host terminal's
+ * size, sent as HCVM_WINSIZE frames, to the guest console TTY.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -161,7 +165,43 @@ static double now(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-int main(void)
+/* Console mode: set TTY's size from each HCVM_WINSIZE frame until EOF. */
+static int console(const char *tty)
+{
+	struct bq in = { 0 };
+	const char *data;
+	uint32_t type, len;
+	int fd = open(tty, O_RDWR | O_NOCTTY | O_CLOEXEC), r;
+
+	if (fd < 0) {
+		perror(tty);
+		return 1;
+	}
+	for (;;) {
+		while ((r = frame_next(&in, &type, &data, &len)) == 1) {
+			struct hcvm_winsize w;
+			struct winsize ws = { 0 };
+
+			if (type == HCVM_WINSIZE && len == sizeof(w)) {
+				memcpy(&w, data, sizeof(w));
+				ws.ws_row = w.rows;
+				ws.ws_col = w.cols;
+				/* the tty sends SIGWINCH to its foreground job */
+				if (ioctl(fd, TIOCSWINSZ, &ws) < 0)
+					perror("hcvm-agent: TIOCSWINSZ");
+			}
+			frame_done(&in, len);
+		}
+		if (r < 0) {
+			fprintf(stderr, "hcvm-agent: bad frame from host\n");
+			return 1;
+		}
+		if (bq_fill(&in, port, sizeof(struct hcvm_frame) + HCVM_MAX_FRAME) <= 0)
+			return 0;	/* the host closed the port */
+	}
+}
+
+int main(int ac, char **av)
 {
 	struct bq in = { 0 }, stdin_q = { 0 };
 	uint32_t type, len;
@@ -173,6 +213,12 @@ int main(void)
 
 	signal(SIGPIPE, SIG_IGN);
 	port = open_port();
+	if (ac == 3 && !strcmp(av[1], "--console"))
+		return port < 0 ? 0 : console(av[2]);	/* no port: no size */
+	if (ac != 1) {
+		fprintf(stderr, "usage: hcvm-agent [--console TTY]\n");
+		return 2;
+	}
 	if (port < 0) {
 		perror("hcvm-agent: virtio port " HCVM_PORT_NAME);
 		return 1;

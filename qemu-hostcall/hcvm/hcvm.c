@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -95,7 +96,7 @@ static int kvm_usable(void)
 
 /* Fill argv with the QEMU command line; mode is "run" or "exec". */
 static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
-		     const char *log, char **argv)
+		     const char *log, const struct winsize *ws, char **argv)
 {
 	static char qemu[PATH_MAX], kernel[PATH_MAX], initrd[PATH_MAX], shadowd[PATH_MAX];
 	static char append[512], dev[PATH_MAX + 64], chardev[PATH_MAX + 64], serial[PATH_MAX + 16];
@@ -133,7 +134,12 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 	argv[n++] = kernel;
 	argv[n++] = "-initrd";
 	argv[n++] = initrd;
-	snprintf(append, sizeof(append), "console=ttyS0 quiet panic=-1 hcvm.mode=%s", mode);
+	int alen = snprintf(append, sizeof(append),
+			    "console=ttyS0 quiet panic=-1 hcvm.mode=%s", mode);
+	/* the serial console has no size of its own: init sets this one */
+	if (ws)
+		snprintf(append + alen, sizeof(append) - (size_t)alen,
+			 " hcvm.winsize=%ux%u", ws->ws_row, ws->ws_col);
 	argv[n++] = "-append";
 	argv[n++] = append;
 	/* --device-opts replaces the private shadowd, e.g. with a system
@@ -144,7 +150,7 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 		snprintf(dev, sizeof(dev), "hostcall,shadowd=%s", shadowd);
 	argv[n++] = "-device";
 	argv[n++] = dev;
-	if (sock) {
+	if (log) {
 		argv[n++] = "-display";
 		argv[n++] = "none";
 		argv[n++] = "-monitor";
@@ -152,6 +158,10 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 		snprintf(serial, sizeof(serial), "file:%s", log);
 		argv[n++] = "-serial";
 		argv[n++] = serial;
+	} else {
+		argv[n++] = "-nographic";
+	}
+	if (sock) {
 		argv[n++] = "-device";
 		argv[n++] = "virtio-serial-pci";
 		snprintf(chardev, sizeof(chardev), "socket,id=hcvm,path=%s", sock);
@@ -159,8 +169,6 @@ static int qemu_argv(const struct opts *o, const char *mode, const char *sock,
 		argv[n++] = chardev;
 		argv[n++] = "-device";
 		argv[n++] = "virtserialport,chardev=hcvm,name=" HCVM_PORT_NAME;
-	} else {
-		argv[n++] = "-nographic";
 	}
 	for (int i = 0; i < o->nextra; i++)
 		argv[n++] = (char *)o->extra[i];
@@ -288,29 +296,50 @@ static int relay(int sock, pid_t qemu, const struct opts *o, char **cmd, int arg
 	return status;
 }
 
+/*
+ * A fresh directory DIR (a "/tmp/hcvm.XXXXXX" template) with a listening
+ * socket DIR/port in it, which QEMU's virtio-serial chardev connects to.
+ */
+static int listen_port(char *dir, char *sock, size_t sz)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int ls;
+
+	if (!mkdtemp(dir)) {
+		perror("hcvm: mkdtemp");
+		return -1;
+	}
+	snprintf(sock, sz, "%s/port", dir);
+	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock) >= (int)sizeof(sa.sun_path)) {
+		fprintf(stderr, "hcvm: socket path too long: %s\n", sock);
+		rmdir(dir);
+		return -1;
+	}
+	ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1)) {
+		perror("hcvm: listen socket");
+		if (ls >= 0)
+			close(ls);
+		unlink(sock);
+		rmdir(dir);
+		return -1;
+	}
+	return ls;
+}
+
 static int do_exec(struct opts *o, char **cmd, int argc)
 {
 	char dir[] = "/tmp/hcvm.XXXXXX", sock[PATH_MAX], log[PATH_MAX];
 	char *argv[MAX_ARGS];
+	int ls = listen_port(dir, sock, sizeof(sock));
 
-	if (!mkdtemp(dir)) {
-		perror("hcvm: mkdtemp");
+	if (ls < 0)
 		return 125;
-	}
-	snprintf(sock, sizeof(sock), "%s/port", dir);
 	snprintf(log, sizeof(log), "%s/console.log", dir);
-	if (qemu_argv(o, "exec", sock, log, argv) < 0) {
+	if (qemu_argv(o, "exec", sock, log, NULL, argv) < 0) {
+		close(ls);
+		unlink(sock);
 		rmdir(dir);
-		return 125;
-	}
-	int ls = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock) >= (int)sizeof(sa.sun_path)) {
-		fprintf(stderr, "hcvm: socket path too long: %s\n", sock);
-		return 125;
-	}
-	if (ls < 0 || bind(ls, (struct sockaddr *)&sa, sizeof(sa)) || listen(ls, 1)) {
-		perror("hcvm: listen socket");
 		return 125;
 	}
 	int logfd = open(log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -372,17 +401,84 @@ static int do_exec(struct opts *o, char **cmd, int argc)
 	return rc;
 }
 
+static volatile sig_atomic_t winch;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	winch = 1;
+}
+
+/* Tell the guest agent the terminal's size (a lost frame only loses a resize). */
+static void send_winsize(int conn)
+{
+	struct winsize ws;
+	struct bq q = { 0 };
+
+	if (conn < 0 || ioctl(0, TIOCGWINSZ, &ws) < 0)
+		return;
+	struct hcvm_winsize w = { .rows = ws.ws_row, .cols = ws.ws_col };
+	frame_put(&q, HCVM_WINSIZE, &w, sizeof(w));
+	bq_flush(&q, conn);
+	bq_free(&q);
+}
+
+/*
+ * Wait for QEMU; meanwhile, pass each resize of this terminal to the guest
+ * agent's console mode, which sets the serial console's size (the guest's
+ * foreground job then gets SIGWINCH, as on a local terminal).
+ */
+static int wait_run(pid_t pid, int ls)
+{
+	struct sigaction sa = { .sa_handler = on_winch };
+	int conn = -1, status;
+
+	sigaction(SIGWINCH, &sa, NULL);
+	while (waitpid(pid, &status, WNOHANG) != pid) {
+		struct pollfd pf = { .fd = conn < 0 ? ls : conn, .events = POLLIN };
+
+		if (poll(&pf, ls < 0 ? 0 : 1, 200) > 0) {
+			if (conn < 0) {
+				conn = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+				send_winsize(conn);
+			} else {
+				char buf[256];	/* nothing comes back: drain, see EOF */
+				if (read(conn, buf, sizeof(buf)) <= 0) {
+					close(conn);
+					conn = -1;
+					close(ls);
+					ls = -1;
+				}
+			}
+		}
+		if (winch) {
+			winch = 0;
+			send_winsize(conn);
+		}
+	}
+	if (conn >= 0)
+		close(conn);
+	if (ls >= 0)
+		close(ls);
+	return status;
+}
+
 /*
  * Interactive: the console is this terminal. QEMU's own stderr, where the
  * private shadowd also logs its sessions, goes to a log file so it does not
- * write over the guest's screen; it is shown if QEMU fails.
+ * write over the guest's screen; it is shown if QEMU fails. On a terminal,
+ * a virtio-serial port carries its size to the guest.
  */
 static int do_run(struct opts *o)
 {
-	char *argv[MAX_ARGS], log[PATH_MAX];
-	int status;
+	char *argv[MAX_ARGS], log[PATH_MAX], dir[] = "/tmp/hcvm.XXXXXX", sock[PATH_MAX];
+	struct winsize ws;
+	int status, ls = -1;
+	int tty = ioctl(0, TIOCGWINSZ, &ws) == 0 && ws.ws_row && ws.ws_col;
 
-	if (qemu_argv(o, "run", NULL, NULL, argv) < 0)
+	if (tty)
+		ls = listen_port(dir, sock, sizeof(sock));
+	if (qemu_argv(o, "run", ls >= 0 ? sock : NULL, NULL, tty ? &ws : NULL, argv) < 0)
 		return 125;
 	if (o->verbose) {
 		for (int i = 0; argv[i]; i++)
@@ -407,8 +503,13 @@ static int do_run(struct opts *o)
 	close(logfd);
 	signal(SIGINT, SIG_IGN);	/* the terminal is QEMU's now */
 	signal(SIGQUIT, SIG_IGN);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+	if (pid < 0)
 		return 125;
+	status = wait_run(pid, ls);
+	if (ls >= 0) {
+		unlink(sock);
+		rmdir(dir);
+	}
 	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
 		fprintf(stderr, "hcvm: QEMU failed\n");
 		show_log(log);

@@ -2,7 +2,9 @@
 /*
  * hcvm wire format: the frames `hcvm exec` (host) and hcvm-agent (guest)
  * exchange over one virtio-serial port named HCVM_PORT_NAME. One ordered
- * channel keeps stdout, stderr and the exit status in sequence.
+ * channel keeps stdout, stderr and the exit status in sequence. Under
+ * `hcvm run` the same port only carries HCVM_WINSIZE, to the agent's
+ * console mode, so the serial console has the host terminal's size.
  * Frame: struct hcvm_frame, then len bytes. Host byte order (both x86-64).
  */
 #ifndef HCVM_WIRE_H
@@ -21,6 +23,13 @@ enum hcvm_type {
 	HCVM_STDERR	= 5,	/* guest->host: data */
 	HCVM_EXIT	= 6,	/* guest->host: int32 exit status (0..255) */
 	HCVM_ERROR	= 7,	/* guest->host: message for the user */
+	HCVM_WINSIZE	= 8,	/* host->guest (hcvm run): struct hcvm_winsize */
+};
+
+/* The host terminal's size, for the guest console (hcvm run). */
+struct hcvm_winsize {
+	uint16_t rows;
+	uint16_t cols;
 };
 
 struct hcvm_frame {

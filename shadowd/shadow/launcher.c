@@ -492,20 +492,22 @@ void launcher_stop(void)
 
 /* ---- the shadow's side ----------------------------------------------------- */
 
-int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
-		   const char *cwd, char *const argv[], char *const envp[],
-		   int stdin_fd, struct launch_result *res)
+int launcher_fd(void)
+{
+	return chan;
+}
+
+int launcher_send(unsigned flags, uint16_t rows, uint16_t cols,
+		  const char *cwd, char *const argv[], char *const envp[],
+		  int stdin_fd)
 {
 	struct launch_req rq = { .magic = LAUNCH_MAGIC, .rows = rows,
 				 .cols = cols };
-	struct launch_rep rep;
 	size_t len = 0, n;
 	char *msg, *p;
-	int fds[3], nfds, cwd_fd, i, k;
+	int fds[2], cwd_fd, i;
 	ssize_t r;
 
-	memset(res, 0, sizeof(*res));
-	res->fds[0] = res->fds[1] = res->fds[2] = -1;
 	if (chan < 0)
 		return -ENOSYS;
 	rq.flags = flags & ~(unsigned)HC_SPAWN_F_CWD;
@@ -541,7 +543,7 @@ int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
 		p += n;
 	}
 	/* Our cwd goes along: the launcher's is the one it started in. */
-	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cwd_fd = open(".", SHADOW_DIR_OPEN);	/* the filter's exact form */
 	if (cwd_fd < 0) {
 		free(msg);
 		return -errno;
@@ -551,8 +553,17 @@ int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
 	r = send_fds(chan, msg, sizeof(rq) + len, fds, stdin_fd >= 0 ? 2 : 1);
 	free(msg);
 	close(cwd_fd);
-	if (r < 0)
-		return -EIO;
+	return r < 0 ? -EIO : 0;
+}
+
+int launcher_recv(struct launch_result *res)
+{
+	struct launch_rep rep;
+	int fds[3], nfds, i, k;
+	ssize_t r;
+
+	memset(res, 0, sizeof(*res));
+	res->fds[0] = res->fds[1] = res->fds[2] = -1;
 	r = recv_fds(chan, &rep, sizeof(rep), fds, 3, &nfds);
 	if (r != sizeof(rep) || (int)rep.nfds != nfds) {
 		for (i = 0; i < nfds; i++)

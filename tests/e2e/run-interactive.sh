@@ -17,6 +17,30 @@ wait_for() {
 if wait_for '!.*:/.*# ?$' 120; then pass "interactive: hcvm run gives a dualsh prompt with guest and host cwd"
 else fail "interactive: no dualsh prompt"; screen | tail -20; exit 1; fi
 
+# The serial console takes the tmux pane's size, and follows its resizes.
+size() { tmux -L "$S" display -p -t t '#{pane_height} #{pane_width}'; }
+sz=$(size)
+send 'clear; stty size; !stty size; echo sizes-done' Enter
+wait_for '^sizes-done' 30
+[ "$(screen | grep -cx "$sz")" = 2 ] &&
+	pass "interactive: stty size and !stty size show the terminal's size ($sz)" ||
+	fail "interactive: initial size (want '$sz' twice; screen: $(screen | tail -4 | tr '\n' '|'))"
+send 'clear; !sh' Enter
+sleep 2
+tmux -L "$S" resize-window -t t -x 90 -y 24
+sleep 2
+sz=$(size)
+send 'stty size; echo host-$((6*7)); exit' Enter
+wait_for '^host-42' 30
+screen | grep -B1 '^host-42' | head -1 | grep -qx "$sz" &&
+	pass "interactive: a resize reaches a running host shell's pty ($sz)" ||
+	fail "interactive: host pty after a resize (want '$sz'; screen: $(screen | grep -v '^$' | tail -4 | tr '\n' '|'))"
+send 'stty size; echo resize-done' Enter
+wait_for '^resize-done' 30
+screen | grep -B1 '^resize-done' | head -1 | grep -qx "$sz" &&
+	pass "interactive: a resize reaches the guest console ($sz)" ||
+	fail "interactive: guest console after a resize (want '$sz'; screen: $(screen | grep -v '^$' | tail -4 | tr '\n' '|'))"
+
 send 'stty rows 40 cols 120; !stty size; !tty' Enter
 wait_for '^/dev/pts/' 30
 screen | grep -qx '40 120' && pass "interactive: the window size reaches the host pty" ||
