@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include "audit.h"
 #include "auditfmt.h"
+#include "container.h"
 #include "hostcall_proto.h"
 #include "log.h"
 #include "policy.h"
@@ -41,7 +42,6 @@
 #define CTL_BUF		4096		/* control packets are small */
 #define KILL_GRACE_MS	1000		/* SIGTERM, then SIGKILL after this */
 #define START_MS	10000		/* a shadow's fork to exec, at most */
-#define AUDIT_RATE	200		/* lines a second from one shadow */
 #define SYSTEM_SOCKET	"/run/hostcall/shadowd.sock"
 
 struct conn {
@@ -64,6 +64,8 @@ struct shadow_rec {
 	const struct vm_policy *section;	/* its section: the limit */
 	char vm_name[64];
 	char fields[400];	/* its identity for audit lines */
+	struct container *box;	/* its processes (container.h) */
+	struct audit_rate rate;	/* of its audit lines */
 	/* Starting: forked, not yet exec'd (its chdir to the home may
 	 * hang); QEMU gets `opened` and sess_fd once it has exec'd. */
 	int status_fd;		/* the status pipe while starting, else -1 */
@@ -73,8 +75,6 @@ struct shadow_rec {
 	int fallback;		/* mapped to the fallback user, not root */
 	char guest[96];		/* "uid U gid G pid P COMM", for the log */
 	struct hcp_opened opened;
-	int64_t audit_sec;	/* rate limit of its audit lines */
-	unsigned audit_n, audit_dropped;
 };
 
 static struct conn conns[MAX_CONNS];
@@ -208,7 +208,13 @@ static void reap(void)
 		if (!shadows[i].failed) {
 			log_msg("session %u ended: shadow %d %s",
 				shadows[i].session, (int)pid, how);
+			audit_rate_flush(&shadows[i].rate, shadows[i].fields);
 			audit_end(&shadows[i], st, how);
+		}
+		/* Whatever it started goes now, even if it was killed. */
+		if (shadows[i].box) {
+			container_end(shadows[i].box, shadows[i].fields);
+			free(shadows[i].box);
 		}
 		shadows[i] = shadows[--nshadows];
 	}
@@ -315,6 +321,16 @@ static int do_hello(struct conn *c, const struct hcp_hello *h)
 	c->vm_name[i] = 0;
 	c->vm = policy_vm(&policy, c->vm_name);
 	n = conn_fields(c, f, sizeof(f));
+	if (!c->vm) {
+		log_msg("conn %u: vm '%s' has no policy section (and there is "
+			"no [vm *]); refused", c->id, c->vm_name);
+		audit_kv(f, sizeof(f), &n, "result", "refused");
+		audit_kv(f, sizeof(f), &n, "reason", "unknown-vm");
+		audit_event("attach", f);
+		r.status = -EPERM;
+		send_packet(c, &r, sizeof(r), -1);
+		return -1;
+	}
 	/* In private mode the owner started us: nothing to authenticate.
 	 * Otherwise the peer's uid (SO_PEERCRED, from the kernel) must be
 	 * an owner of the VM's policy section. */
@@ -393,6 +409,7 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 		.fallback_user = policy.fallback_user,
 	};
 	struct shadow_rec *rec;
+	struct container *box = NULL;
 	char comm[17], f[400], num[16];
 	pid_t pid = -1;
 	int fd = -1, sfd = -1, pfd, e;
@@ -421,10 +438,14 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	pfd = e == 0 ? session_policy_fd(c->vm, &u) : -1;
 	if (e == 0 && pfd < 0)
 		e = pfd;
+	if (e == 0 && !(box = malloc(sizeof(*box))))
+		e = -ENOMEM;
+	if (e == 0)
+		e = container_prepare(box, c->vm, u.uid);
 	if (e == 0)
 		e = shadow_spawn(shadow_path, &u, &o->id, o->hdr.session,
-				 c->vm_name, pfd, audit_tx_fd(), &pid, &fd,
-				 &sfd);
+				 c->vm_name, pfd, audit_tx_fd(), box, &pid,
+				 &fd, &sfd);
 	if (pfd >= 0)
 		close(pfd);
 	rec = e == 0 ? shadow_add(pid, o->hdr.session, c->id) : NULL;
@@ -434,6 +455,10 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 		e = -ENOMEM;
 	}
 	if (e < 0) {
+		if (box) {
+			container_end(box, f);
+			free(box);
+		}
 		errno = -e;
 		log_err("conn %u: session %u (guest uid %u pid %u %s): "
 			"cannot start shadow", c->id, o->hdr.session,
@@ -447,6 +472,7 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	audit_kv(f, sizeof(f), &len, "host_uid", num);
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	audit_kv(f, sizeof(f), &len, "shadow", num);
+	rec->box = box;
 	rec->owner = rq.owner_uid;
 	rec->section = c->vm;
 	snprintf(rec->vm_name, sizeof(rec->vm_name), "%s", c->vm_name);
@@ -541,38 +567,54 @@ static void start_input(int fd)
 	}
 }
 
-/* audit.c asks who sent a datagram: one of our shadows, within its rate. */
-static int audit_who(pid_t pid, char *prefix, size_t n)
+static int shadow_index(pid_t pid)
 {
-	int64_t sec = now_ms() / 1000;
 	int i;
 
 	for (i = 0; i < nshadows; i++)
 		if (shadows[i].pid == pid)
-			break;
-	if (i == nshadows) {
+			return i;
+	return -1;
+}
+
+/* pid's parent, from /proc; 0 if unknown. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	rp = strrchr(buf, ')');		/* "pid (comm) S ppid ..." */
+	return rp && rp[1] == ' ' && rp[2] ? (pid_t)atoi(rp + 4) : 0;
+}
+
+/*
+ * audit.c asks who sent a datagram: one of our shadows, or its launcher
+ * (a child of a shadow: only the launcher holds the socket; commands do
+ * not, and cannot take it from the undumpable launcher).
+ */
+static struct audit_rate *audit_who(pid_t pid, char *prefix, size_t n,
+				    const char **from)
+{
+	int i = shadow_index(pid);
+
+	*from = "shadow";
+	if (i < 0 && (i = shadow_index(parent_of(pid))) >= 0)
+		*from = "launcher";
+	if (i < 0) {
 		log_msg("audit line from pid %d, not a shadow; dropped",
 			(int)pid);
-		return -1;
-	}
-	if (shadows[i].audit_sec != sec) {
-		if (shadows[i].audit_dropped) {
-			char f[500];
-
-			snprintf(f, sizeof(f), "%s dropped=%u",
-				 shadows[i].fields, shadows[i].audit_dropped);
-			audit_event("audit-rate", f);
-		}
-		shadows[i].audit_sec = sec;
-		shadows[i].audit_n = 0;
-		shadows[i].audit_dropped = 0;
-	}
-	if (++shadows[i].audit_n > AUDIT_RATE) {
-		shadows[i].audit_dropped++;
-		return 1;
+		return NULL;
 	}
 	snprintf(prefix, n, "%s", shadows[i].fields);
-	return 0;
+	return &shadows[i].rate;
 }
 
 /* One packet from a control connection: 0 to keep it, -1 to close it. */
@@ -810,10 +852,17 @@ static void config_error(const char *file, int line, const char *msg)
 		fprintf(stderr, "%s: %s\n", file, msg);
 }
 
+static void config_note(const char *msg)
+{
+	printf("note: %s\n", msg);
+}
+
 static int check_config(const char *path)
 {
 	int n = policy_load(path, &policy, config_error);
 
+	if (!n)
+		policy_notes(&policy, config_note);
 	policy_free(&policy);
 	if (n) {
 		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
@@ -944,6 +993,9 @@ int main(int argc, char **argv)
 
 	find_shadow();
 	load_policy(config);
+	/* Only a daemon without a policy file serves any VM name. */
+	policy.refuse_unknown = !private_mode && config;
+	container_init();
 	e = audit_open(&policy);
 	if (e < 0)
 		die("audit: %s%s%s", policy.audit == AUDIT_FILE ?
@@ -1040,6 +1092,7 @@ int main(int argc, char **argv)
 		unlink(sock_path);
 	}
 	audit_input(audit_who);
+	container_shutdown();
 	free(shadows);
 	audit_close();
 	policy_free(&policy);

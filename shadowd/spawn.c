@@ -41,7 +41,8 @@ static void child_fail(int st)
  * the libc calls here are safe. */
 static void child(const char *path, const struct host_user *u,
 		  gid_t *groups, int ngroups, int sock, int st, int pol,
-		  int aud, char **argv, char **envp)
+		  int aud, const struct container *box, char **argv,
+		  char **envp)
 {
 	sigset_t mask;
 	int fd, sig;
@@ -97,6 +98,9 @@ static void child(const char *path, const struct host_user *u,
 			close(fd);
 	}
 
+	/* Into the session's container while we may (still root). */
+	if (container_enter(box) < 0)
+		child_fail(st);
 	if (u->uid != geteuid() || u->gid != getegid()) {
 		if (setgroups(ngroups, groups) < 0 || setgid(u->gid) < 0 ||
 		    setuid(u->uid) < 0)
@@ -125,7 +129,8 @@ static void child(const char *path, const struct host_user *u,
 int shadow_spawn(const char *shadow_path, const struct host_user *u,
 		 const struct hc_identity *id, uint32_t session,
 		 const char *vm_name, int policy_fd, int audit_fd,
-		 pid_t *pid_out, int *fd_out, int *status_fd)
+		 const struct container *box, pid_t *pid_out, int *fd_out,
+		 int *status_fd)
 {
 	char s_session[16], s_guest[96], comm[17];
 	char e_home[300], e_user[80], e_logname[80], e_shell[300], e_term[128];
@@ -190,7 +195,7 @@ int shadow_spawn(const char *shadow_path, const struct host_user *u,
 		close(sv[0]);
 		close(st[0]);
 		child(shadow_path, u, groups, ngroups, sv[1], st[1],
-		      policy_fd, audit_fd, argv, envp);
+		      policy_fd, audit_fd, box, argv, envp);
 	}
 	setpgid(pid, pid);	/* also here: no window where it is in ours */
 	close(sv[1]);

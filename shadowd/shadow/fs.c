@@ -75,8 +75,9 @@ static int64_t fs_open(struct call *c)
 	if (!path || flags < 0 || flags > INT_MAX || mode < 0 ||
 	    mode > 07777)
 		return -EINVAL;
+	mode &= 0777;	/* a guest creates no setuid, setgid or sticky file */
 	if (file_table_full())
-		return -EMFILE;
+		return shadow_audit_limit("max-files", 0, -EMFILE);
 	if (fsroot_on()) {
 		char rel[PATH_MAX];
 		int dfd, r = fsroot_locate(path, &dfd, rel);

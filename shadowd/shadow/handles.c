@@ -77,7 +77,7 @@ int proc_table_add(struct proc *p)
 {
 	int h = ht_add(&procs, pol.max_procs, p);
 
-	return h < 0 ? -EAGAIN : h;
+	return h < 0 ? shadow_audit_limit("max-procs", 0, -EAGAIN) : h;
 }
 
 struct proc *proc_lookup(int64_t h)
@@ -123,7 +123,7 @@ int file_table_add(int fd)
 {
 	int h = ht_add(&files, pol.max_files, (void *)(intptr_t)(fd + 1));
 
-	return h < 0 ? -EMFILE : h;
+	return h < 0 ? shadow_audit_limit("max-files", 0, -EMFILE) : h;
 }
 
 int file_table_full(void)

@@ -543,6 +543,8 @@ int proc_exited(struct proc *p)
 		return 0;
 	p->exited = 1;
 	p->status = wait_status(&si);
+	if (WIFSIGNALED(p->status) && WTERMSIG(p->status) == SIGXCPU)
+		shadow_audit_limit("cpu-seconds", p->pid, 0);
 	return 1;
 }
 

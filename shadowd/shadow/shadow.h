@@ -151,6 +151,8 @@ struct shadow_policy {
 	int nenv;
 	char **roots;		/* fs module confined beneath these */
 	int nroots;
+	char **helpers;		/* listed programs may execute these too */
+	int nhelpers;
 };
 extern struct shadow_policy pol;
 /* Read the rules from fd (then closed); defaults if fd is not open. */
@@ -160,6 +162,10 @@ void policy_release(void);
 /* audit.c: one line to shadowd's audit trail (fields: " key=value"...) */
 void shadow_audit_init(void);		/* first thing: is fd 6 the socket? */
 void shadow_audit(const char *event, const char *fields);
+/* The launcher: audit on fd instead, and wait rather than drop. */
+void shadow_audit_move(int fd);
+/* A limit refused something (or stopped pid): audit it, return err. */
+int shadow_audit_limit(const char *limit, pid_t pid, int err);
 
 /* cmdpolicy.c: may argv[0] run, and as which program? 0 with path ""
  * (search PATH as usual) or the program to execute; -EPERM when the
@@ -167,6 +173,8 @@ void shadow_audit(const char *event, const char *fields);
  * it is not installed. */
 int cmd_resolve(const struct shadow_policy *p, const char *argv0,
 		char *path, size_t n);
+/* The program a command list entry names: 0 or -ENOENT. */
+int cmd_program(const char *entry, char *path, size_t n);
 /* May the guest set this environment entry ("NAME=value") for a host
  * command? The policy's env list; without one, everything, unless a
  * command list is in force: then only a few harmless names (locale,
@@ -215,6 +223,18 @@ int launcher_send(unsigned flags, uint16_t rows, uint16_t cols,
 		  int stdin_fd);
 int launcher_recv(struct launch_result *res);
 int launcher_fd(void);			/* -1 when not running */
+
+/* landlock.c: with a command list, execution confined to it */
+/* The ruleset (an fd) for p, or -EOPNOTSUPP without Landlock, -errno. */
+int exec_ruleset(const struct shadow_policy *p);
+/* Enforce it on the calling process and all it starts: 0 or -errno. */
+int exec_confine(int ruleset);
+
+/* execwatch.c: the launcher audits every execve of what it started */
+void execwatch_allow(const char *path);	/* landlock.c's rules, again */
+/* Notifications for execve, answered by a thread; launching: where
+ * clone puts the pid of the launcher's newest child. 0 or -errno. */
+int execwatch_start(const volatile pid_t *launching);
 
 /* confine.c */
 /* only the io_uring ops the shadow uses (opens with the fs module) */
