@@ -13,6 +13,7 @@
 #include "log.h"
 
 static enum audit_kind kind = AUDIT_STDERR;
+static unsigned rate_max = 200;
 static int file_fd = -1;
 static int sv[2] = { -1, -1 };	/* 0: ours (rx), 1: the shadows' (tx) */
 
@@ -21,6 +22,7 @@ int audit_open(const struct policy *p)
 	int one = 1, sz = 1 << 20;
 
 	kind = p->audit;
+	rate_max = p->audit_rate;
 	if (kind == AUDIT_FILE) {
 		/* Append only, never truncated; root-readable only. */
 		file_fd = open(p->audit_file, O_WRONLY | O_APPEND | O_CREAT |
@@ -104,9 +106,80 @@ void audit_event(const char *event, const char *fields)
 	emit(line);
 }
 
+static const char *const kind_name[AUDIT_KINDS] = { "exec", "execve",
+						    "log" };
+
+void audit_rate_flush(struct audit_rate *r, const char *fields)
+{
+	char f[800];
+	size_t len;
+	unsigned total = 0;
+	int k;
+
+	for (k = 0; k < AUDIT_KINDS; k++)
+		total += r->dropped[k];
+	if (!total)
+		return;
+	len = snprintf(f, sizeof(f), "%s dropped=%u kinds=", fields, total);
+	for (k = 0; k < AUDIT_KINDS && len < sizeof(f); k++)
+		if (r->dropped[k])
+			len += snprintf(f + len, sizeof(f) - len, "%s%s:%u",
+					f[len - 1] == '=' ? "" : ",",
+					kind_name[k], r->dropped[k]);
+	audit_event("audit-rate", f);
+	memset(r->dropped, 0, sizeof(r->dropped));
+}
+
+/* A routine line (one of the kinds above, with a result that is no
+ * refusal): its kind; -1 for every other line, which is never dropped. */
+static int routine(const char *ev, const char *rest)
+{
+	const char *res = NULL, *p;
+	int k;
+
+	if (!strncmp(ev, "event=", 6))
+		ev += 6;
+	for (k = 0; k < AUDIT_KINDS; k++)
+		if (!strcmp(ev, kind_name[k]))
+			break;
+	if (k == AUDIT_KIND_LOG)
+		return k;	/* a shadow's log line, not an audit event */
+	if (k == AUDIT_KINDS || !rest)
+		return -1;
+	/* The last result= is the field: an argument (quoted, before it)
+	 * cannot pass for it. */
+	for (p = rest; (p = strstr(p, " result=")); p++)
+		res = p + 8;
+	if (res && (!strncmp(res, "ok", 2) || !strncmp(res, "allowed", 7)) &&
+	    (res[res[0] == 'o' ? 2 : 7] == ' ' || !res[res[0] == 'o' ? 2 : 7]))
+		return k;
+	return -1;
+}
+
+/* Over the rate: 1 to drop it. */
+static int over_rate(struct audit_rate *r, int kind, const char *fields)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (r->sec != now.tv_sec) {
+		audit_rate_flush(r, fields);
+		r->sec = now.tv_sec;
+		r->n = 0;
+	}
+	r->n++;
+	if (kind < 0 || r->n <= rate_max)
+		return 0;
+	r->dropped[kind]++;
+	return 1;
+}
+
 void audit_input(audit_who_fn who)
 {
 	char msg[AUDIT_MSG_MAX + 1], prefix[512], line[sizeof(msg) + 600];
+	struct audit_rate *rate;
+	const char *from;
+	int kind;
 	union {
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(struct ucred))];
@@ -135,8 +208,9 @@ void audit_input(audit_who_fn who)
 				got = 1;
 			}
 		}
-		if (!got || who(cr.pid, prefix, sizeof(prefix)) != 0)
-			continue;	/* not a shadow, or over its rate */
+		if (!got || !(rate = who(cr.pid, prefix, sizeof(prefix),
+					 &from)))
+			continue;	/* not a shadow's */
 		/* The shadow quotes its values; make sure anyway that a
 		 * confined but possibly subverted shadow cannot break the
 		 * line. */
@@ -155,8 +229,18 @@ void audit_input(audit_who_fn who)
 			rest = strchr(ev, ' ');
 			if (rest)
 				*rest++ = 0;
-			snprintf(line, sizeof(line), " %s%s from=shadow %s", ev,
-				 prefix, rest ? rest : "");
+			kind = routine(ev, rest);
+			if (over_rate(rate, kind, prefix))
+				continue;
+			if (kind == AUDIT_KIND_LOG) {
+				/* To shadowd's log, under the session's
+				 * name; never to the audit trail. */
+				log_msg("shadow:%s from=%s %s", prefix, from,
+					rest ? rest : "");
+				continue;
+			}
+			snprintf(line, sizeof(line), " %s%s from=%s %s", ev,
+				 prefix, from, rest ? rest : "");
 		}
 		emit(line);
 	}

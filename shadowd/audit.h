@@ -25,11 +25,29 @@ int audit_tx_fd(void);
 int audit_rx_fd(void);
 
 /*
- * Who sent a datagram: fill prefix with the session's fields and return
- * 0, 1 to drop it (over its rate), -1 for a pid that is no shadow.
+ * A session's lines are limited to the policy's audit-rate a second
+ * (default 200), but only the
+ * routine ones (commands allowed to run) are ever dropped: a refusal, a
+ * denial or a limit always gets its line. What was dropped is written
+ * as one summary line per second, by event.
  */
-typedef int (*audit_who_fn)(pid_t pid, char *prefix, size_t n);
+enum { AUDIT_KIND_EXEC, AUDIT_KIND_EXECVE, AUDIT_KIND_LOG, AUDIT_KINDS };
+struct audit_rate {
+	int64_t sec;
+	unsigned n;
+	unsigned dropped[AUDIT_KINDS];
+};
+
+/*
+ * Who sent a datagram: fill prefix with the session's fields and *from
+ * with "shadow" or "launcher", and return the session's rate; NULL for
+ * a pid that is neither a shadow nor its launcher (dropped).
+ */
+typedef struct audit_rate *(*audit_who_fn)(pid_t pid, char *prefix,
+					   size_t n, const char **from);
 /* Read the pending datagrams and write their lines. */
 void audit_input(audit_who_fn who);
+/* The summary of what r dropped, if anything (session end, say). */
+void audit_rate_flush(struct audit_rate *r, const char *fields);
 
 #endif

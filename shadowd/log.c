@@ -7,6 +7,7 @@
 #include "log.h"
 
 char log_prefix[64] = "shadowd";
+int (*log_sink)(const char *line, size_t n);
 
 /* One write per line so lines of concurrent processes do not mix. */
 static void vlog(int err, const char *fmt, va_list ap)
@@ -25,6 +26,8 @@ static void vlog(int err, const char *fmt, va_list ap)
 			      strerror(err));
 	if ((size_t)n >= sizeof(line) - 1)
 		n = sizeof(line) - 2;
+	if (log_sink && log_sink(line, n) == 0)
+		return;
 	line[n++] = '\n';
 	fwrite(line, 1, n, stderr);
 	fflush(stderr);

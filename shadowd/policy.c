@@ -6,6 +6,7 @@
  *   owners = alice @hcvm         who may attach VMs (root always may)
  *   audit = syslog | stderr | file /var/log/hostcall/audit.log
  *   fallback-user = nobody
+ *   audit-rate = 200             (routine lines a second per session)
  *
  *   [vm NAME]  or  [vm *]
  *   owners = alice
@@ -13,10 +14,12 @@
  *   map 1000 = USER              (also 1000-1999)
  *   modules = sys proc fs
  *   commands = sort /usr/bin/lpr
+ *   helpers = /usr/lib/cups/filter  (what listed programs may execute)
  *   env = LANG LC_* TERM
  *   fs-roots = /srv/share
  *   max-sessions = 8   max-procs = 32   max-files = 256
  *   max-bytes = 131072   cpu-seconds = 60
+ *   max-tasks = 256   max-memory = 512M   max-cpu = 50  (session as a whole)
  *
  * Every error is reported with its line, so --check-config lists them all
  * at once; a file with errors is never half applied.
@@ -32,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "hostcall_proto.h"
+#include "landlock_abi.h"
 #include "policy.h"
 
 #define MAX_LINE	8192
@@ -43,7 +47,8 @@
 enum {
 	K_AUDIT = 1 << 0, K_FALLBACK = 1 << 1, K_MODULES = 1 << 2,
 	K_SESSIONS = 1 << 3, K_PROCS = 1 << 4, K_FILES = 1 << 5,
-	K_BYTES = 1 << 6, K_CPU = 1 << 7,
+	K_BYTES = 1 << 6, K_CPU = 1 << 7, K_TASKS = 1 << 8,
+	K_MEMORY = 1 << 9, K_CPUPCT = 1 << 10, K_RATE = 1 << 11,
 };
 
 struct parser {
@@ -77,6 +82,9 @@ static void limits_default(struct limits *l)
 	l->files = 1024;
 	l->bytes = HC_MAX_DATA;
 	l->cpu = 0;
+	l->tasks = 512;		/* a fork bomb stops here (container.c) */
+	l->memory = 0;
+	l->cpu_pct = 0;
 }
 
 static void vm_init(struct vm_policy *vm, const char *name, int line)
@@ -97,6 +105,7 @@ void policy_builtin(struct policy *p)
 	p->audit = AUDIT_STDERR;
 	snprintf(p->fallback_user, sizeof(p->fallback_user), "%s",
 		 POLICY_FALLBACK_USER);
+	p->audit_rate = 200;
 	vm_init(&p->builtin, "*", 0);
 }
 
@@ -115,6 +124,9 @@ static void vm_free(struct vm_policy *vm)
 	for (i = 0; i < vm->nroots; i++)
 		free(vm->roots[i]);
 	free(vm->roots);
+	for (i = 0; i < vm->nhelpers; i++)
+		free(vm->helpers[i]);
+	free(vm->helpers);
 }
 
 void policy_free(struct policy *p)
@@ -336,9 +348,20 @@ static void key_global(struct parser *ps, const char *key, char **w, int nw)
 		}
 		snprintf(p->fallback_user, sizeof(p->fallback_user), "%s",
 			 w[0]);
+	} else if (!strcmp(key, "audit-rate")) {
+		unsigned long v;
+
+		if (once(ps, &p->set, K_RATE, key) < 0 ||
+		    one_word(ps, key, nw) < 0)
+			return;
+		if (parse_num(w[0], 1000000, &v) < 0 || v < 1)
+			perr(ps, "audit-rate: want lines a second from 1 to "
+			     "1000000, not '%s'", w[0]);
+		else
+			p->audit_rate = v;
 	} else {
 		perr(ps, "unknown key '%s' in [global] (owners, audit, "
-		     "fallback-user)", key);
+		     "fallback-user, audit-rate)", key);
 	}
 }
 
@@ -523,6 +546,52 @@ static void key_roots(struct parser *ps, char **w, int nw)
 	}
 }
 
+/* helpers: files (or directories of them) that listed programs may
+ * execute but the guest may not start itself (cmdpolicy.c, landlock.c). */
+static void key_helpers(struct parser *ps, char **w, int nw)
+{
+	struct vm_policy *vm = ps->vm;
+	int i;
+
+	if (nw == 0)
+		perr(ps, "helpers: give at least one absolute path");
+	for (i = 0; i < nw; i++) {
+		if (!clean_abs_path(w[i]) || !strcmp(w[i], "/")) {
+			perr(ps, "helpers: '%s' is not a plain absolute path "
+			     "(and not /)", w[i]);
+			continue;
+		}
+		push_str(ps, &vm->helpers, &vm->nhelpers, w[i]);
+	}
+}
+
+/* max-memory: bytes, or with a K, M or G suffix (powers of 1024). */
+static void key_memory(struct parser *ps, char **w, int nw)
+{
+	unsigned long long mult = 1;
+	unsigned long v;
+	char num[32];
+	size_t n;
+
+	if (once(ps, &ps->vm->set, K_MEMORY, "max-memory") < 0 ||
+	    one_word(ps, "max-memory", nw) < 0)
+		return;
+	n = strlen(w[0]);
+	if (n && n < sizeof(num) && strchr("KMG", w[0][n - 1])) {
+		mult = w[0][n - 1] == 'K' ? 1ull << 10 :
+		       w[0][n - 1] == 'M' ? 1ull << 20 : 1ull << 30;
+		n--;
+	}
+	snprintf(num, sizeof(num), "%.*s", (int)n, w[0]);
+	if (n >= sizeof(num) || parse_num(num, 1ul << 40, &v) < 0 ||
+	    v * mult < (1ull << 20) || v * mult > (1ull << 50)) {
+		perr(ps, "max-memory: want bytes (or N K, M, G) from 1M to "
+		     "1P, not '%s'", w[0]);
+		return;
+	}
+	ps->vm->lim.memory = v * mult;
+}
+
 static void key_limit(struct parser *ps, const char *key, unsigned bit,
 		      unsigned *dst, unsigned long min, unsigned long max,
 		      char **w, int nw)
@@ -574,10 +643,20 @@ static void key_vm(struct parser *ps, const char *key, const char *arg,
 			  w, nw);
 	} else if (!strcmp(key, "cpu-seconds")) {
 		key_limit(ps, key, K_CPU, &vm->lim.cpu, 0, 1u << 30, w, nw);
+	} else if (!strcmp(key, "max-tasks")) {
+		key_limit(ps, key, K_TASKS, &vm->lim.tasks, 8, 65536, w, nw);
+	} else if (!strcmp(key, "max-memory")) {
+		key_memory(ps, w, nw);
+	} else if (!strcmp(key, "max-cpu")) {
+		key_limit(ps, key, K_CPUPCT, &vm->lim.cpu_pct, 1, 100000, w,
+			  nw);
+	} else if (!strcmp(key, "helpers")) {
+		key_helpers(ps, w, nw);
 	} else {
 		perr(ps, "unknown key '%s' in [vm %s] (owners, map, modules, "
-		     "commands, env, fs-roots, max-sessions, max-procs, "
-		     "max-files, max-bytes, cpu-seconds)", key, vm->name);
+		     "commands, helpers, env, fs-roots, max-sessions, "
+		     "max-procs, max-files, max-bytes, cpu-seconds, max-tasks, "
+		     "max-memory, max-cpu)", key, vm->name);
 	}
 }
 
@@ -734,6 +813,12 @@ static void finish(struct parser *ps)
 		named = vm->has_def && vm->def.kind == MAP_USER;
 		for (j = 0; j < vm->nmaps; j++)
 			named |= vm->maps[j].kind == MAP_USER;
+		if (vm->nhelpers && !vm->has_commands) {
+			ps->line = vm->line;
+			perr(ps, "[vm %s] has helpers but no commands list: "
+			     "helpers only mean something beside one",
+			     vm->name);
+		}
 		if (named && !vm->has_owners) {
 			ps->line = vm->line;
 			perr(ps, "[vm %s] maps guest users to named host users "
@@ -798,7 +883,30 @@ const struct vm_policy *policy_vm(const struct policy *p, const char *name)
 		if (!strcmp(p->vms[i].name, "*"))
 			star = &p->vms[i];
 	}
-	return star ? star : &p->builtin;
+	if (star)
+		return star;
+	return p->refuse_unknown ? NULL : &p->builtin;
+}
+
+void policy_notes(const struct policy *p, void (*note)(const char *msg))
+{
+	char msg[300];
+	int i, star = 0, cmds = 0, abi = landlock_abi();
+
+	for (i = 0; i < p->nvms; i++) {
+		star |= !strcmp(p->vms[i].name, "*");
+		cmds |= p->vms[i].has_commands;
+	}
+	if (!star)
+		note("VM names without a section are refused in system and "
+		     "socket mode (add [vm *] to serve them)");
+	if (cmds && abi < 1) {
+		snprintf(msg, sizeof(msg), "warning: this kernel has no "
+			 "Landlock (%s): a commands list is enforced only when "
+			 "a command starts, and a listed program can execute "
+			 "any other", abi == 0 ? "disabled" : "not built in");
+		note(msg);
+	}
 }
 
 static int in_list(const struct owner *o, int n, uid_t uid)

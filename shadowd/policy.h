@@ -40,6 +40,9 @@ struct limits {
 	unsigned files;		/* fs handles of one session */
 	unsigned bytes;		/* input or output bytes of one call */
 	unsigned cpu;		/* RLIMIT_CPU seconds, 0: none */
+	unsigned tasks;		/* every process and thread of a session */
+	unsigned long long memory;	/* bytes of a session, 0: none */
+	unsigned cpu_pct;	/* percent of one CPU for a session, 0: none */
 };
 
 struct vm_policy {
@@ -58,6 +61,8 @@ struct vm_policy {
 	int nenv, has_env;
 	char **roots;		/* canonical absolute paths */
 	int nroots;
+	char **helpers;		/* programs listed programs may execute */
+	int nhelpers;
 	struct limits lim;
 	unsigned set;		/* scalar keys seen, for duplicates */
 };
@@ -72,9 +77,11 @@ struct policy {
 	enum audit_kind audit;
 	char audit_file[PATH_MAX];
 	char fallback_user[64];
+	unsigned audit_rate;	/* routine lines a second per session */
 	struct vm_policy *vms;
 	int nvms;
 	struct vm_policy builtin;	/* names without a section, no [vm *] */
+	int refuse_unknown;	/* no built-in section: system and socket mode */
 	unsigned set;
 };
 
@@ -88,11 +95,15 @@ void policy_builtin(struct policy *p);
 int policy_load(const char *path, struct policy *p, policy_err_fn err);
 void policy_free(struct policy *p);
 
-/* The section for a VM name: its own, else [vm *], else the built-in. */
+/* The section for a VM name: its own, else [vm *], else the built-in,
+ * or NULL when refuse_unknown is set. */
 const struct vm_policy *policy_vm(const struct policy *p, const char *name);
 /* May the QEMU of host user peer attach a VM of this section? 1 or 0. */
 int policy_may_attach(const struct policy *p, const struct vm_policy *vm,
 		      uid_t peer);
+/* --check-config's notes on what the file means beyond its errors:
+ * unknown VM names, and what this kernel cannot enforce. */
+void policy_notes(const struct policy *p, void (*note)(const char *msg));
 /* The rule that maps guest uid (an exception, else the default). */
 const struct map_rule *policy_rule(const struct vm_policy *vm, uint32_t uid);
 

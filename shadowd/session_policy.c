@@ -48,6 +48,8 @@ int session_policy_fd(const struct vm_policy *vm, const struct host_user *u)
 		e |= put(fd, "commands-listed 1\n");
 	for (i = 0; i < vm->ncommands; i++)
 		e |= put(fd, "command %s\n", vm->commands[i]);
+	for (i = 0; i < vm->nhelpers; i++)
+		e |= put(fd, "helper %s\n", vm->helpers[i]);
 	if (vm->has_env)
 		e |= put(fd, "env-listed 1\n");
 	for (i = 0; i < vm->nenv; i++)

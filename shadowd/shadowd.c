@@ -30,6 +30,7 @@
 #include <unistd.h>
 #include "audit.h"
 #include "auditfmt.h"
+#include "container.h"
 #include "hostcall_proto.h"
 #include "log.h"
 #include "policy.h"
@@ -40,7 +41,7 @@
 #define MAX_CONNS	256
 #define CTL_BUF		4096		/* control packets are small */
 #define KILL_GRACE_MS	1000		/* SIGTERM, then SIGKILL after this */
-#define AUDIT_RATE	200		/* lines a second from one shadow */
+#define START_MS	10000		/* a shadow's fork to exec, at most */
 #define SYSTEM_SOCKET	"/run/hostcall/shadowd.sock"
 
 struct conn {
@@ -59,11 +60,21 @@ struct shadow_rec {
 	uint32_t session;
 	unsigned conn_id;	/* 0 once its connection is gone */
 	int64_t kill_at;	/* ms on CLOCK_MONOTONIC for SIGKILL, or 0 */
-	uid_t owner;		/* the VM owner, for the session limit */
+	uid_t owner;		/* the VM owner, and */
+	const struct vm_policy *section;	/* its section: the limit */
 	char vm_name[64];
 	char fields[400];	/* its identity for audit lines */
-	int64_t audit_sec;	/* rate limit of its audit lines */
-	unsigned audit_n, audit_dropped;
+	struct container *box;	/* its processes (container.h) */
+	struct audit_rate rate;	/* of its audit lines */
+	/* Starting: forked, not yet exec'd (its chdir to the home may
+	 * hang); QEMU gets `opened` and sess_fd once it has exec'd. */
+	int status_fd;		/* the status pipe while starting, else -1 */
+	int sess_fd;
+	int64_t start_by;	/* ms: refused and killed if not exec'd */
+	int failed;		/* never started: no session-end line */
+	int fallback;		/* mapped to the fallback user, not root */
+	char guest[96];		/* "uid U gid G pid P COMM", for the log */
+	struct hcp_opened opened;
 };
 
 static struct conn conns[MAX_CONNS];
@@ -128,6 +139,7 @@ static struct shadow_rec *shadow_add(pid_t pid, uint32_t session,
 		cap_shadows = cap;
 	}
 	memset(&shadows[nshadows], 0, sizeof(shadows[0]));
+	shadows[nshadows].status_fd = shadows[nshadows].sess_fd = -1;
 	shadows[nshadows].pid = pid;
 	shadows[nshadows].session = session;
 	shadows[nshadows].conn_id = conn_id;
@@ -171,11 +183,13 @@ static void audit_end(const struct shadow_rec *r, int st, const char *how)
 	audit_event("session-end", f);
 }
 
+static void start_done(struct shadow_rec *s, int e);
+
 static void reap(void)
 {
 	char how[32];
 	pid_t pid;
-	int st, i;
+	int st, i, e;
 
 	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
 		describe_status(st, how, sizeof(how));
@@ -186,9 +200,22 @@ static void reap(void)
 			log_msg("reaped unknown child %d (%s)", (int)pid, how);
 			continue;
 		}
-		log_msg("session %u ended: shadow %d %s", shadows[i].session,
-			(int)pid, how);
-		audit_end(&shadows[i], st, how);
+		if (shadows[i].status_fd >= 0) {
+			/* Gone before we read how its start went. */
+			e = shadow_spawn_status(shadows[i].status_fd);
+			start_done(&shadows[i], e > 0 ? -EIO : e);
+		}
+		if (!shadows[i].failed) {
+			log_msg("session %u ended: shadow %d %s",
+				shadows[i].session, (int)pid, how);
+			audit_rate_flush(&shadows[i].rate, shadows[i].fields);
+			audit_end(&shadows[i], st, how);
+		}
+		/* Whatever it started goes now, even if it was killed. */
+		if (shadows[i].box) {
+			container_end(shadows[i].box, shadows[i].fields);
+			free(shadows[i].box);
+		}
 		shadows[i] = shadows[--nshadows];
 	}
 }
@@ -202,6 +229,16 @@ static int kill_timers(void)
 	for (i = 0; i < nshadows; i++) {
 		struct shadow_rec *s = &shadows[i];
 
+		if (s->status_fd >= 0 && s->start_by <= now) {
+			log_msg("session %u: shadow %d did not start in %d s "
+				"(its home directory hangs?); killing it",
+				s->session, (int)s->pid, START_MS / 1000);
+			start_done(s, -ETIMEDOUT);
+			s->kill_at = now;
+		}
+		if (s->status_fd >= 0 &&
+		    (next < 0 || s->start_by - now < next))
+			next = s->start_by - now;
 		if (!s->kill_at)
 			continue;
 		if (s->kill_at <= now) {
@@ -284,6 +321,16 @@ static int do_hello(struct conn *c, const struct hcp_hello *h)
 	c->vm_name[i] = 0;
 	c->vm = policy_vm(&policy, c->vm_name);
 	n = conn_fields(c, f, sizeof(f));
+	if (!c->vm) {
+		log_msg("conn %u: vm '%s' has no policy section (and there is "
+			"no [vm *]); refused", c->id, c->vm_name);
+		audit_kv(f, sizeof(f), &n, "result", "refused");
+		audit_kv(f, sizeof(f), &n, "reason", "unknown-vm");
+		audit_event("attach", f);
+		r.status = -EPERM;
+		send_packet(c, &r, sizeof(r), -1);
+		return -1;
+	}
 	/* In private mode the owner started us: nothing to authenticate.
 	 * Otherwise the peer's uid (SO_PEERCRED, from the kernel) must be
 	 * an owner of the VM's policy section. */
@@ -304,15 +351,20 @@ static int do_hello(struct conn *c, const struct hcp_hello *h)
 	return send_packet(c, &r, sizeof(r), -1);
 }
 
-/* Live sessions of one VM: same owner and name, over all connections. */
-static unsigned vm_sessions(uid_t owner, const char *vm_name)
+/*
+ * Live (or starting) sessions a limit counts: one owner's, under one
+ * policy section, over all its connections, devices and VM names. A
+ * [vm *] section's limit is thus the owner's budget for all the names
+ * it covers: choosing more names or devices gives no more sessions.
+ */
+static unsigned vm_sessions(uid_t owner, const struct vm_policy *section)
 {
 	unsigned n = 0;
 	int i;
 
 	for (i = 0; i < nshadows; i++)
 		if (shadows[i].owner == owner &&
-		    !strcmp(shadows[i].vm_name, vm_name))
+		    shadows[i].section == section && !shadows[i].failed)
 			n++;
 	return n;
 }
@@ -357,9 +409,10 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 		.fallback_user = policy.fallback_user,
 	};
 	struct shadow_rec *rec;
+	struct container *box = NULL;
 	char comm[17], f[400], num[16];
 	pid_t pid = -1;
-	int fd = -1, pfd, e, ret;
+	int fd = -1, sfd = -1, pfd, e;
 	size_t len;
 
 	memset(&r, 0, sizeof(r));
@@ -367,10 +420,11 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	identity_comm(&o->id, comm);
 	len = open_fields(c, o, f, sizeof(f));
 
-	if (vm_sessions(rq.owner_uid, c->vm_name) >= c->vm->lim.sessions) {
-		log_msg("conn %u: session %u refused: vm '%s' has its %u "
-			"sessions", c->id, o->hdr.session, c->vm_name,
-			c->vm->lim.sessions);
+	if (vm_sessions(rq.owner_uid, c->vm) >= c->vm->lim.sessions) {
+		log_msg("conn %u: session %u refused: owner %u has its %u "
+			"sessions of [vm %s]", c->id, o->hdr.session,
+			(unsigned)rq.owner_uid, c->vm->lim.sessions,
+			c->vm->name);
 		return refuse_open(c, &r, -EAGAIN, f, sizeof(f), len,
 				   "max-sessions");
 	}
@@ -384,12 +438,27 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	pfd = e == 0 ? session_policy_fd(c->vm, &u) : -1;
 	if (e == 0 && pfd < 0)
 		e = pfd;
+	if (e == 0 && !(box = malloc(sizeof(*box))))
+		e = -ENOMEM;
+	if (e == 0)
+		e = container_prepare(box, c->vm, u.uid);
 	if (e == 0)
 		e = shadow_spawn(shadow_path, &u, &o->id, o->hdr.session,
-				 c->vm_name, pfd, audit_tx_fd(), &pid, &fd);
+				 c->vm_name, pfd, audit_tx_fd(), box, &pid,
+				 &fd, &sfd);
 	if (pfd >= 0)
 		close(pfd);
+	rec = e == 0 ? shadow_add(pid, o->hdr.session, c->id) : NULL;
+	if (e == 0 && !rec) {
+		close(fd);
+		close(sfd);
+		e = -ENOMEM;
+	}
 	if (e < 0) {
+		if (box) {
+			container_end(box, f);
+			free(box);
+		}
 		errno = -e;
 		log_err("conn %u: session %u (guest uid %u pid %u %s): "
 			"cannot start shadow", c->id, o->hdr.session,
@@ -403,12 +472,17 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	audit_kv(f, sizeof(f), &len, "host_uid", num);
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	audit_kv(f, sizeof(f), &len, "shadow", num);
-	rec = shadow_add(pid, o->hdr.session, c->id);
-	if (rec) {
-		rec->owner = rq.owner_uid;
-		snprintf(rec->vm_name, sizeof(rec->vm_name), "%s", c->vm_name);
-		snprintf(rec->fields, sizeof(rec->fields), "%s", f);
-	}
+	rec->box = box;
+	rec->owner = rq.owner_uid;
+	rec->section = c->vm;
+	snprintf(rec->vm_name, sizeof(rec->vm_name), "%s", c->vm_name);
+	snprintf(rec->fields, sizeof(rec->fields), "%s", f);
+	rec->status_fd = sfd;
+	rec->sess_fd = fd;
+	rec->start_by = now_ms() + START_MS;
+	rec->fallback = u.fallback;
+	snprintf(rec->guest, sizeof(rec->guest), "uid %u gid %u pid %u %s",
+		 o->id.uid, o->id.gid, o->id.pid, comm);
 	r.info.host_uid = u.uid;
 	r.info.host_gid = u.gid;
 	r.info.shadow_pid = pid;
@@ -416,53 +490,131 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 	/* Cut to the field (NUL-terminated); logs show the full name. */
 	memcpy(r.info.host_user, u.name,
 	       strnlen(u.name, sizeof(r.info.host_user) - 1));
-	log_msg("session %u started: vm '%s' guest uid %u gid %u pid %u %s "
-		"-> host user %s (%u)%s, shadow %d", o->hdr.session,
-		c->vm_name, o->id.uid, o->id.gid, o->id.pid, comm, u.name,
-		u.uid, u.fallback ? " instead of root" : "", (int)pid);
-	if (u.fallback)
-		audit_kv(f, sizeof(f), &len, "note", "root-not-named");
-	audit_kv(f, sizeof(f), &len, "result", "ok");
-	audit_event("session-start", f);
-	ret = send_packet(c, &r, sizeof(r), fd);
-	/* Our copy goes either way: if QEMU did not get it, the shadow
-	 * sees EOF and ends itself. */
-	close(fd);
-	return ret;
+	rec->opened = r;
+	/* The answer waits for the exec (start_input). */
+	return 0;
 }
 
-/* audit.c asks who sent a datagram: one of our shadows, within its rate. */
-static int audit_who(pid_t pid, char *prefix, size_t n)
+static struct conn *conn_find(unsigned id)
 {
-	int64_t sec = now_ms() / 1000;
+	int i;
+
+	for (i = 0; id && i < nconns; i++)
+		if (conns[i].id == id)
+			return &conns[i];
+	return NULL;
+}
+
+static void conn_close(int i);
+
+/*
+ * The shadow exec'd (e == 0) or failed to (-errno; it exits and is
+ * reaped): answer the OPEN, if its connection is still there.
+ */
+static void start_done(struct shadow_rec *s, int e)
+{
+	struct conn *c = conn_find(s->conn_id);
+	struct hcp_opened *r = &s->opened;
+	char f[600];
+	size_t len;
+	int fd = -1;
+
+	close(s->status_fd);
+	s->status_fd = -1;
+	snprintf(f, sizeof(f), "%s", s->fields);
+	len = strlen(f);
+	if (e < 0) {
+		errno = -e;
+		log_err("session %u (vm '%s', guest %s): cannot start shadow",
+			s->session, s->vm_name, s->guest);
+		audit_kv(f, sizeof(f), &len, "result", "refused");
+		audit_kv(f, sizeof(f), &len, "reason", strerrorname_np(-e) ?
+			 strerrorname_np(-e) : "error");
+		s->failed = 1;
+		r->status = e;
+		memset(&r->info, 0, sizeof(r->info));
+	} else {
+		log_msg("session %u started: vm '%s' guest %s -> host user %s "
+			"(%u)%s, shadow %d", s->session, s->vm_name, s->guest,
+			r->info.host_user, r->info.host_uid,
+			s->fallback ? " instead of root" : "", (int)s->pid);
+		if (s->fallback)
+			audit_kv(f, sizeof(f), &len, "note", "root-not-named");
+		audit_kv(f, sizeof(f), &len, "result", "ok");
+		fd = s->sess_fd;
+	}
+	audit_event("session-start", f);
+	if (c && send_packet(c, r, sizeof(*r), fd) < 0)
+		conn_close(c - conns);
+	/* Our copy goes either way: if QEMU did not get it, the shadow
+	 * sees EOF and ends itself. */
+	close(s->sess_fd);
+	s->sess_fd = -1;
+}
+
+/* A starting shadow's status pipe is readable. */
+static void start_input(int fd)
+{
+	int i, e;
+
+	for (i = 0; i < nshadows; i++) {
+		if (shadows[i].status_fd != fd)
+			continue;
+		e = shadow_spawn_status(fd);
+		if (e <= 0)
+			start_done(&shadows[i], e);
+		return;
+	}
+}
+
+static int shadow_index(pid_t pid)
+{
 	int i;
 
 	for (i = 0; i < nshadows; i++)
 		if (shadows[i].pid == pid)
-			break;
-	if (i == nshadows) {
+			return i;
+	return -1;
+}
+
+/* pid's parent, from /proc; 0 if unknown. */
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[512], *rp;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	rp = strrchr(buf, ')');		/* "pid (comm) S ppid ..." */
+	return rp && rp[1] == ' ' && rp[2] ? (pid_t)atoi(rp + 4) : 0;
+}
+
+/*
+ * audit.c asks who sent a datagram: one of our shadows, or its launcher
+ * (a child of a shadow: only the launcher holds the socket; commands do
+ * not, and cannot take it from the undumpable launcher).
+ */
+static struct audit_rate *audit_who(pid_t pid, char *prefix, size_t n,
+				    const char **from)
+{
+	int i = shadow_index(pid);
+
+	*from = "shadow";
+	if (i < 0 && (i = shadow_index(parent_of(pid))) >= 0)
+		*from = "launcher";
+	if (i < 0) {
 		log_msg("audit line from pid %d, not a shadow; dropped",
 			(int)pid);
-		return -1;
-	}
-	if (shadows[i].audit_sec != sec) {
-		if (shadows[i].audit_dropped) {
-			char f[500];
-
-			snprintf(f, sizeof(f), "%s dropped=%u",
-				 shadows[i].fields, shadows[i].audit_dropped);
-			audit_event("audit-rate", f);
-		}
-		shadows[i].audit_sec = sec;
-		shadows[i].audit_n = 0;
-		shadows[i].audit_dropped = 0;
-	}
-	if (++shadows[i].audit_n > AUDIT_RATE) {
-		shadows[i].audit_dropped++;
-		return 1;
+		return NULL;
 	}
 	snprintf(prefix, n, "%s", shadows[i].fields);
-	return 0;
+	return &shadows[i].rate;
 }
 
 /* One packet from a control connection: 0 to keep it, -1 to close it. */
@@ -700,10 +852,17 @@ static void config_error(const char *file, int line, const char *msg)
 		fprintf(stderr, "%s: %s\n", file, msg);
 }
 
+static void config_note(const char *msg)
+{
+	printf("note: %s\n", msg);
+}
+
 static int check_config(const char *path)
 {
 	int n = policy_load(path, &policy, config_error);
 
+	if (!n)
+		policy_notes(&policy, config_note);
 	policy_free(&policy);
 	if (n) {
 		fprintf(stderr, "%s: %d error%s\n", path, n, n == 1 ? "" : "s");
@@ -834,6 +993,9 @@ int main(int argc, char **argv)
 
 	find_shadow();
 	load_policy(config);
+	/* Only a daemon without a policy file serves any VM name. */
+	policy.refuse_unknown = !private_mode && config;
+	container_init();
 	e = audit_open(&policy);
 	if (e < 0)
 		die("audit: %s%s%s", policy.audit == AUDIT_FILE ?
@@ -857,9 +1019,17 @@ int main(int argc, char **argv)
 	}
 
 	while (!stop) {
-		struct pollfd p[MAX_CONNS + 3];
-		int n = 0, i, t, base, li = -1;
+		static struct pollfd *p;
+		static int cap;
+		int n = 0, i, t, base, sbase, li = -1;
 
+		/* Room for the connections and the starting shadows. */
+		if (cap < 3 + nconns + nshadows) {
+			cap = 3 + MAX_CONNS + nshadows * 2;
+			p = realloc(p, cap * sizeof(*p));
+			if (!p)
+				die("out of memory");
+		}
 		p[n++] = (struct pollfd){ .fd = sfd, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = afd, .events = POLLIN };
 		if (lfd >= 0) {
@@ -870,6 +1040,12 @@ int main(int argc, char **argv)
 		for (i = 0; i < nconns; i++)
 			p[n++] = (struct pollfd){ .fd = conns[i].fd,
 						  .events = POLLIN };
+		sbase = n;
+		for (i = 0; i < nshadows; i++)
+			if (shadows[i].status_fd >= 0)
+				p[n++] = (struct pollfd){
+					.fd = shadows[i].status_fd,
+					.events = POLLIN };
 		t = kill_timers();
 		if (poll(p, n, t) < 0) {
 			if (errno == EINTR)
@@ -890,9 +1066,14 @@ int main(int argc, char **argv)
 			else if (fd < 0 && errno != EAGAIN && errno != EINTR)
 				log_err("accept");
 		}
+		/* Starting shadows first: a connection closed below must
+		 * not be answered. reap() may have finished some already. */
+		for (i = sbase; i < n; i++)
+			if (p[i].revents)
+				start_input(p[i].fd);
 		/* Connections from the back so closing one (which moves the
 		 * last into its slot) does not skip any. */
-		for (i = n - 1; i >= base; i--) {
+		for (i = sbase - 1; i >= base; i--) {
 			int ci = i - base;
 
 			if (ci >= nconns || !p[i].revents)
@@ -911,6 +1092,7 @@ int main(int argc, char **argv)
 		unlink(sock_path);
 	}
 	audit_input(audit_who);
+	container_shutdown();
 	free(shadows);
 	audit_close();
 	policy_free(&policy);

@@ -41,7 +41,8 @@ static void child_fail(int st)
  * the libc calls here are safe. */
 static void child(const char *path, const struct host_user *u,
 		  gid_t *groups, int ngroups, int sock, int st, int pol,
-		  int aud, char **argv, char **envp)
+		  int aud, const struct container *box, char **argv,
+		  char **envp)
 {
 	sigset_t mask;
 	int fd, sig;
@@ -97,6 +98,9 @@ static void child(const char *path, const struct host_user *u,
 			close(fd);
 	}
 
+	/* Into the session's container while we may (still root). */
+	if (container_enter(box) < 0)
+		child_fail(st);
 	if (u->uid != geteuid() || u->gid != getegid()) {
 		if (setgroups(ngroups, groups) < 0 || setgid(u->gid) < 0 ||
 		    setuid(u->uid) < 0)
@@ -125,7 +129,8 @@ static void child(const char *path, const struct host_user *u,
 int shadow_spawn(const char *shadow_path, const struct host_user *u,
 		 const struct hc_identity *id, uint32_t session,
 		 const char *vm_name, int policy_fd, int audit_fd,
-		 pid_t *pid_out, int *fd_out)
+		 const struct container *box, pid_t *pid_out, int *fd_out,
+		 int *status_fd)
 {
 	char s_session[16], s_guest[96], comm[17];
 	char e_home[300], e_user[80], e_logname[80], e_shell[300], e_term[128];
@@ -133,7 +138,6 @@ int shadow_spawn(const char *shadow_path, const struct host_user *u,
 	gid_t groups[MAX_GROUPS];
 	int ngroups = MAX_GROUPS, sv[2], st[2], e = 0, n = 0;
 	const char *term = getenv("TERM");
-	ssize_t r;
 	pid_t pid;
 
 	identity_comm(id, comm);
@@ -191,26 +195,17 @@ int shadow_spawn(const char *shadow_path, const struct host_user *u,
 		close(sv[0]);
 		close(st[0]);
 		child(shadow_path, u, groups, ngroups, sv[1], st[1],
-		      policy_fd, audit_fd, argv, envp);
+		      policy_fd, audit_fd, box, argv, envp);
 	}
 	setpgid(pid, pid);	/* also here: no window where it is in ours */
 	close(sv[1]);
 	close(st[1]);
-	do
-		r = read(st[0], &e, sizeof(e));
-	while (r < 0 && errno == EINTR);
-	close(st[0]);
-	if (r != 0) {
-		/* The child failed before exec and exits at once. */
-		if (r != sizeof(e) || e <= 0)
-			e = EIO;
-		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-			;
-		close(sv[0]);
-		return -e;
-	}
+	/* The child's chdir to the user's home may hang (a dead NFS or FUSE
+	 * mount): shadowd never waits for it, it polls the status pipe. */
+	fcntl(st[0], F_SETFL, O_NONBLOCK);
 	*pid_out = pid;
 	*fd_out = sv[0];
+	*status_fd = st[0];
 	return 0;
 
 out_pipe:
@@ -220,4 +215,22 @@ out_sock:
 	close(sv[0]);
 	close(sv[1]);
 	return e;
+}
+
+int shadow_spawn_status(int status_fd)
+{
+	ssize_t r;
+	int e;
+
+	do
+		r = read(status_fd, &e, sizeof(e));
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && errno == EAGAIN)
+		return 1;
+	if (r == 0)
+		return 0;
+	/* The child failed before exec and exits at once. */
+	if (r != sizeof(e) || e <= 0)
+		e = EIO;
+	return -e;
 }

@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/module.h>
 #include <linux/sched.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/uidgid.h>
@@ -19,6 +20,8 @@
 #include "hostcall_drv.h"
 
 #define HC_CLOSE_TIMEOUT	(10 * HZ)
+/* a cancel that could not be sent (ring reserve full) is tried again */
+#define HC_CANCEL_RETRY		(HZ / 10)
 
 static dev_t hc_devt;
 static struct class *hc_class;
@@ -43,6 +46,20 @@ void hc_session_get(struct hc_session *s)
 	kref_get(&s->ref);
 }
 
+/*
+ * The caller of req was killed: leave it in flight. Its completion undoes
+ * what it created (HC_RQ_ORPHAN), on this session, which it keeps until
+ * then so the session id is not reused meanwhile.
+ */
+static void hc_req_orphan(struct hc_session *s, struct hc_request *req)
+{
+	if (s->id) {
+		hc_session_get(s);
+		req->orphan_of = s;
+	}
+	req->flags |= HC_RQ_ORPHAN;
+}
+
 /* The last reference (session fd or stream fd) ends the host session. */
 static void hc_session_free(struct kref *ref)
 {
@@ -64,19 +81,51 @@ void hc_session_put(struct hc_session *s)
 }
 
 /*
- * Wait for a submitted request. On a signal, ask the host to cancel it and
- * leave: the request keeps its pages until its completion arrives.
+ * Wait for a submitted request and return what really happened, as FUSE
+ * does with INTERRUPT. A signal asks the host to cancel the call; we then
+ * wait (killable) for its answer, which is the truth: a short count when
+ * bytes moved, a handle when a process was spawned or a file opened,
+ * -ECANCELED when the host did nothing. Returns
+ *   0             the answer is in req (result, out_len); the caller
+ *                 returns it, and a pending signal is handled after that;
+ *   -ERESTARTSYS  a signal cancelled the call before the host did anything:
+ *                 the syscall is restarted (SA_RESTART, stop/continue) or
+ *                 fails with EINTR, as a pipe's does;
+ *   -EINTR        a fatal signal: the call stays in flight as an orphan,
+ *                 whose late completion undoes what it created;
+ *   req->err      a local failure (-ENODEV, -EIO).
+ * The session open (s->id == 0) cannot be cancelled; it is waited for.
  */
 int hc_session_wait(struct hc_session *s, struct hc_request *req)
 {
-	if (wait_for_completion_interruptible(&req->done) &&
-	    !completion_done(&req->done)) {
-		if (s->id)
-			hc_control(s->hdev, s->id, HC_MOD_SESSION,
-				   HC_SESSION_CANCEL, (s64)req->tag, 0, 0);
-		return -EINTR;
+	bool cancelled = false;
+	long left;
+
+	if (wait_for_completion_interruptible(&req->done)) {
+		for (;;) {
+			/* a cancel that found no ring slot is tried again */
+			if (!cancelled && s->id)
+				cancelled = !hc_control(s->hdev, s->id,
+							HC_MOD_SESSION,
+							HC_SESSION_CANCEL,
+							(s64)req->tag, 0, 0);
+			left = wait_for_completion_killable_timeout(&req->done,
+				cancelled || !s->id ? MAX_SCHEDULE_TIMEOUT :
+						      HC_CANCEL_RETRY);
+			if (left > 0)
+				break;
+			if (left < 0) {
+				hc_req_orphan(s, req);
+				return -EINTR;
+			}
+		}
 	}
-	return req->err;
+	hc_req_unmap(req);
+	if (req->err)
+		return req->err;
+	if (cancelled && req->result == -ECANCELED)
+		return -ERESTARTSYS;
+	return 0;
 }
 
 static int hc_open(struct inode *inode, struct file *file)
@@ -121,12 +170,8 @@ static int hc_open(struct inode *inode, struct file *file)
 	if (ret)
 		goto out;
 
+	/* killed: if the host opens it anyway, the free path closes it */
 	ret = hc_session_wait(s, req);
-	if (ret == -EINTR) {
-		/* if the host opens it anyway, the free path closes it */
-		req->flags |= HC_RQ_CLOSE_ORPHAN;
-		goto out;
-	}
 	if (ret)
 		goto out;
 	if (req->result <= 0 || req->result > U32_MAX) {
@@ -159,7 +204,9 @@ static int hc_release(struct inode *inode, struct file *file)
 /*
  * One call on behalf of the session: buffers are the caller's own pages,
  * pinned for the call. Returns 0 with the host's answer in *result and
- * *out_used, or a local error (-EINTR, -EFAULT, -E2BIG, -ENODEV, -EIO).
+ * *out_used (also when a signal came while the host worked: see
+ * hc_session_wait()), -ERESTARTSYS when a signal cancelled it before the
+ * host did anything, or a local error (-EFAULT, -E2BIG, -ENODEV, -EIO).
  */
 long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		     const s64 args[4], u64 in_ptr, u32 in_len,
@@ -197,7 +244,7 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		*result = req->result;
 		*out_used = req->out_len;
 	}
-	/* unpins (marking output pages dirty) unless still in flight */
+	/* unpins (marking output pages dirty) unless left as an orphan */
 	hc_req_put(req);
 	return ret;
 }
@@ -218,8 +265,13 @@ static long hc_ioctl_call(struct hc_session *s,
 		return ret;
 	if (put_user(c.result, &uarg->result) ||
 	    put_user(c.out_used, &uarg->out_used))
-		return -EFAULT;
-	return 0;
+		ret = -EFAULT;
+	else if (fatal_signal_pending(current))
+		ret = -EINTR;	/* killed as it returns */
+	/* the caller will never see what the call created: undo it */
+	if (ret)
+		hc_undo(s->hdev, s->id, c.module, c.op, c.result);
+	return ret;
 }
 static long hc_ioctl_info(struct hc_session *s,
 			  struct hostcall_ioc_info __user *uarg)

@@ -8,14 +8,24 @@
  *    one; remove() drops the probe's reference after tearing the hardware
  *    side down, so sessions can outlive the PCI device and then see -ENODEV.
  *  - Everything that touches the ring does so under hdev->lock after
- *    checking hdev->dead; remove() sets dead under the lock first, so
- *    nothing touches it once it is gone. The kick (a VM exit) happens
- *    outside the lock, under kick_sem (read), which remove() takes for
- *    writing after setting dead, before the registers are unmapped.
+ *    checking hdev->dead; hc_fail_all() sets dead under the lock first, so
+ *    nothing touches it once it is gone. No register access (a VM exit)
+ *    happens under the lock: the kick runs under kick_sem (read), which
+ *    remove() takes for writing after setting dead, before the registers
+ *    are unmapped; the reset that fails every request is written between
+ *    setting dead and failing them.
  *  - struct hc_request is refcounted: one reference for its submitter (the
- *    waiter), one while it is in flight on the device. A waiter interrupted
- *    by a signal drops its reference and leaves; the completion (or a device
- *    reset) drops the last one, and only then are the pinned pages released.
+ *    waiter), one while it is in flight on the device. Its buffers are
+ *    DMA-mapped one segment (at most 4 KiB, one page) each; they are
+ *    unmapped once the device is done with them (completion or reset),
+ *    before the CPU reads what the device wrote, and unpinned when the
+ *    last reference goes.
+ *  - A waiter hit by a signal asks the host to cancel the call and waits
+ *    (killable) for its real answer: see hc_session_wait(). Only a fatal
+ *    signal leaves a call in flight; it is then an orphan (HC_RQ_ORPHAN),
+ *    holding a session reference, and its late completion undoes what it
+ *    created (hc_undo()); so does a call whose caller is killed as it
+ *    returns.
  */
 #ifndef HOSTCALL_DRV_H
 #define HOSTCALL_DRV_H
@@ -65,9 +75,9 @@ struct hc_device {
 	u32 max_segs;
 
 	/* the ring */
-	void *ring;
+	void *ring;			/* dma_alloc_coherent() */
 	size_t ring_bytes;
-	phys_addr_t ring_phys;
+	dma_addr_t ring_dma;
 	u32 entries;
 	u32 normal_limit;		/* entries - HC_CTRL_RESERVE */
 	struct hc_ring_hdr *hdr;
@@ -92,7 +102,7 @@ struct hc_device {
 };
 
 /* hc_request.flags */
-#define HC_RQ_CLOSE_ORPHAN	BIT(0)	/* orphaned SESSION_OPEN: close it */
+#define HC_RQ_ORPHAN		BIT(0)	/* its caller was killed: undo it */
 
 struct hc_request {
 	refcount_t ref;
@@ -111,12 +121,16 @@ struct hc_request {
 
 	void *kbuf;			/* kernel buffer, freed with the request */
 	wait_queue_head_t *notify;	/* woken on completion (poll) */
+	struct hc_session *orphan_of;	/* HC_RQ_ORPHAN: holds a reference */
 	unsigned int npin_in;		/* pinned pages: input first ... */
 	unsigned int npin_out;		/* ... then output */
-	unsigned int nsegs;
+	unsigned int nsegs;		/* each one DMA mapping until unmapped */
 	unsigned int max_segs;
+	bool mapped;			/* segs[] addresses are live mappings */
+	bool table_mapped;		/* segs[] itself is mapped at table_dma */
+	dma_addr_t table_dma;
 	struct page **pages;		/* points behind segs[] */
-	struct hc_seg segs[];		/* physically contiguous (kmalloc) */
+	struct hc_seg segs[];		/* device addresses (DMA API) */
 };
 
 /* one per open /dev/hostcall; stream fds hold references too */
@@ -140,6 +154,9 @@ void hc_ring_free(struct hc_device *hdev);
 struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 				gfp_t gfp);
 void hc_req_put(struct hc_request *req);
+void hc_undo(struct hc_device *hdev, u32 session, u16 module, u16 op,
+	     s64 result);
+void hc_req_unmap(struct hc_request *req);
 void hc_req_clear_notify(struct hc_request *req);
 int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out);
 unsigned int hc_user_segs(u64 uaddr, u32 len);

@@ -10,6 +10,7 @@
  * register write. Completions come back in the same ring with an interrupt.
  */
 
+#include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/interrupt.h>
 #include <linux/io.h>
@@ -31,12 +32,11 @@ MODULE_PARM_DESC(force_doorbell, "never kick with the hypercall");
 
 static DEFINE_IDA(hc_ida);
 
-/* Tell the device there are new requests. Called with hdev->lock held. */
+/* Tell the device there are new requests; under kick_sem, not the lock. */
 void hc_kick(struct hc_device *hdev)
 {
-	long ret;
-
 	u32 transport = READ_ONCE(hdev->transport);
+	long ret;
 
 	if (transport == HC_TRANSPORT_HYPERCALL_TCG ||
 	    transport == HC_TRANSPORT_HYPERCALL_KVM) {
@@ -159,6 +159,10 @@ static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		hdev->max_segs = HC_MAX_SEGS;
 
 	writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
+	/* the device takes any guest address (through a vIOMMU, if any) */
+	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (ret)
+		goto err_put;
 	pci_set_master(pdev);
 
 	ret = hc_ring_init(hdev, hc_entries_param());
@@ -175,8 +179,8 @@ static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (ret)
 		goto err_vectors;
 
-	writel(lower_32_bits(hdev->ring_phys), hdev->regs + HC_REG_RING_LO);
-	writel(upper_32_bits(hdev->ring_phys), hdev->regs + HC_REG_RING_HI);
+	writel(lower_32_bits(hdev->ring_dma), hdev->regs + HC_REG_RING_LO);
+	writel(upper_32_bits(hdev->ring_dma), hdev->regs + HC_REG_RING_HI);
 	writel(hdev->entries, hdev->regs + HC_REG_RING_ENTRIES);
 	writel(HC_CTRL_ENABLE, hdev->regs + HC_REG_CTRL);
 	status = readl(hdev->regs + HC_REG_STATUS);

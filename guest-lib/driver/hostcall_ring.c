@@ -12,6 +12,7 @@
  */
 
 #include <linux/bitmap.h>
+#include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
@@ -22,17 +23,18 @@ int hc_ring_init(struct hc_device *hdev, u32 entries)
 {
 	size_t bytes = HC_RING_BYTES(entries);
 
-	hdev->ring = alloc_pages_exact(bytes, GFP_KERNEL | __GFP_ZERO);
+	/* coherent: both sides poll the indices in place */
+	hdev->ring = dma_alloc_coherent(&hdev->pdev->dev, bytes,
+					&hdev->ring_dma, GFP_KERNEL);
 	if (!hdev->ring)
 		return -ENOMEM;
+	hdev->ring_bytes = bytes;
 	hdev->table = kcalloc(entries, sizeof(*hdev->table), GFP_KERNEL);
 	hdev->busy = bitmap_zalloc(entries, GFP_KERNEL);
 	if (!hdev->table || !hdev->busy) {
 		hc_ring_free(hdev);
 		return -ENOMEM;
 	}
-	hdev->ring_bytes = bytes;
-	hdev->ring_phys = virt_to_phys(hdev->ring);
 	hdev->entries = entries;
 	hdev->normal_limit = entries - min_t(u32, HC_CTRL_RESERVE, entries / 4);
 	hdev->hdr = hdev->ring;
@@ -48,7 +50,8 @@ int hc_ring_init(struct hc_device *hdev, u32 entries)
 void hc_ring_free(struct hc_device *hdev)
 {
 	if (hdev->ring)
-		free_pages_exact(hdev->ring, HC_RING_BYTES(hdev->entries));
+		dma_free_coherent(&hdev->pdev->dev, hdev->ring_bytes,
+				  hdev->ring, hdev->ring_dma);
 	hdev->ring = NULL;
 	hdev->hdr = NULL;
 	hdev->req_ring = NULL;
@@ -69,6 +72,8 @@ struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 
 	size = struct_size(req, segs, max_segs);
 	size = size_add(size, array_size(max_segs, sizeof(struct page *)));
+	/* a pinned page is one segment */
+	BUILD_BUG_ON(PAGE_SIZE != HC_SEG_SIZE);
 	req = kzalloc(size, gfp);
 	if (!req)
 		return NULL;
@@ -80,26 +85,56 @@ struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 	return req;
 }
 
+/*
+ * Undo what a call created (result: its answer) when its caller will
+ * never see it: killed while the host carried it out, or as the answer
+ * came. Nobody will ever use or release it.
+ */
+void hc_undo(struct hc_device *hdev, u32 session, u16 module, u16 op,
+	     s64 result)
+{
+	s64 arg = result;
+	u16 undo;
+
+	if (result < 0)
+		return;
+	switch ((module << 16) | op) {
+	case (HC_MOD_SESSION << 16) | HC_SESSION_OPEN:
+		if (result == 0 || result > U32_MAX)
+			return;
+		session = (u32)result;
+		arg = 0;
+		undo = HC_SESSION_CLOSE;
+		break;
+	case (HC_MOD_PROC << 16) | HC_PROC_SPAWN:
+		undo = HC_PROC_RELEASE;
+		break;
+	case (HC_MOD_FS << 16) | HC_FS_OPEN:
+		undo = HC_FS_CLOSE;
+		break;
+	default:
+		return;
+	}
+	if (hc_control(hdev, session, module, undo, arg, 0, 0))
+		dev_warn_ratelimited(&hdev->pdev->dev,
+				     "session %u: could not undo op %u.%u of a killed caller\n",
+				     session, module, op);
+}
+
 static void hc_req_free(struct hc_request *req)
 {
-	struct hc_device *hdev = req->hdev;
-
+	hc_req_unmap(req);
 	if (req->npin_in)
 		unpin_user_pages(req->pages, req->npin_in);
 	if (req->npin_out)
 		unpin_user_pages_dirty_lock(req->pages + req->npin_in,
 					    req->npin_out, true);
-	/*
-	 * A session open whose opener gave up (signal) but which the host
-	 * completed anyway: end that session, nobody will ever use it.
-	 */
-	if ((req->flags & HC_RQ_CLOSE_ORPHAN) && !req->err &&
-	    req->result > 0 && req->result <= U32_MAX)
-		if (hc_control(hdev, (u32)req->result, HC_MOD_SESSION,
-			       HC_SESSION_CLOSE, 0, 0, 0))
-			dev_warn_ratelimited(&hdev->pdev->dev,
-					     "could not close session %u\n",
-					     (u32)req->result);
+	if ((req->flags & HC_RQ_ORPHAN) && !req->err)
+		hc_undo(req->hdev, req->desc.session, req->desc.module,
+			req->desc.op, req->result);
+	/* after the undo: the session (and its id) outlive it */
+	if (req->orphan_of)
+		hc_session_put(req->orphan_of);
 	kfree(req->kbuf);
 	kfree(req);
 }
@@ -133,16 +168,31 @@ void hc_free_work(struct work_struct *work)
 		hc_req_free(req);
 }
 
-static int hc_req_add_seg(struct hc_request *req, phys_addr_t addr, u32 len,
-			  bool out)
+static enum dma_data_direction hc_seg_dir(struct hc_request *req,
+					  unsigned int i)
 {
+	return i < req->desc.nsegs_in ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+}
+
+/*
+ * Map one piece of a page (never crossing HC_SEG_SIZE) for the device and
+ * add it as the next segment: inputs first, then outputs.
+ */
+static int hc_req_add_seg(struct hc_request *req, struct page *page,
+			  unsigned int off, u32 len, bool out)
+{
+	struct device *dev = &req->hdev->pdev->dev;
 	struct hc_seg *seg;
+	dma_addr_t addr;
 
 	if (req->nsegs >= req->max_segs)
 		return -E2BIG;
-	/* inputs first, then outputs */
 	if (WARN_ON_ONCE(!out && req->desc.nsegs_out))
 		return -EINVAL;
+	addr = dma_map_page(dev, page, off, len,
+			    out ? DMA_FROM_DEVICE : DMA_TO_DEVICE);
+	if (dma_mapping_error(dev, addr))
+		return -ENOMEM;
 	seg = &req->segs[req->nsegs++];
 	seg->addr = addr;
 	seg->len = len;
@@ -151,26 +201,49 @@ static int hc_req_add_seg(struct hc_request *req, phys_addr_t addr, u32 len,
 		req->desc.nsegs_out++;
 	else
 		req->desc.nsegs_in++;
+	req->mapped = true;
 	return 0;
 }
 
 /*
- * Add a kernel buffer (kmalloc'd: physically contiguous) as input or output
+ * The device is done with the request (it completed, or the device was
+ * reset): end its DMA mappings, so what the device wrote is visible to
+ * the CPU (a bounce buffer is copied back here). Idempotent.
+ */
+void hc_req_unmap(struct hc_request *req)
+{
+	struct device *dev = &req->hdev->pdev->dev;
+	unsigned int i;
+
+	if (req->table_mapped)
+		dma_unmap_single(dev, req->table_dma,
+				 req->nsegs * sizeof(struct hc_seg),
+				 DMA_TO_DEVICE);
+	req->table_mapped = false;
+	if (!req->mapped)
+		return;
+	for (i = 0; i < req->nsegs; i++)
+		dma_unmap_page(dev, req->segs[i].addr, req->segs[i].len,
+			       hc_seg_dir(req, i));
+	req->mapped = false;
+}
+
+/*
+ * Add a kernel buffer (kmalloc'd: in the linear map) as input or output
  * (out_cap accounting is the caller's).
  */
 int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out)
 {
-	phys_addr_t pa = virt_to_phys(buf);
 	int ret;
 
 	while (len) {
-		u32 chunk = min_t(size_t, len,
-				  HC_SEG_SIZE - (pa & (HC_SEG_SIZE - 1)));
+		unsigned int off = offset_in_page(buf);
+		u32 chunk = min_t(size_t, len, HC_SEG_SIZE - off);
 
-		ret = hc_req_add_seg(req, pa, chunk, out);
+		ret = hc_req_add_seg(req, virt_to_page(buf), off, chunk, out);
 		if (ret)
 			return ret;
-		pa += chunk;
+		buf += chunk;
 		len -= chunk;
 	}
 	return 0;
@@ -188,7 +261,9 @@ unsigned int hc_user_segs(u64 uaddr, u32 len)
 /*
  * Pin a user buffer (no copy) and describe it with one segment per page
  * piece. Input buffers are added before output buffers. The pages stay
- * pinned until the request is freed, which is after its completion arrived.
+ * pinned until the request is freed, which is after its completion
+ * arrived; that may be long (a read waits for the host), so the pin is
+ * FOLL_LONGTERM: the pages are moved out of movable and CMA memory first.
  */
 int hc_req_pin_user(struct hc_request *req, u64 uaddr, u32 len, bool out)
 {
@@ -209,7 +284,9 @@ int hc_req_pin_user(struct hc_request *req, u64 uaddr, u32 len, bool out)
 		return -EINVAL;
 
 	got = pin_user_pages_fast(start & ~(unsigned long)(HC_SEG_SIZE - 1),
-				  npages, out ? FOLL_WRITE : 0, pages);
+				  npages,
+				  FOLL_LONGTERM | (out ? FOLL_WRITE : 0),
+				  pages);
 	if (got < 0)
 		return got;
 	if (out)
@@ -223,8 +300,7 @@ int hc_req_pin_user(struct hc_request *req, u64 uaddr, u32 len, bool out)
 	for (i = 0; i < npages; i++) {
 		u32 chunk = min_t(u32, len, HC_SEG_SIZE - off);
 
-		ret = hc_req_add_seg(req, page_to_phys(pages[i]) + off, chunk,
-				     out);
+		ret = hc_req_add_seg(req, pages[i], off, chunk, out);
 		if (ret)
 			return ret;
 		len -= chunk;
@@ -250,11 +326,20 @@ int hc_submit(struct hc_device *hdev, struct hc_request *req,
 {
 	u32 limit = mode == HC_SUBMIT_NORMAL ? hdev->normal_limit :
 		hdev->entries;
+	struct device *dev = &hdev->pdev->dev;
 	unsigned long flags;
 	struct hc_req *slot;
 	u32 idx;
 	int ret;
 
+	if (req->nsegs && !req->table_mapped) {
+		req->table_dma = dma_map_single(dev, req->segs,
+						req->nsegs * sizeof(struct hc_seg),
+						DMA_TO_DEVICE);
+		if (dma_mapping_error(dev, req->table_dma))
+			return -ENOMEM;
+		req->table_mapped = true;
+	}
 	for (;;) {
 		spin_lock_irqsave(&hdev->lock, flags);
 		if (hdev->dead) {
@@ -291,7 +376,7 @@ int hc_submit(struct hc_device *hdev, struct hc_request *req,
 	hdev->tag_seq++;
 	req->tag = ((u64)hdev->tag_seq << 32) | idx;
 	req->desc.tag = req->tag;
-	req->desc.segs = req->nsegs ? virt_to_phys(req->segs) : 0;
+	req->desc.segs = req->nsegs ? req->table_dma : 0;
 	req->desc.flags = 0;
 	refcount_inc(&req->ref);
 
@@ -334,11 +419,6 @@ static struct hc_request *hc_take_locked(struct hc_device *hdev, u64 tag)
 	return req;
 }
 
-/*
- * The device is gone or broken: reset it (so it stops touching guest
- * memory) and fail every request in flight. Their pinned pages are released
- * from the free work, after the reset.
- */
 /* Hand a request its answer; hdev->lock held, so notify stays valid. */
 static void hc_req_complete_locked(struct hc_request *req)
 {
@@ -359,17 +439,31 @@ void hc_req_clear_notify(struct hc_request *req)
 	spin_unlock_irqrestore(&hdev->lock, flags);
 }
 
-static void hc_fail_locked(struct hc_device *hdev, int err)
+/*
+ * The device is gone or broken: reset it (so it stops touching guest
+ * memory) and fail every request in flight with err. Their pages are
+ * unmapped and released by their owners or the free work, after the
+ * reset. Only the caller that marks the device dead does this; any
+ * context, the register write outside the lock (it is a VM exit).
+ */
+void hc_fail_all(struct hc_device *hdev, int err)
 {
+	unsigned long flags;
 	u32 idx;
 
-	if (!hdev->dead) {
-		WRITE_ONCE(hdev->dead, err);
-		writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
-	}
-	if (!hdev->table)
+	spin_lock_irqsave(&hdev->lock, flags);
+	if (hdev->dead) {
+		spin_unlock_irqrestore(&hdev->lock, flags);
 		return;
-	for (idx = 0; idx < hdev->entries; idx++) {
+	}
+	/* no submission, kick or completion from here on */
+	WRITE_ONCE(hdev->dead, err);
+	spin_unlock_irqrestore(&hdev->lock, flags);
+
+	writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
+
+	spin_lock_irqsave(&hdev->lock, flags);
+	for (idx = 0; hdev->table && idx < hdev->entries; idx++) {
 		struct hc_request *req = hdev->table[idx];
 
 		if (!req)
@@ -381,31 +475,26 @@ static void hc_fail_locked(struct hc_device *hdev, int err)
 	}
 	hdev->inflight = 0;
 	wake_up_all(&hdev->slot_wq);
-}
-
-void hc_fail_all(struct hc_device *hdev, int err)
-{
-	unsigned long flags;
-
-	spin_lock_irqsave(&hdev->lock, flags);
-	hc_fail_locked(hdev, err);
 	spin_unlock_irqrestore(&hdev->lock, flags);
 }
 
 /*
  * Called from the interrupt handler: consume every completion the device
- * published, hand results to their requests and wake the waiters.
+ * published, hand results to their requests and wake the waiters. The
+ * registers are read outside the lock.
  */
 void hc_process_completions(struct hc_device *hdev)
 {
 	struct pci_dev *pdev = hdev->pdev;
 	unsigned long flags;
 	u32 prod, cons, status;
-	bool any = false;
+	bool any = false, bad = false;
 
 	spin_lock_irqsave(&hdev->lock, flags);
-	if (hdev->dead)
-		goto out;
+	if (hdev->dead) {
+		spin_unlock_irqrestore(&hdev->lock, flags);
+		return;
+	}
 
 	prod = READ_ONCE(hdev->hdr->cpl_prod);
 	/* read the completions only after the index that covers them */
@@ -414,8 +503,8 @@ void hc_process_completions(struct hc_device *hdev)
 	if (prod - cons > hdev->entries) {
 		dev_err(&pdev->dev, "bad completion index %u (consumer %u)\n",
 			prod, cons);
-		hc_fail_locked(hdev, -EIO);
-		goto out;
+		bad = true;
+		prod = cons;
 	}
 
 	while (cons != prod) {
@@ -445,24 +534,28 @@ void hc_process_completions(struct hc_device *hdev)
 		hdev->cpl_cons = cons;
 		WRITE_ONCE(hdev->hdr->cpl_cons, cons);
 		wake_up(&hdev->slot_wq);
-	} else {
+	}
+	spin_unlock_irqrestore(&hdev->lock, flags);
+
+	if (!any && !bad) {
 		/* nothing new: see whether the device gave up on the ring */
 		status = readl(hdev->regs + HC_REG_STATUS);
 		if (status & HC_STATUS_ERROR) {
 			dev_err(&pdev->dev, "device error %u\n",
 				readl(hdev->regs + HC_REG_ERROR));
-			hc_fail_locked(hdev, -EIO);
+			bad = true;
 		}
 	}
-out:
-	spin_unlock_irqrestore(&hdev->lock, flags);
+	if (bad)
+		hc_fail_all(hdev, -EIO);
 }
 
 /*
- * A request without buffers (session close, cancel, stream close), sent
- * with the ring's reserve and waited for up to timeout jiffies (0: not at
- * all). 0 once sent (and answered, when waited for), -ETIMEDOUT without
- * an answer in time, or why it could not be sent.
+ * A request without buffers (session close, cancel, stream close, undo),
+ * sent with the ring's reserve and waited for up to timeout jiffies (0: not
+ * at all), killable. 0 once sent (and answered, when waited for),
+ * -ETIMEDOUT without an answer in time, -EINTR when killed, or why it
+ * could not be sent.
  */
 int hc_control(struct hc_device *hdev, u32 session, u16 module, u16 op,
 	       s64 a0, s64 a1, unsigned long timeout)
@@ -478,8 +571,12 @@ int hc_control(struct hc_device *hdev, u32 session, u16 module, u16 op,
 	req->desc.args[0] = a0;
 	req->desc.args[1] = a1;
 	ret = hc_submit(hdev, req, HC_SUBMIT_CONTROL);
-	if (!ret && timeout && !wait_for_completion_timeout(&req->done, timeout))
-		ret = -ETIMEDOUT;
+	if (!ret && timeout) {
+		long left = wait_for_completion_killable_timeout(&req->done,
+								 timeout);
+
+		ret = left > 0 ? 0 : left < 0 ? -EINTR : -ETIMEDOUT;
+	}
 	hc_req_put(req);
 	return ret;
 }

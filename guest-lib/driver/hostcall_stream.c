@@ -24,8 +24,6 @@
 
 #include "hostcall_stream.h"
 
-#define HC_STREAM_CLOSE_TIMEOUT	(10 * HZ)
-
 /*
  * A read smaller than this asks the host for this much into a kernel
  * buffer and keeps the rest for the next reads: a tool that reads 4 KiB at
@@ -118,6 +116,7 @@ static void hc_stream_ra_take(struct hc_stream *st)
 	struct hc_request *req = st->ra;
 	long err = req->err;
 
+	hc_req_unmap(req);	/* the data is the CPU's now */
 	if (!err && req->result < 0)
 		err = hc_errno(req->result);
 	else if (!err && (req->result > req->out_cap ||
@@ -138,7 +137,8 @@ static void hc_stream_ra_drop(struct hc_stream *st)
 /*
  * A read through the read-ahead: wait for it (unless nonblocking), then
  * serve from its buffer; end of stream and errors are given once each.
- * An interrupted wait leaves it in flight for the next read. st->lock
+ * A signal leaves it in flight for the next read (nothing is lost) and
+ * restarts the read, or fails it with EINTR, as a pipe read. st->lock
  * held.
  */
 static ssize_t hc_stream_read_ra(struct hc_stream *st, char __user *buf,
@@ -150,7 +150,7 @@ static ssize_t hc_stream_read_ra(struct hc_stream *st, char __user *buf,
 		if (nonblock && !completion_done(&st->ra->done))
 			return -EAGAIN;
 		if (wait_for_completion_interruptible(&st->ra->done))
-			return -EINTR;
+			return -ERESTARTSYS;
 		hc_stream_ra_take(st);
 	}
 	if (st->ra_err || !st->ra_len) {
@@ -179,7 +179,7 @@ static ssize_t hc_stream_read(struct file *file, char __user *buf,
 	if (!len)
 		return 0;
 	if (mutex_lock_interruptible(&st->lock))
-		return -EINTR;
+		return -ERESTARTSYS;
 	/* what the host has now, as a pipe read gives */
 	if (!st->ra && len >= HC_STREAM_RA && !nonblock) {
 		ret = hc_stream_call(st, HC_PROC_READ, (u64)(uintptr_t)buf,
@@ -248,13 +248,15 @@ static bool hc_killed(void)
 
 /*
  * HC_PROC_CLOSE for the stream: the host process sees end of input, or
- * SIGPIPE on output; pending host operations on it end.
+ * SIGPIPE on output; pending host operations on it end. Not waited for:
+ * the ring keeps it after the stream's last write and before anything
+ * the closer sends next, and a stalled host must not stall close(2).
  */
 static void hc_stream_close_host(struct hc_stream *st)
 {
 	st->closed_sent = true;
 	hc_control(st->s->hdev, st->s->id, HC_MOD_PROC, HC_PROC_CLOSE,
-		   st->handle, st->stream, HC_STREAM_CLOSE_TIMEOUT);
+		   st->handle, st->stream, 0);
 }
 
 /*

@@ -28,10 +28,17 @@ static long hc_stream_send(struct hc_stream *st, void *kbuf, u32 len)
 			err = -ENOMEM;
 			break;
 		}
-		/* waited for whole, so kbuf may go once it is answered */
+		/*
+		 * Waited for whole, so kbuf may go once it is answered. As
+		 * long as the host reader takes: idle, not hung. It ends when
+		 * the host takes the bytes, the host process goes (EPIPE), a
+		 * killed writer's close cancels it, or the device goes.
+		 */
 		err = hc_submit(st->s->hdev, req, HC_SUBMIT_NORMAL);
 		if (!err) {
-			wait_for_completion(&req->done);
+			wait_for_completion_state(&req->done, TASK_IDLE);
+			/* before kbuf goes: the completion's own put may come later */
+			hc_req_unmap(req);
 			err = req->err;
 		}
 		if (!err && req->result < 0)
@@ -121,7 +128,7 @@ static ssize_t hc_stream_gather(struct hc_stream *st, const char __user *buf,
 			break;
 		}
 		if (wait_event_interruptible(st->wq, hc_stream_room(st))) {
-			err = -EINTR;
+			err = -ERESTARTSYS;
 			break;
 		}
 		mutex_lock(&st->wlock);
@@ -160,7 +167,7 @@ static ssize_t hc_stream_direct(struct hc_stream *st, const char __user *buf,
 	ssize_t r = 0;
 
 	if (wait_event_interruptible(st->wq, hc_stream_idle(st)))
-		return -EINTR;
+		return -ERESTARTSYS;
 	mutex_lock(&st->wlock);
 	r = st->werr;
 	mutex_unlock(&st->wlock);
@@ -191,7 +198,7 @@ ssize_t hc_stream_write(struct file *file, const char __user *buf,
 	if (!len)
 		return 0;
 	if (mutex_lock_interruptible(&st->lock))
-		return -EINTR;
+		return -ERESTARTSYS;
 	/* a nonblocking writer takes what room there is, a piece at a time */
 	if (len < HC_STREAM_WB || (file->f_flags & O_NONBLOCK))
 		r = hc_stream_gather(st, buf, len,

@@ -46,9 +46,11 @@ enum hc_session_op {
 	/* session field names it; ends the shadow and all it started. */
 	HC_SESSION_CLOSE	= 2,
 	/* args[0]: tag of a pending call of this session to cancel. The
-	 * cancelled call completes with -ECANCELED (or its own result if it
-	 * finished first); this call completes at once with 0. */
+	 * cancelled call completes with -ECANCELED if it had done nothing,
+	 * else with its own result (a short count if bytes had moved); this
+	 * call completes at once with 0. */
 	HC_SESSION_CANCEL	= 3,
+	HC_SESSION_OP_END	/* keep last: one past the last op */
 };
 
 /* HC_MOD_SYS */
@@ -58,6 +60,7 @@ enum hc_sys_op {
 	HC_SYS_TIME	= 3,	/* out: struct hc_timespec (host CLOCK_REALTIME) */
 	HC_SYS_CHDIR	= 4,	/* in: path; changes the shadow's host cwd */
 	HC_SYS_GETCWD	= 5,	/* out: host cwd (no NUL); result: length */
+	HC_SYS_OP_END		/* keep last: one past the last op */
 };
 
 /* HC_MOD_PROC: host processes. A process handle is an int >= 0; once
@@ -92,6 +95,7 @@ enum hc_proc_op {
 	HC_PROC_RELEASE	= 7,
 	/* args[0]: handle, args[1]: (rows << 16) | cols; for a pty process. */
 	HC_PROC_RESIZE	= 8,
+	HC_PROC_OP_END		/* keep last: one past the last op */
 };
 
 #define HC_SPAWN_F_CWD		(1u << 0)	/* in starts with a cwd */
@@ -122,7 +126,34 @@ enum hc_fs_op {
 	HC_FS_UNLINK	= 11,	/* in: path; args[0]: HC_UNLINK_F_* */
 	HC_FS_RENAME	= 12,	/* in: old\0new\0 */
 	HC_FS_READLINK	= 13,	/* in: path; out: target (no NUL); result: len */
+	HC_FS_OP_END		/* keep last: one past the last op */
 };
+
+/*
+ * Which ops exist: ops of a module are numbered from 1 up to its
+ * HC_*_OP_END. The device, the shadow and the tests ask this, so a new op
+ * (added before its module's OP_END) is known everywhere at once.
+ */
+static inline __u32 hc_module_op_end(__u32 module)
+{
+	switch (module) {
+	case HC_MOD_SESSION:
+		return HC_SESSION_OP_END;
+	case HC_MOD_SYS:
+		return HC_SYS_OP_END;
+	case HC_MOD_PROC:
+		return HC_PROC_OP_END;
+	case HC_MOD_FS:
+		return HC_FS_OP_END;
+	default:
+		return 0;
+	}
+}
+
+static inline int hc_op_valid(__u32 module, __u32 op)
+{
+	return op >= 1 && op < hc_module_op_end(module);
+}
 
 #define HC_STAT_F_NOFOLLOW	(1u << 0)
 #define HC_UNLINK_F_DIR		(1u << 0)
@@ -295,8 +326,12 @@ struct hc_cpl {
  * Each open file is a session with one shadow on the host. The ioctl
  * returns 0 once the call completed, with the host's answer in result
  * (>= 0 or -errno) and out_used; it returns -1 with errno for local
- * failures: EINTR (a signal; the host was told to cancel), EFAULT, E2BIG
- * (a buffer over HC_MAX_DATA), EINVAL, ENODEV, EIO (device error).
+ * failures: EFAULT, E2BIG (a buffer over HC_MAX_DATA), EINVAL, ENODEV,
+ * EIO (device error). A signal makes the driver cancel the call on the
+ * host and wait for its real answer: bytes moved or a handle created are
+ * returned as usual (a short count); only a call the host had not started
+ * is restarted (SA_RESTART, stop/continue) or fails with EINTR, so EINTR
+ * means nothing happened. What a killed caller's call created is undone.
  */
 struct hostcall_ioc_call {
 	__u16 module;

@@ -14,9 +14,13 @@
  *    function that uses errno.
  *  - Every other function returns >= 0 on success or a negative errno
  *    value (-ENOENT, -EINTR, ...). Errors from the host (the host system
- *    call failed) and local errors (EINTR: a signal arrived, the host was
- *    asked to cancel; ENODEV: the device went away; EIO: device error)
- *    come back the same way.
+ *    call failed) and local errors (ENODEV: the device went away; EIO:
+ *    device error) come back the same way.
+ *  - Signals: -EINTR means a signal (with a handler without SA_RESTART)
+ *    came before the host did anything: nothing happened, retrying is
+ *    safe. A signal while the host worked does not change the result: a
+ *    read or write returns what moved (maybe a short count), a spawn or
+ *    open its handle. Nothing is retried here, so callers see signals.
  *  - Reads and writes longer than HC_MAX_DATA (128 KiB) are clamped: they
  *    transfer at most HC_MAX_DATA bytes and return the short count, as
  *    write(2) may. Loop for more.
@@ -66,8 +70,9 @@ HC_API int hc_fd(const hc_session *hc);
 /*
  * Generic call: fills call->result (the host's answer: >= 0 or -errno) and
  * call->out_used. Returns 0 when the call completed (whatever its result),
- * or a negative errno for a local failure (-EINTR, -E2BIG, -EINVAL,
- * -EFAULT, -ENODEV, -EIO). module must not be HC_MOD_SESSION.
+ * or a negative errno for a local failure (-EINTR: nothing happened,
+ * -E2BIG, -EINVAL, -EFAULT, -ENODEV, -EIO). module must not be
+ * HC_MOD_SESSION.
  */
 HC_API int hc_call(hc_session *hc, struct hostcall_ioc_call *call);
 

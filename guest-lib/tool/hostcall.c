@@ -161,10 +161,14 @@ static void *stdin_pump(void *arg)
 		}
 		if (n <= 0)
 			break;	/* EOF, or stdin unusable: the command sees EOF */
+		/* the host may take part of it (a signal came): send the rest;
+		 * EINTR means nothing was taken */
 		while (off < n) {
 			ssize_t w = hc_proc_write(x->hc, x->h, buf + off, n - off);
 
-			if (w < 0) {
+			if (w == -EINTR)
+				continue;
+			if (w <= 0) {
 				/* EPIPE: the command stopped reading */
 				open = false;
 				break;
@@ -173,7 +177,8 @@ static void *stdin_pump(void *arg)
 		}
 	}
 	free(buf);
-	hc_proc_close(x->hc, x->h, HC_STDIN);
+	while (hc_proc_close(x->hc, x->h, HC_STDIN) == -EINTR)
+		;
 	return NULL;
 }
 
@@ -338,7 +343,11 @@ static int cmd_exec(int argc, char **argv)
 	if (!x.hc)
 		return EXIT_HOSTCALL;
 	x.cmd = argv[i];
-	x.h = hc_proc_spawn(x.hc, &argv[i], nenv ? env : NULL, cwd, 0, NULL);
+	/* EINTR: a signal came before the host started anything */
+	do
+		x.h = hc_proc_spawn(x.hc, &argv[i], nenv ? env : NULL, cwd, 0,
+				    NULL);
+	while (x.h == -EINTR);
 	if (x.h < 0)
 		return spawn_error(argv[i], cwd, -x.h);
 

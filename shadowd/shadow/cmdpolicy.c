@@ -47,6 +47,13 @@ static int copy(char *path, size_t n, const char *s)
 	return 0;
 }
 
+int cmd_program(const char *entry, char *path, size_t n)
+{
+	if (strchr(entry, '/'))
+		return copy(path, n, entry);
+	return search(entry, path, n);
+}
+
 int cmd_resolve(const struct shadow_policy *p, const char *argv0,
 		char *path, size_t n)
 {

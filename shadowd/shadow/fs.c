@@ -2,8 +2,11 @@
 /*
  * HC_MOD_FS: host files. open, read and write are io_uring operations
  * (an open of a FIFO or a read of a slow file must not stall the
- * session); the quick metadata calls run inline. With fs-roots in the
- * policy every path is resolved beneath them (fsroot.c).
+ * session); the metadata calls, whose path lookups wait as long as a
+ * dead NFS or FUSE server makes them, run on worker threads (offload.c).
+ * Nothing here runs on the loop but argument checks and bookkeeping.
+ * With fs-roots in the policy every path is resolved beneath them
+ * (fsroot.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,8 +75,9 @@ static int64_t fs_open(struct call *c)
 	if (!path || flags < 0 || flags > INT_MAX || mode < 0 ||
 	    mode > 07777)
 		return -EINVAL;
+	mode &= 0777;	/* a guest creates no setuid, setgid or sticky file */
 	if (file_table_full())
-		return -EMFILE;
+		return shadow_audit_limit("max-files", 0, -EMFILE);
 	if (fsroot_on()) {
 		char rel[PATH_MAX];
 		int dfd, r = fsroot_locate(path, &dfd, rel);
@@ -129,6 +133,14 @@ static int64_t fs_rw(struct call *c)
 	return ASYNC;
 }
 
+static int64_t close_job(struct call *c)
+{
+	int r = close(c->job_fd) < 0 ? -errno : 0;
+
+	c->job_fd = -1;
+	return r;
+}
+
 static int64_t fs_close(struct call *c)
 {
 	int fd = file_table_remove(c->args[0]);
@@ -137,7 +149,11 @@ static int64_t fs_close(struct call *c)
 		return -EBADF;
 	cancel_calls_fd(fd);
 	ring_flush();
-	return close(fd) < 0 ? -errno : 0;
+	/* The handle is gone now; the close itself (a FUSE or NFS flush
+	 * may hang) runs on a worker, and a CANCEL cannot undo it. */
+	c->job_fd = fd;
+	c->nocancel = 1;
+	return offload(c, close_job);
 }
 
 static int64_t fs_stat(struct call *c)
@@ -170,34 +186,37 @@ static int64_t fs_stat(struct call *c)
 	return put_stat(c, &st);
 }
 
+/* The job's duplicate of the handle's fd (offload_file), closed. */
+static int64_t job_fd_done(struct call *c, int64_t res)
+{
+	close(c->job_fd);
+	c->job_fd = -1;
+	return res;
+}
+
 static int64_t fs_fstat(struct call *c)
 {
-	int fd = file_lookup(c->args[0]);
 	struct stat st;
 
-	if (fd < 0)
-		return -EBADF;
 	if (c->out_max < sizeof(struct hc_stat))
-		return -EINVAL;
-	if (fstat(fd, &st) < 0)
-		return -errno;
-	return put_stat(c, &st);
+		return job_fd_done(c, -EINVAL);
+	if (fstat(c->job_fd, &st) < 0)
+		return job_fd_done(c, -errno);
+	return job_fd_done(c, put_stat(c, &st));
 }
 
 static int64_t fs_readdir(struct call *c)
 {
-	int fd = file_lookup(c->args[0]);
 	long n;
 
-	if (fd < 0)
-		return -EBADF;
 	/* Records straight into the reply; the directory's position
-	 * carries the guest from one call to the next. */
-	n = syscall(SYS_getdents64, fd, call_out(c), c->out_max);
+	 * (shared with the duplicate) carries the guest from one call to
+	 * the next. */
+	n = syscall(SYS_getdents64, c->job_fd, call_out(c), c->out_max);
 	if (n < 0)
-		return -errno;
+		return job_fd_done(c, -errno);
 	c->out_len = n;
-	return n;
+	return job_fd_done(c, n);
 }
 
 static int64_t fs_mkdir(struct call *c)
@@ -323,19 +342,19 @@ int64_t fs_call(struct call *c)
 	case HC_FS_CLOSE:
 		return fs_close(c);
 	case HC_FS_STAT:
-		return fs_stat(c);
+		return offload(c, fs_stat);
 	case HC_FS_FSTAT:
-		return fs_fstat(c);
+		return offload_file(c, fs_fstat);
 	case HC_FS_READDIR:
-		return fs_readdir(c);
+		return offload_file(c, fs_readdir);
 	case HC_FS_MKDIR:
-		return fs_mkdir(c);
+		return offload(c, fs_mkdir);
 	case HC_FS_UNLINK:
-		return fs_unlink(c);
+		return offload(c, fs_unlink);
 	case HC_FS_RENAME:
-		return fs_rename(c);
+		return offload(c, fs_rename);
 	case HC_FS_READLINK:
-		return fs_readlink(c);
+		return offload(c, fs_readlink);
 	}
 	return -ENOSYS;
 }

@@ -55,9 +55,11 @@ int fsroot_init(void)
 	return 0;
 }
 
+/* The roots confine the fs module; without it they have nothing to
+ * confine (and the filter has no openat2 for them). */
 int fsroot_on(void)
 {
-	return pol.nroots > 0;
+	return pol.nroots > 0 && (pol.modules & (1u << HC_MOD_FS));
 }
 
 int fsroot_refused(const char *op, const char *path)

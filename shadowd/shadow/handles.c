@@ -9,52 +9,85 @@
 #include <unistd.h>
 #include "shadow.h"
 
-static struct proc *procs[MAX_PROCS];
 /*
- * A process handle is (generation << 8) | slot: a slot's next user gets a
- * new generation, so a handle the guest keeps after RELEASE (a stream fd
- * closing late, say) names nothing instead of the slot's next process.
+ * A handle is (generation << bits) | slot: a slot's next user gets a new
+ * generation, so a handle the guest keeps after RELEASE or CLOSE (a
+ * stream fd closing late, say) names nothing instead of the slot's next
+ * process or file. One mechanism for both tables.
  */
-#define SLOT_BITS	8
-#define GEN_MAX		0x7fffff	/* handles stay positive int32 */
-_Static_assert(MAX_PROCS <= (1 << SLOT_BITS), "slot bits");
-static uint32_t gens[MAX_PROCS];
-static int files[MAX_FILES];
-static int files_used;
+struct htable {
+	unsigned bits;		/* slot bits of a handle */
+	unsigned max;		/* slots */
+	unsigned used;
+	void **obj;		/* NULL: free */
+	uint32_t *gen;
+};
+
+#define PROC_BITS	8
+#define FILE_BITS	10
+_Static_assert(MAX_PROCS <= (1 << PROC_BITS), "proc slot bits");
+_Static_assert(MAX_FILES <= (1 << FILE_BITS), "file slot bits");
+
+static void *proc_obj[MAX_PROCS], *file_obj[MAX_FILES];
+static uint32_t proc_gen[MAX_PROCS], file_gen[MAX_FILES];
+static struct htable procs = { PROC_BITS, MAX_PROCS, 0, proc_obj, proc_gen };
+static struct htable files = { FILE_BITS, MAX_FILES, 0, file_obj, file_gen };
 struct proc *all_procs;
+
+/* A free slot among the first limit (the policy's): handle or -1. */
+static int ht_add(struct htable *t, unsigned limit, void *o)
+{
+	/* Handles stay positive int32. */
+	uint32_t gen_max = INT32_MAX >> t->bits;
+	unsigned i;
+
+	for (i = 0; i < limit && i < t->max; i++) {
+		if (t->obj[i])
+			continue;
+		t->obj[i] = o;
+		t->used++;
+		t->gen[i] = t->gen[i] >= gen_max ? 1 : t->gen[i] + 1;
+		return (int)(t->gen[i] << t->bits) | (int)i;
+	}
+	return -1;
+}
+
+static void *ht_lookup(const struct htable *t, int64_t h)
+{
+	int64_t slot = h & ((1 << t->bits) - 1);
+
+	if (h < 0 || h > INT32_MAX || slot >= t->max ||
+	    (uint64_t)h >> t->bits != t->gen[slot])
+		return NULL;
+	return t->obj[slot];
+}
+
+static void *ht_remove(struct htable *t, int64_t h)
+{
+	void *o = ht_lookup(t, h);
+
+	if (o) {
+		t->obj[h & ((1 << t->bits) - 1)] = NULL;
+		t->used--;
+	}
+	return o;
+}
 
 int proc_table_add(struct proc *p)
 {
-	int i;
+	int h = ht_add(&procs, pol.max_procs, p);
 
-	/* The policy's max-procs (<= MAX_PROCS) handles at once. */
-	for (i = 0; i < (int)pol.max_procs; i++) {
-		if (!procs[i]) {
-			procs[i] = p;
-			gens[i] = gens[i] >= GEN_MAX ? 1 : gens[i] + 1;
-			return (int)(gens[i] << SLOT_BITS) | i;
-		}
-	}
-	return -EAGAIN;
+	return h < 0 ? shadow_audit_limit("max-procs", 0, -EAGAIN) : h;
 }
 
 struct proc *proc_lookup(int64_t h)
 {
-	int64_t slot = h & ((1 << SLOT_BITS) - 1);
-
-	if (h < 0 || h > INT32_MAX || slot >= MAX_PROCS ||
-	    (uint64_t)h >> SLOT_BITS != gens[slot])
-		return NULL;
-	return procs[slot];
+	return ht_lookup(&procs, h);
 }
 
 struct proc *proc_table_remove(int64_t h)
 {
-	struct proc *p = proc_lookup(h);
-
-	if (p)
-		procs[h & ((1 << SLOT_BITS) - 1)] = NULL;
-	return p;
+	return ht_remove(&procs, h);
 }
 
 struct proc *proc_ref(struct proc *p)
@@ -85,40 +118,29 @@ void proc_unref(struct proc *p)
 	free(p);
 }
 
-/* fds are stored +1 so the zeroed table means "free". */
+/* fds are stored +1, so fd 0 is not "free". */
 int file_table_add(int fd)
 {
-	int i;
+	int h = ht_add(&files, pol.max_files, (void *)(intptr_t)(fd + 1));
 
-	for (i = 0; i < (int)pol.max_files; i++) {
-		if (!files[i]) {
-			files[i] = fd + 1;
-			files_used++;
-			return i;
-		}
-	}
-	return -EMFILE;
+	return h < 0 ? shadow_audit_limit("max-files", 0, -EMFILE) : h;
 }
 
 int file_table_full(void)
 {
-	return files_used >= (int)pol.max_files;
+	return files.used >= pol.max_files;
 }
 
 int file_lookup(int64_t h)
 {
-	if (h < 0 || h >= MAX_FILES || !files[h])
-		return -1;
-	return files[h] - 1;
+	void *o = ht_lookup(&files, h);
+
+	return o ? (int)(intptr_t)o - 1 : -1;
 }
 
 int file_table_remove(int64_t h)
 {
-	int fd = file_lookup(h);
+	void *o = ht_remove(&files, h);
 
-	if (fd >= 0) {
-		files[h] = 0;
-		files_used--;
-	}
-	return fd;
+	return o ? (int)(intptr_t)o - 1 : -1;
 }

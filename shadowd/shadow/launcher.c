@@ -45,6 +45,7 @@
 /* The guest's strings plus the shadow's base environment. */
 #define LAUNCH_MAX	(HC_MAX_DATA + 64 * 1024)
 #define LAUNCH_SOCK	3		/* in the launcher */
+#define LAUNCH_AUDIT	4		/* with a command list */
 
 struct launch_req {
 	uint32_t magic;
@@ -63,6 +64,8 @@ struct launch_rep {
 
 static int chan = -1;		/* the shadow's end */
 static pid_t helper_pid;
+/* The launcher's newest child, written by clone (execwatch.c). */
+static volatile pid_t launching;
 
 /* ---- both sides --------------------------------------------------------- */
 
@@ -283,7 +286,8 @@ static void launch(const struct launch_req *rq, char *strs, size_t len,
 	    pipe2(st, O_CLOEXEC) < 0)
 		goto fail;
 	/* fork(), but the child's parent is the shadow. */
-	pid = syscall(SYS_clone, CLONE_PARENT | SIGCHLD, 0, NULL, NULL, 0);
+	pid = syscall(SYS_clone, CLONE_PARENT | CLONE_PARENT_SETTID | SIGCHLD,
+		      0, &launching, NULL, 0);
 	if (pid < 0)
 		goto fail;
 	if (pid == 0)
@@ -387,13 +391,36 @@ static void __attribute__((noreturn)) serve(pid_t shadow)
 	}
 }
 
+/* With a command list: the Landlock ruleset the launcher enforces on
+ * itself, or -1 where the kernel has none (said once in the audit). */
+static int exec_rules(void)
+{
+	int rs;
+
+	if (!pol.commands_listed)
+		return -1;
+	rs = exec_ruleset(&pol);
+	if (rs == -EOPNOTSUPP) {
+		shadow_audit("confine", " landlock=absent"
+			     " commands=checked-at-spawn-only");
+		return -1;
+	}
+	return rs;
+}
+
 int launcher_start(void)
 {
-	int sv[2], sz = 1 << 20;
+	int sv[2], sz = 1 << 20, rs;
 	pid_t shadow = getpid(), pid;
 
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+	rs = exec_rules();
+	if (rs < -1)
+		return rs;	/* Landlock there but unusable: no commands */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		if (rs >= 0)
+			close(rs);
 		return -errno;
+	}
 	/* Room for the largest request in one packet. */
 	setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
 	setsockopt(sv[1], SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
@@ -403,22 +430,39 @@ int launcher_start(void)
 
 		close(sv[0]);
 		close(sv[1]);
+		if (rs >= 0)
+			close(rs);
 		return e;
 	}
 	if (pid == 0) {
+		/* Fail closed: a launcher that cannot confine itself starts
+		 * nothing (spawns then fail with EIO). */
+		if (rs >= 0 && exec_confine(rs) < 0)
+			_exit(1);
 		/* Nothing of the shadow's but the channel and stdio: not the
 		 * session socket, not the ring, not the audit socket. */
 		if (dup2(sv[1], LAUNCH_SOCK) < 0)
 			_exit(1);
-		if (close_range(LAUNCH_SOCK + 1, ~0U, 0) < 0)
+		/* With a command list, the audit socket too: it audits
+		 * every execve (execwatch.c). */
+		if (rs >= 0)
+			shadow_audit_move(LAUNCH_AUDIT);
+		if (close_range(rs >= 0 ? LAUNCH_AUDIT + 1 : LAUNCH_SOCK + 1,
+				~0U, 0) < 0)
 			_exit(1);
+		if (rs < 0)
+			log_sink = NULL;	/* it has no audit socket */
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != shadow)
 			_exit(0);
+		if (rs >= 0 && execwatch_start(&launching) < 0)
+			_exit(1);
 		prctl(PR_SET_NAME, "hc-launcher");
 		serve(shadow);
 	}
 	close(sv[1]);
+	if (rs >= 0)
+		close(rs);
 	chan = sv[0];
 	helper_pid = pid;
 	return 0;
@@ -448,20 +492,22 @@ void launcher_stop(void)
 
 /* ---- the shadow's side ----------------------------------------------------- */
 
-int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
-		   const char *cwd, char *const argv[], char *const envp[],
-		   int stdin_fd, struct launch_result *res)
+int launcher_fd(void)
+{
+	return chan;
+}
+
+int launcher_send(unsigned flags, uint16_t rows, uint16_t cols,
+		  const char *cwd, char *const argv[], char *const envp[],
+		  int stdin_fd)
 {
 	struct launch_req rq = { .magic = LAUNCH_MAGIC, .rows = rows,
 				 .cols = cols };
-	struct launch_rep rep;
 	size_t len = 0, n;
 	char *msg, *p;
-	int fds[3], nfds, cwd_fd, i, k;
+	int fds[2], cwd_fd, i;
 	ssize_t r;
 
-	memset(res, 0, sizeof(*res));
-	res->fds[0] = res->fds[1] = res->fds[2] = -1;
 	if (chan < 0)
 		return -ENOSYS;
 	rq.flags = flags & ~(unsigned)HC_SPAWN_F_CWD;
@@ -497,7 +543,7 @@ int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
 		p += n;
 	}
 	/* Our cwd goes along: the launcher's is the one it started in. */
-	cwd_fd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	cwd_fd = open(".", SHADOW_DIR_OPEN);	/* the filter's exact form */
 	if (cwd_fd < 0) {
 		free(msg);
 		return -errno;
@@ -507,8 +553,17 @@ int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
 	r = send_fds(chan, msg, sizeof(rq) + len, fds, stdin_fd >= 0 ? 2 : 1);
 	free(msg);
 	close(cwd_fd);
-	if (r < 0)
-		return -EIO;
+	return r < 0 ? -EIO : 0;
+}
+
+int launcher_recv(struct launch_result *res)
+{
+	struct launch_rep rep;
+	int fds[3], nfds, i, k;
+	ssize_t r;
+
+	memset(res, 0, sizeof(*res));
+	res->fds[0] = res->fds[1] = res->fds[2] = -1;
 	r = recv_fds(chan, &rep, sizeof(rep), fds, 3, &nfds);
 	if (r != sizeof(rep) || (int)rep.nfds != nfds) {
 		for (i = 0; i < nfds; i++)

@@ -36,6 +36,7 @@ enum {
 	UD_SIGNAL = 3,
 	UD_REAP = 4,	/* a released process: reap it when it exits */
 	UD_IGNORE = 5,	/* cancel requests */
+	UD_OFFLOAD = 6,	/* offload.c: jobs finished on worker threads */
 	UD_MASK = 7,
 };
 
@@ -97,9 +98,14 @@ void ring_flush(void)
 
 static void cancel_call(struct call *c)
 {
-	struct io_uring_sqe *sqe = get_sqe(UD_IGNORE);
+	struct io_uring_sqe *sqe;
 
 	c->cancelled = 1;
+	if (c->offloaded) {
+		offload_cancel(c);
+		return;
+	}
+	sqe = get_sqe(UD_IGNORE);
 	io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)c | UD_CALL, 0);
 }
 
@@ -128,6 +134,10 @@ const char *call_str(struct call *c)
 
 static void call_free(struct call *c)
 {
+	if (c->cleanup)
+		c->cleanup(c);
+	if (c->job_fd >= 0)
+		close(c->job_fd);
 	buf_put(c->buf);
 	free(c->path);
 	free(c);
@@ -241,6 +251,7 @@ static void call_start(unsigned char *buf, size_t n)
 	c->buf = buf;
 	c->in_len = n - sizeof(hc);
 	c->fd = -1;
+	c->job_fd = -1;
 	c->next = calls.next;
 	c->prev = &calls;
 	calls.next->prev = c;
@@ -264,8 +275,10 @@ static void call_complete(struct call *c, int res)
 	c->fd = -1;
 	if (c->cancelled && (res == -ECANCELED || res == -EINTR))
 		r = -ECANCELED;
-	else
+	else if (c->done)
 		r = c->done(c, res);
+	else
+		r = res;	/* an offloaded job's own result */
 	if (r != ASYNC)
 		reply(c, r);
 }
@@ -275,7 +288,7 @@ static void cancel_tag(uint64_t tag)
 	struct call *c;
 
 	for (c = calls.next; c != &calls; c = c->next)
-		if (c->tag == tag && c->pending)
+		if (c->tag == tag && c->pending && !c->nocancel)
 			cancel_call(c);
 }
 
@@ -352,7 +365,7 @@ static void on_signal(void)
 
 	while (read(sig_fd, &si, sizeof(si)) == sizeof(si)) {
 		if (si.ssi_signo == SIGCHLD) {
-			orphans_reap();
+			proc_sigchld();
 			continue;
 		}
 		log_msg("signal %u; ending session", si.ssi_signo);
@@ -360,6 +373,24 @@ static void on_signal(void)
 	}
 	if (!stopping)
 		arm_signal();
+}
+
+static void arm_offload(void)
+{
+	struct io_uring_sqe *sqe = get_sqe(UD_OFFLOAD);
+
+	io_uring_prep_poll_add(sqe, offload_fd(), POLLIN);
+}
+
+static void on_offload(void)
+{
+	struct call *c;
+	int64_t res;
+
+	while ((c = offload_next(&res)))
+		call_complete(c, res);
+	if (!stopping)
+		arm_offload();
 }
 
 void proc_reap_later(struct proc *p)
@@ -408,6 +439,10 @@ static void handle_cqe(struct io_uring_cqe *cqe)
 	case UD_REAP:
 		on_reap(ptr, cqe->res);
 		break;
+	case UD_OFFLOAD:
+		if (cqe->res != -ECANCELED)
+			on_offload();
+		break;
 	}
 }
 
@@ -437,6 +472,11 @@ static void finish(void)
 	proc_kill_all();
 	launcher_stop();
 	orphans_kill_all();
+	if (offload_stop() < 0) {
+		/* A worker is stuck in the kernel on a call's buffer. */
+		log_msg("a blocking call did not end; exiting anyway");
+		_exit(0);
+	}
 	if (pending_ops) {
 		sqe = get_sqe(UD_IGNORE);
 		io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
@@ -558,11 +598,15 @@ int main(int argc, char **argv)
 
 	fsroot_init();
 	sys_init();
+	e = offload_init();
+	if (e < 0)
+		die("worker threads: %s", strerror(-e));
 	if (confine() < 0)
 		die("confinement failed");
 
 	calls.next = calls.prev = &calls;
 	arm_signal();
+	arm_offload();
 	while (!stopping) {
 		arm_recv();
 		e = io_uring_submit_and_wait(&ring, 1);

@@ -20,8 +20,17 @@
 
 #define MAX_LISTED	1024
 
+static int children_fd = -1;
+
+/* The children list is opened now, before the filter: it allows no
+ * opens of files later without the fs module. */
 int orphans_init(void)
 {
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/children",
+		 (int)getpid());
+	children_fd = open(path, O_RDONLY | O_CLOEXEC);
 	return prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0 ? -errno : 0;
 }
 
@@ -32,20 +41,16 @@ int orphans_init(void)
  */
 static int children(pid_t *out, int max)
 {
-	char path[64], buf[8192];
+	char buf[8192];
 	ssize_t len = 0, r;
-	int fd, n = 0;
+	int n = 0;
 	char *s, *end;
 
-	snprintf(path, sizeof(path), "/proc/self/task/%d/children",
-		 (int)getpid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return 0;
+	/* A seq_file: each pread from 0 lists the children afresh. */
 	while (len < (ssize_t)sizeof(buf) - 1 &&
-	       (r = read(fd, buf + len, sizeof(buf) - 1 - len)) > 0)
+	       (r = pread(children_fd, buf + len, sizeof(buf) - 1 - len,
+			  len)) > 0)
 		len += r;
-	close(fd);
 	buf[len] = 0;
 	for (s = buf; n < max; s = end) {
 		long v = strtol(s, &end, 10);

@@ -69,6 +69,8 @@ static int line(char *s)
 		return push(&pol.roots, &pol.nroots, v);
 	if (!strcmp(s, "env"))
 		return push(&pol.env, &pol.nenv, v);
+	if (!strcmp(s, "helper"))
+		return push(&pol.helpers, &pol.nhelpers, v);
 	if (num(v, 1u << 30, &u) < 0)
 		return -EINVAL;
 	if (!strcmp(s, "modules"))
@@ -143,6 +145,9 @@ void policy_release(void)
 	for (i = 0; i < pol.nenv; i++)
 		free(pol.env[i]);
 	free(pol.env);
-	pol.commands = pol.roots = pol.env = NULL;
-	pol.ncommands = pol.nroots = pol.nenv = 0;
+	for (i = 0; i < pol.nhelpers; i++)
+		free(pol.helpers[i]);
+	free(pol.helpers);
+	pol.commands = pol.roots = pol.env = pol.helpers = NULL;
+	pol.ncommands = pol.nroots = pol.nenv = pol.nhelpers = 0;
 }

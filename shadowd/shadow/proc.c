@@ -5,6 +5,12 @@
  * are io_uring operations, and WAIT polls a pidfd, so a blocked stream
  * never holds up other calls. The launcher (launcher.c) starts them; they
  * are our children all the same.
+ *
+ * Lifetime: a command's leader is reaped only at RELEASE (or session end).
+ * WAIT reads its status with WNOWAIT and leaves it a zombie, so its pid,
+ * which is also its process group's id, cannot be reused while the handle
+ * lives: SIGNAL and RELEASE reach that group or nothing, never a stranger
+ * that got the number later.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "auditfmt.h"
+#include "log.h"
 #include "shadow.h"
 
 extern char **environ;
@@ -81,7 +88,7 @@ static int spawn_parse(struct call *c, struct spawn_req *rq)
 		struct proc *src = proc_lookup(c->args[3]);
 
 		/* A pty's master is its stdin too: it cannot be handed on. */
-		if (!src)
+		if (!src || src->starting)
 			return -EBADF;
 		if (src->pty)
 			return -EINVAL;
@@ -190,68 +197,117 @@ static const char *errname(int e)
 	return n ? n : "error";
 }
 
-static int64_t proc_spawn(struct call *c)
-{
-	struct spawn_req rq;
-	struct hc_spawn_info info;
-	struct launch_result lr = { .fds = { -1, -1, -1 } };
-	char prog[PATH_MAX];
-	int h = -1, i;
-	struct proc *p = NULL;
-	int64_t res;
+/*
+ * SPAWN is asynchronous: the request goes to the launcher, and the call
+ * waits (a poll on the channel) for its reply, which comes once the
+ * command has exec'd. A hung cwd so delays that SPAWN (and the ones asked
+ * after it: the launcher answers in order), never the loop. The calls
+ * waiting for a reply are kept in order; only the first polls.
+ */
+#define MAX_SPAWNS_QUEUED	4	/* requests fit in the channel */
 
-	if (c->out_max < sizeof(info))
-		return -EINVAL;
-	res = spawn_parse(c, &rq);
-	if (res < 0)
-		goto out;
-	/* Here for a clear error and the audit line; the launcher, which
-	 * executes, checks again. */
-	res = cmd_resolve(&pol, rq.argv[0], prog, sizeof(prog));
-	if (res == -EPERM) {
-		audit_exec(&rq, "refused", 0);
-		goto out;
+struct spawning {
+	struct spawn_req rq;
+	struct proc *p;		/* its slot is taken; starting until done */
+	int h;
+	struct call *next;	/* the next call waiting for a reply */
+};
+
+static struct call *spawn_head, **spawn_tail = &spawn_head;
+static int spawns_queued;
+static int orphans_due;		/* a SIGCHLD came while spawns were queued */
+
+/*
+ * SIGCHLD: reap adopted orphans, but not while a launcher reply is
+ * unread: the command it names is our child already, and reaping it
+ * before we know its pid would lose it (pidfd_open fails ESRCH).
+ */
+void proc_sigchld(void)
+{
+	if (spawns_queued) {
+		orphans_due = 1;
+		return;
 	}
-	p = calloc(1, sizeof(*p));
-	if (!p) {
-		res = -ENOMEM;
-		goto out;
-	}
-	p->pidfd = -1;
-	p->fds[0] = p->fds[1] = p->fds[2] = -1;
-	/* Take the slot now so a full table fails before anything runs. */
-	h = proc_table_add(p);
-	if (h < 0) {
-		res = h;
-		goto out;
-	}
-	res = launcher_spawn(rq.flags, rq.ws.ws_row, rq.ws.ws_col, rq.cwd,
-			     rq.argv, rq.envp,
-			     rq.stdin_proc ? rq.stdin_proc->fds[1] : -1, &lr);
-	if (res < 0)
-		goto out_slot;
+	orphans_due = 0;
+	orphans_reap();
+}
+
+static void spawning_free(struct spawning *sp)
+{
+	free(sp->rq.argv);
+	free(sp->rq.envp);
+	free(sp);
+}
+
+/* A call ended with its reply unread (session end): the slot goes. */
+static void spawn_cleanup(struct call *c)
+{
+	struct spawning *sp = c->priv;
+
+	proc_table_remove(sp->h);
+	free(sp->p);
+	spawning_free(sp);
+}
+
+static int64_t spawn_done(struct call *c, int res);
+
+static void spawn_poll(struct call *c)
+{
+	struct io_uring_sqe *sqe = call_sqe(c, launcher_fd(), spawn_done);
+
+	io_uring_prep_poll_add(sqe, launcher_fd(), POLLIN);
+}
+
+/* The launcher answered the first waiting call; res: the poll's. */
+static int64_t spawn_done(struct call *c, int res)
+{
+	struct spawning *sp = c->priv;
+	struct spawn_req *rq = &sp->rq;
+	struct launch_result lr = { .fds = { -1, -1, -1 } };
+	struct proc *p = sp->p;
+	struct hc_spawn_info info;
+	int64_t r;
+	int i;
+
+	(void)res;	/* readable, hung up or failed: recv tells */
+	spawn_head = sp->next;
+	if (!spawn_head)
+		spawn_tail = &spawn_head;
+	else
+		spawn_poll(spawn_head);
+	spawns_queued--;
+	c->priv = NULL;
+	c->cleanup = NULL;
+	r = launcher_recv(&lr);
+	if (r < 0)
+		goto fail;
 	if (lr.err) {
 		/* A child that failed its execve is still ours to reap. */
 		if (lr.pid > 0)
 			while (waitpid(lr.pid, NULL, 0) < 0 && errno == EINTR)
 				;
-		res = -lr.err;
-		audit_exec(&rq, errname(lr.err), 0);
-		goto out_slot;
+		r = -lr.err;
+		audit_exec(rq, errname(lr.err), 0);
+		goto fail;
 	}
 	p->pidfd = syscall(SYS_pidfd_open, lr.pid, 0);
 	if (p->pidfd < 0) {
-		res = -errno;
+		r = -errno;
+		/* WAIT polls the pidfd: without one a command is not
+		 * started at all. */
+		if (r == -ENOSYS)
+			log_msg("pidfd_open: this kernel has none (Linux 5.3 "
+				"or later is needed); SPAWN fails ENOSYS");
 		kill(-lr.pid, SIGKILL);
 		while (waitpid(lr.pid, NULL, 0) < 0 && errno == EINTR)
 			;
-		goto out_slot;
+		goto fail;
 	}
-	audit_exec(&rq, "ok", lr.pid);
-	if (rq.stdin_proc) {
+	audit_exec(rq, "ok", lr.pid);
+	if (rq->stdin_proc) {
 		/* The earlier stage's stdout now feeds this process; the
 		 * guest cannot read it any more (READ gives -EBADF). */
-		struct proc *src = rq.stdin_proc;
+		struct proc *src = rq->stdin_proc;
 
 		cancel_calls_fd(src->fds[1]);
 		ring_flush();
@@ -259,8 +315,9 @@ static int64_t proc_spawn(struct call *c)
 		src->fds[1] = -1;
 	}
 	p->pid = lr.pid;
+	p->starting = 0;
 	p->refs = 1;		/* the table's */
-	p->pty = !!(rq.flags & HC_SPAWN_F_PTY);
+	p->pty = !!(rq->flags & HC_SPAWN_F_PTY);
 	for (i = 0; i < 3; i++) {
 		p->fds[i] = lr.fds[i];
 		lr.fds[i] = -1;
@@ -274,31 +331,124 @@ static int64_t proc_spawn(struct call *c)
 	info.pid = lr.pid;
 	memcpy(call_out(c), &info, sizeof(info));
 	c->out_len = sizeof(info);
-	res = h;
+	r = sp->h;
 	p = NULL;
 	goto out;
-
-out_slot:
-	proc_table_remove(h);
+fail:
+	proc_table_remove(sp->h);
 out:
 	for (i = 0; i < 3; i++)
 		if (lr.fds[i] >= 0)
 			close(lr.fds[i]);
 	free(p);
-	free(rq.argv);
-	free(rq.envp);
+	spawning_free(sp);
+	if (!spawns_queued && orphans_due)
+		proc_sigchld();
+	return r;
+}
+
+static int64_t proc_spawn(struct call *c)
+{
+	struct spawning *sp;
+	struct spawn_req *rq;
+	char prog[PATH_MAX];
+	int64_t res;
+
+	if (c->out_max < sizeof(struct hc_spawn_info))
+		return -EINVAL;
+	if (launcher_fd() < 0)
+		return -ENOSYS;
+	if (spawns_queued >= MAX_SPAWNS_QUEUED)
+		return -EAGAIN;
+	sp = calloc(1, sizeof(*sp));
+	if (!sp)
+		return -ENOMEM;
+	rq = &sp->rq;
+	res = spawn_parse(c, rq);
+	if (res < 0)
+		goto out;
+	/* Here for a clear error and the audit line; the launcher, which
+	 * executes, checks again. */
+	res = cmd_resolve(&pol, rq->argv[0], prog, sizeof(prog));
+	if (res == -EPERM) {
+		audit_exec(rq, "refused", 0);
+		goto out;
+	}
+	sp->p = calloc(1, sizeof(*sp->p));
+	if (!sp->p) {
+		res = -ENOMEM;
+		goto out;
+	}
+	sp->p->pidfd = -1;
+	sp->p->fds[0] = sp->p->fds[1] = sp->p->fds[2] = -1;
+	sp->p->starting = 1;
+	/* Take the slot now so a full table fails before anything runs. */
+	sp->h = proc_table_add(sp->p);
+	if (sp->h < 0) {
+		res = sp->h;
+		goto out;
+	}
+	res = launcher_send(rq->flags, rq->ws.ws_row, rq->ws.ws_col, rq->cwd,
+			    rq->argv, rq->envp,
+			    rq->stdin_proc ? rq->stdin_proc->fds[1] : -1);
+	if (res < 0) {
+		proc_table_remove(sp->h);
+		goto out;
+	}
+	/* Its reply must be read whatever happens: not cancellable. */
+	c->nocancel = 1;
+	if (rq->stdin_proc)	/* a RELEASE meanwhile must not free it */
+		c->proc = proc_ref(rq->stdin_proc);
+	c->priv = sp;
+	c->cleanup = spawn_cleanup;
+	*spawn_tail = c;
+	spawn_tail = &sp->next;
+	if (spawns_queued++ == 0)
+		spawn_poll(c);
+	return ASYNC;
+out:
+	free(sp->p);
+	spawning_free(sp);
 	return res;
 }
 
 /* ---- streams -------------------------------------------------------------- */
 
+static int64_t io_done(struct call *c, int res);
+
+/* READ or WRITE of stream fd, at the current position (offset -1). */
+static void rw_submit(struct call *c, int fd)
+{
+	struct io_uring_sqe *sqe = call_sqe(c, fd, io_done);
+
+	if (c->op == HC_PROC_READ)
+		io_uring_prep_read(sqe, fd, call_out(c), c->out_max,
+				   (uint64_t)-1);
+	else
+		io_uring_prep_write(sqe, fd, call_in(c), c->in_len,
+				    (uint64_t)-1);
+}
+
 static int64_t io_done(struct call *c, int res)
 {
-	if (c->proc->released)
+	struct proc *p = c->proc;
+	int fd;
+
+	if (p->released)
 		return -ECANCELED;
+	/* A tty read or write can take the ring's own task-work
+	 * notification for a signal and end -EINTR having moved nothing;
+	 * no CANCEL asked for it: go again. */
+	if (res == -EINTR && !c->cancelled) {
+		fd = c->op == HC_PROC_READ ? p->fds[c->args[1]] : p->fds[0];
+		if (fd >= 0) {
+			rw_submit(c, fd);
+			return ASYNC;
+		}
+	}
 	/* A pty master reads EIO once the last slave holder is gone: that
 	 * is its end of stream. */
-	if (res == -EIO && c->op == HC_PROC_READ && c->proc->pty)
+	if (res == -EIO && c->op == HC_PROC_READ && p->pty)
 		res = 0;
 	if (res > 0 && c->op == HC_PROC_READ)
 		c->out_len = res;
@@ -308,7 +458,6 @@ static int64_t io_done(struct call *c, int res)
 static int64_t proc_read(struct call *c, struct proc *p)
 {
 	int64_t s = c->args[1];
-	struct io_uring_sqe *sqe;
 	int fd;
 
 	if (s != 1 && s != 2)
@@ -319,15 +468,12 @@ static int64_t proc_read(struct call *c, struct proc *p)
 	if (fd < 0)
 		return -EBADF;
 	c->proc = proc_ref(p);
-	sqe = call_sqe(c, fd, io_done);
-	/* Offset -1: a stream, read at the current position. */
-	io_uring_prep_read(sqe, fd, call_out(c), c->out_max, (uint64_t)-1);
+	rw_submit(c, fd);
 	return ASYNC;
 }
 
 static int64_t proc_write(struct call *c, struct proc *p)
 {
-	struct io_uring_sqe *sqe;
 	int fd;
 
 	if (c->args[1] != 0)
@@ -336,8 +482,7 @@ static int64_t proc_write(struct call *c, struct proc *p)
 	if (fd < 0)
 		return -EBADF;
 	c->proc = proc_ref(p);
-	sqe = call_sqe(c, fd, io_done);
-	io_uring_prep_write(sqe, fd, call_in(c), c->in_len, (uint64_t)-1);
+	rw_submit(c, fd);
 	return ASYNC;
 }
 
@@ -362,28 +507,90 @@ static int64_t proc_close(struct call *c, struct proc *p)
 
 /* ---- wait, signal, release ------------------------------------------------ */
 
+/* waitid's siginfo as a waitpid status (what WAIT returns). */
+static int wait_status(const siginfo_t *si)
+{
+	switch (si->si_code) {
+	case CLD_EXITED:
+		return (si->si_status & 0xff) << 8;
+	case CLD_KILLED:
+		return si->si_status & 0x7f;
+	case CLD_DUMPED:
+		return (si->si_status & 0x7f) | 0x80;
+	}
+	return 0;
+}
+
+/* Has the leader exited? Its status is read, but it stays a zombie. */
+int proc_exited(struct proc *p)
+{
+	siginfo_t si;
+	int r;
+
+	if (p->exited)
+		return 1;
+	memset(&si, 0, sizeof(si));
+	do
+		r = waitid(P_PID, p->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+	while (r < 0 && errno == EINTR);
+	if (r < 0) {
+		/* Not ours to wait for (cannot happen): treat as gone. */
+		p->exited = p->reaped = 1;
+		p->status = 0;
+		return 1;
+	}
+	if (si.si_pid != p->pid)
+		return 0;
+	p->exited = 1;
+	p->status = wait_status(&si);
+	if (WIFSIGNALED(p->status) && WTERMSIG(p->status) == SIGXCPU)
+		shadow_audit_limit("cpu-seconds", p->pid, 0);
+	return 1;
+}
+
+/* Reap the leader once it has exited: 1 reaped (now or before), 0 not
+ * yet. After this its pid is free, so its group is never signalled. */
 int proc_try_reap(struct proc *p)
 {
-	int st;
 	pid_t r;
 
 	if (p->reaped)
 		return 1;
+	if (!proc_exited(p))
+		return 0;
 	do
-		r = waitpid(p->pid, &st, WNOHANG);
+		r = waitpid(p->pid, NULL, WNOHANG);
 	while (r < 0 && errno == EINTR);
-	if (r == p->pid) {
-		p->reaped = 1;
-		p->status = st;
-		return 1;
+	if (r == 0)
+		return 0;
+	p->reaped = 1;
+	return 1;
+}
+
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#define PIDFD_SIGNAL_PROCESS_GROUP	(1U << 2)	/* Linux 6.9 */
+#endif
+
+/*
+ * Signal p's process group. The leader is unreaped, so the group id is
+ * still its own. Where the kernel can, the signal goes through the pidfd,
+ * which names the group by its struct pid rather than by a number.
+ */
+static int group_signal(struct proc *p, int sig)
+{
+	static int no_pidfd_group;
+
+	if (p->reaped || p->pid <= 0)
+		return -ESRCH;
+	if (!no_pidfd_group && p->pidfd >= 0) {
+		if (syscall(SYS_pidfd_send_signal, p->pidfd, sig, NULL,
+			    PIDFD_SIGNAL_PROCESS_GROUP) == 0)
+			return 0;
+		if (errno != EINVAL)
+			return -errno;
+		no_pidfd_group = 1;	/* older kernel: the number is safe */
 	}
-	if (r < 0) {
-		/* Not ours to wait for any more (cannot happen): stop trying. */
-		p->reaped = 1;
-		p->status = 0;
-		return 1;
-	}
-	return 0;
+	return kill(-p->pid, sig) < 0 ? -errno : 0;
 }
 
 static int64_t wait_done(struct call *c, int res)
@@ -395,7 +602,7 @@ static int64_t wait_done(struct call *c, int res)
 		return -ECANCELED;
 	if (res < 0)
 		return res;
-	if (proc_try_reap(p))
+	if (proc_exited(p))
 		return p->status;
 	/* Readable pidfd but not yet waitable: poll again. */
 	sqe = call_sqe(c, p->pidfd, wait_done);
@@ -408,7 +615,7 @@ static int64_t proc_wait(struct call *c, struct proc *p)
 	struct io_uring_sqe *sqe;
 
 	/* The status is kept: a repeated WAIT returns it again. */
-	if (proc_try_reap(p))
+	if (proc_exited(p))
 		return p->status;
 	c->proc = proc_ref(p);
 	sqe = call_sqe(c, p->pidfd, wait_done);
@@ -422,9 +629,9 @@ static int64_t proc_signal(struct call *c, struct proc *p)
 
 	if (sig < 0 || sig >= NSIG)
 		return -EINVAL;
-	/* The group outlives a reaped leader only while members remain, and
-	 * its id is not reused while they do; ESRCH once all are gone. */
-	return kill(-p->pid, (int)sig) < 0 ? -errno : 0;
+	/* The whole group, also after the leader exited: members may
+	 * remain (ESRCH never: the zombie leader is a member). */
+	return group_signal(p, (int)sig);
 }
 
 /* args[1] = (rows << 16) | cols; the kernel sends the job SIGWINCH. */
@@ -447,11 +654,13 @@ static int64_t proc_resize(struct call *c, struct proc *p)
 
 static int64_t proc_release(struct call *c)
 {
-	struct proc *p = proc_table_remove(c->args[0]);
+	struct proc *p = proc_lookup(c->args[0]);
 	int i;
 
-	if (!p)
+	/* A handle is the guest's once SPAWN has answered, not before. */
+	if (!p || p->starting)
 		return -EBADF;
+	proc_table_remove(c->args[0]);
 	/* Pending calls end with -ECANCELED, also one whose operation
 	 * completes before its cancel does (the exit the kill causes can
 	 * wake a WAIT first): the done handlers look at `released`. */
@@ -460,9 +669,9 @@ static int64_t proc_release(struct call *c)
 		cancel_calls_fd(p->fds[i]);
 	cancel_calls_fd(p->pidfd);
 	ring_flush();
-	/* Also after the leader was reaped: background members of its
-	 * group go too. */
-	kill(-p->pid, SIGKILL);
+	/* Before the reap: background members of its group go too, and
+	 * the group id is still the leader's. */
+	group_signal(p, SIGKILL);
 	/* The table's reference passes to the reaper, if one is needed. */
 	if (!proc_try_reap(p))
 		proc_reap_later(p);
@@ -477,9 +686,10 @@ void proc_kill_all(void)
 	struct proc *p;
 	int left, tries = 200;	/* 2 s at most */
 
-	/* Every group, reaped leader or not: members may remain. */
+	/* Every group whose leader is not reaped yet (all but those a
+	 * RELEASE already reaped, whose groups it killed). */
 	for (p = all_procs; p; p = p->all_next)
-		kill(-p->pid, SIGKILL);
+		group_signal(p, SIGKILL);
 	do {
 		left = 0;
 		for (p = all_procs; p; p = p->all_next)
@@ -498,10 +708,10 @@ int64_t proc_call(struct call *c)
 		return proc_spawn(c);
 	if (c->op == HC_PROC_RELEASE)
 		return proc_release(c);
-	if (c->op < HC_PROC_SPAWN || c->op > HC_PROC_RESIZE)
+	if (!hc_op_valid(HC_MOD_PROC, c->op))
 		return -ENOSYS;
 	p = proc_lookup(c->args[0]);
-	if (!p)
+	if (!p || p->starting)
 		return -EBADF;
 	switch (c->op) {
 	case HC_PROC_READ:

@@ -15,6 +15,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <string.h>
@@ -23,13 +24,12 @@
 #include "log.h"
 #include "shadow.h"
 
-/* The event loop, the allocator, signals, time, logging, sys module. */
+/* The event loop, the allocator, signals, time, logging, sys module.
+ * Nothing here takes a path: those are the fs module's (below). */
 static const char *const base[] = {
 	"read", "write", "readv", "writev", "pread64", "pwrite64", "close",
-	"close_range", "fstat", "newfstatat", "statx", "lseek", "fcntl",
-	"dup", "dup2", "dup3", "openat", "readlink", "readlinkat", "access",
-	"faccessat", "faccessat2", "getcwd", "chdir", "fchdir", "openat2",
-	"mmap", "munmap", "mprotect", "mremap", "madvise", "brk",
+	"close_range", "fstat", "lseek", "fcntl", "dup", "dup2", "dup3",
+	"getcwd", "fchdir", "mmap", "munmap", "mprotect", "mremap", "madvise", "brk",
 	"rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "sigaltstack",
 	"tgkill", "exit", "exit_group", "restart_syscall",
 	"getpid", "gettid", "getppid", "getuid", "geteuid", "getgid",
@@ -41,11 +41,31 @@ static const char *const base[] = {
 	"recvfrom", "poll", "ppoll", "munlock", "mlock",
 };
 
-/* fs module: the metadata calls that run inline. */
+/* fs module: every call that takes a path (its worker threads make
+ * them), and getdents64. */
 static const char *const fs[] = {
-	"mkdir", "mkdirat", "unlink", "unlinkat", "rmdir", "rename",
-	"renameat", "renameat2", "getdents64",
+	"openat", "openat2", "newfstatat", "statx", "readlink", "readlinkat",
+	"access", "faccessat", "faccessat2", "chdir", "mkdir", "mkdirat",
+	"unlink", "unlinkat", "rmdir", "rename", "renameat", "renameat2",
+	"getdents64",
 };
+
+/*
+ * Without the fs module, the two uses of a path the other modules have,
+ * each an exact argument match: fstat() (glibc: newfstatat(fd, "",
+ * AT_EMPTY_PATH)), and, with proc, an O_PATH directory open (the cwd the
+ * launcher gets, sys chdir): no file's contents or names are reachable.
+ */
+static int add_narrow(scmp_filter_ctx ctx, unsigned modules)
+{
+	int e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
+				 SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH));
+
+	if (!e && (modules & (1u << HC_MOD_PROC)))
+		e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
+				     SCMP_A2(SCMP_CMP_EQ, SHADOW_DIR_OPEN));
+	return e;
+}
 
 /* proc module: the launcher channel, signals, reaping. */
 static const char *const proc[] = {
@@ -113,6 +133,8 @@ int seccomp_apply(unsigned modules)
 		e = ADD(ctx, SCMP_ACT_ALLOW, base);
 	if (!e && (modules & (1u << HC_MOD_FS)))
 		e = ADD(ctx, SCMP_ACT_ALLOW, fs);
+	else if (!e)
+		e = add_narrow(ctx, modules);
 	if (!e && (modules & (1u << HC_MOD_PROC)))
 		e = ADD(ctx, SCMP_ACT_ALLOW, proc);
 	if (!e)

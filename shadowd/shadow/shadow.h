@@ -7,6 +7,7 @@
 #ifndef HC_SHADOW_H
 #define HC_SHADOW_H
 
+#include <fcntl.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include <liburing.h>
@@ -48,6 +49,16 @@ struct call {
 	struct proc *proc;	/* holds a reference while pending */
 	char *path;		/* an fs path resolved for a pending op */
 	struct open_how how;	/* its open flags, read at submission */
+	int nocancel;		/* its op's result must be read (SPAWN) */
+	void *priv;		/* a module's state for the call, and */
+	void (*cleanup)(struct call *c);	/* its release if the call
+						 * ends without its done */
+	/* offload.c: a job on a worker thread */
+	int offloaded;		/* queued or running (pending is set) */
+	int64_t (*job)(struct call *c);
+	struct call *job_next;
+	int64_t job_res;
+	int job_fd;		/* a duplicate of the handle's fd, or -1 */
 };
 
 static inline unsigned char *call_in(struct call *c)
@@ -71,6 +82,18 @@ void cancel_calls_fd(int fd);
 /* Input as one NUL-terminated string filling it exactly; NULL if not. */
 const char *call_str(struct call *c);
 
+/* offload.c: blocking calls on worker threads (see there) */
+int offload_init(void);			/* before the filter */
+int offload_fd(void);			/* readable: jobs have finished */
+/* Run job(c) on a worker; returns ASYNC. */
+int64_t offload(struct call *c, int64_t (*job)(struct call *c));
+/* The same for a job on the file of handle args[0] (c->job_fd, a
+ * duplicate the job closes): ASYNC or -EBADF. */
+int64_t offload_file(struct call *c, int64_t (*job)(struct call *c));
+void offload_cancel(struct call *c);	/* only one not yet started */
+struct call *offload_next(int64_t *res);	/* a finished one, or NULL */
+int offload_stop(void);			/* session end; -EBUSY if stuck */
+
 /* sys.c: what INFO reports that needs a lookup, before confinement */
 void sys_init(void);
 
@@ -81,7 +104,9 @@ int64_t fs_call(struct call *c);
 
 /* proc.c */
 void proc_kill_all(void);		/* session end: kill and reap all */
+int proc_exited(struct proc *p);	/* status read; the leader stays a zombie */
 int proc_try_reap(struct proc *p);	/* 1 reaped (now or before), 0 not yet */
+void proc_sigchld(void);		/* reap orphans (or after SPAWNs) */
 /* main.c: poll p's pidfd and reap it then (holds a reference) */
 void proc_reap_later(struct proc *p);
 
@@ -92,9 +117,11 @@ struct proc {
 	pid_t pid;		/* also its process group id */
 	int pidfd;
 	int fds[3];		/* stdin (ours to write), stdout, stderr */
-	int reaped;
-	int status;		/* waitpid status once reaped */
+	int exited;		/* status read (WNOWAIT); a zombie until reaped */
+	int reaped;		/* only at RELEASE or session end */
+	int status;		/* waitpid status once exited */
 	int pty;		/* fds[0] and fds[1] are one pty master */
+	int starting;		/* SPAWN not answered yet: no handle yet */
 	int released;		/* RELEASE: its pending calls are cancelled */
 };
 
@@ -124,6 +151,8 @@ struct shadow_policy {
 	int nenv;
 	char **roots;		/* fs module confined beneath these */
 	int nroots;
+	char **helpers;		/* listed programs may execute these too */
+	int nhelpers;
 };
 extern struct shadow_policy pol;
 /* Read the rules from fd (then closed); defaults if fd is not open. */
@@ -133,6 +162,10 @@ void policy_release(void);
 /* audit.c: one line to shadowd's audit trail (fields: " key=value"...) */
 void shadow_audit_init(void);		/* first thing: is fd 6 the socket? */
 void shadow_audit(const char *event, const char *fields);
+/* The launcher: audit on fd instead, and wait rather than drop. */
+void shadow_audit_move(int fd);
+/* A limit refused something (or stopped pid): audit it, return err. */
+int shadow_audit_limit(const char *limit, pid_t pid, int err);
 
 /* cmdpolicy.c: may argv[0] run, and as which program? 0 with path ""
  * (search PATH as usual) or the program to execute; -EPERM when the
@@ -140,6 +173,8 @@ void shadow_audit(const char *event, const char *fields);
  * it is not installed. */
 int cmd_resolve(const struct shadow_policy *p, const char *argv0,
 		char *path, size_t n);
+/* The program a command list entry names: 0 or -ENOENT. */
+int cmd_program(const char *entry, char *path, size_t n);
 /* May the guest set this environment entry ("NAME=value") for a host
  * command? The policy's env list; without one, everything, unless a
  * command list is in force: then only a few harmless names (locale,
@@ -177,18 +212,38 @@ pid_t launcher_pid(void);		/* 0 when not running */
 int orphans_init(void);			/* before the launcher; 0 or -errno */
 void orphans_reap(void);		/* SIGCHLD: reap exited orphans */
 void orphans_kill_all(void);		/* session end: no descendant left */
-/* Start a command: the flags and size of HC_PROC_SPAWN, argv and the
+/* Ask for a command: the flags and size of HC_PROC_SPAWN, argv and the
  * complete environment, stdin_fd for HC_SPAWN_F_STDIN_PROC (else -1).
+ * 0, or -errno of the channel. The replies come in the order asked, each
+ * when launcher_fd() is readable (the launcher waits for the command's
+ * execve, which a hung cwd can delay): launcher_recv() reads the next,
  * 0 with *res filled (res->err may be set), or -errno of the channel. */
-int launcher_spawn(unsigned flags, uint16_t rows, uint16_t cols,
-		   const char *cwd, char *const argv[], char *const envp[],
-		   int stdin_fd, struct launch_result *res);
+int launcher_send(unsigned flags, uint16_t rows, uint16_t cols,
+		  const char *cwd, char *const argv[], char *const envp[],
+		  int stdin_fd);
+int launcher_recv(struct launch_result *res);
+int launcher_fd(void);			/* -1 when not running */
+
+/* landlock.c: with a command list, execution confined to it */
+/* The ruleset (an fd) for p, or -EOPNOTSUPP without Landlock, -errno. */
+int exec_ruleset(const struct shadow_policy *p);
+/* Enforce it on the calling process and all it starts: 0 or -errno. */
+int exec_confine(int ruleset);
+
+/* execwatch.c: the launcher audits every execve of what it started */
+void execwatch_allow(const char *path);	/* landlock.c's rules, again */
+/* Notifications for execve, answered by a thread; launching: where
+ * clone puts the pid of the launcher's newest child. 0 or -errno. */
+int execwatch_start(const volatile pid_t *launching);
 
 /* confine.c */
 /* only the io_uring ops the shadow uses (opens with the fs module) */
 int ring_restrict(struct io_uring *r, unsigned modules);
 int confine(void);
-/* seccomp.c: the shadow's syscall filter (also used by a unit test) */
+/* seccomp.c: the shadow's syscall filter (also used by a unit test).
+ * Without the fs module, opens are allowed only with exactly these
+ * flags (a directory as O_PATH), and only with the proc module. */
+#define SHADOW_DIR_OPEN	(O_PATH | O_DIRECTORY | O_CLOEXEC)
 int seccomp_apply(unsigned modules);
 
 #endif

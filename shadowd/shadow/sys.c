@@ -101,7 +101,15 @@ static int64_t sys_chdir(struct call *c)
 		close(fd);
 		return r;
 	}
-	return chdir(path) < 0 ? -errno : 0;
+	/* An O_PATH open and fchdir, not chdir(): the one path call the
+	 * filter allows the proc module without fs (seccomp.c). Without
+	 * either module the filter refuses it: -EPERM. */
+	fd = open(path, SHADOW_DIR_OPEN);
+	if (fd < 0)
+		return -errno;
+	r = fchdir(fd) < 0 ? -errno : 0;
+	close(fd);
+	return r;
 }
 
 static int64_t sys_getcwd(struct call *c)
@@ -129,7 +137,7 @@ int64_t sys_call(struct call *c)
 	case HC_SYS_TIME:
 		return sys_time(c);
 	case HC_SYS_CHDIR:
-		return sys_chdir(c);
+		return offload(c, sys_chdir);	/* a lookup: may hang */
 	case HC_SYS_GETCWD:
 		return sys_getcwd(c);
 	}

@@ -4,7 +4,7 @@
  *   hostcall round trip (1-byte SYS_PING)       vs  virtio-serial 1-byte echo
  *   guest->host stream into host `cat >/dev/null` vs virtio-serial 64 KiB writes
  *   host->guest stream from host `head -c N /dev/zero`
- * The virtio-serial port "bench" is served on the host by tests/bench-peer.py.
+ * The virtio-serial port "bench" is served on the host by tests/bench-peer.c.
  * Prints "name value unit" lines for tests/bench.sh.
  *   hc-bench [MiB]
  */

@@ -2,7 +2,8 @@
 /*
  * hc-intr: a signal interrupts a blocking host-call cleanly. A PROC_WAIT on
  * a host `sleep 30` and a PROC_READ of its silent stdout are interrupted by
- * SIGALRM: the ioctl returns EINTR promptly (the host was told to cancel),
+ * SIGALRM: the ioctl returns EINTR promptly (the host cancelled it before
+ * it did anything; without a handler it would restart),
  * the session keeps working, and the buffer of an interrupted read may be
  * unmapped at once (the driver keeps its own reference to the pages).
  */

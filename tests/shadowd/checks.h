@@ -10,4 +10,15 @@ void check_stdin_proc(struct sess *s);
 /* check_pty.c: HC_SPAWN_F_PTY and HC_PROC_RESIZE */
 void check_pty(struct sess *s);
 
+/* check_lifetimes.c: process groups and handle generations */
+void check_lifetimes(struct sess *s);
+/* check_blocking.c: hung host calls do not stop the shadow's loop */
+void check_blocking(int ctl, uint32_t session);
+
+/* check_hosterrors.c: ENOSPC, EROFS, EIO of host writes */
+void check_hosterrors(struct sess *s);
+
+/* check_daemon.c: shadowd serving several VMs (socket mode) */
+void check_daemon(void);
+
 #endif

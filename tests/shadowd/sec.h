@@ -57,6 +57,7 @@ void sec_commands(void);	/* the command list */
 void sec_fsroots(void);		/* fs-roots: .., symlinks, outside */
 void sec_modules(void);		/* modules not allowed */
 void sec_limits(void);		/* sessions, procs, files, bytes, cpu */
+void sec_container(void);	/* max-tasks, kill as a whole */
 void sec_audit(void);		/* the audit trail as a whole */
 
 #endif

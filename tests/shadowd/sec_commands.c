@@ -1,17 +1,81 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * [vm cmds] lists `id sort /usr/bin/printf`: those run, nothing else does
- * (-EPERM, audited), and the guest's PATH cannot swap in another sort.
+ * [vm cmds] lists `id sort /usr/bin/printf printenv` and the helper
+ * gzip: those run, nothing else does (-EPERM, audited), the guest's PATH
+ * cannot swap in another sort, and (with Landlock) a listed program
+ * cannot execute an unlisted one: sort --compress-program=sh fails.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "landlock_abi.h"
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "sec.h"
+
+/*
+ * The issue's attack: sort runs its --compress-program through a shell
+ * of its own once its buffer (-S 1k) spills to temporary files; "sh"
+ * then reads the sorted input as a script. Its first line is sorted
+ * first: it writes DIR/x/NAME. 0 when sort exited 0 and the output had
+ * every line.
+ */
+static int sort_compress(struct sess *s, const char *prog, const char *name)
+{
+	static char in[40000];
+	char tmp[160], opt[64], *out = NULL;
+	size_t n, off;
+	char *argv[] = { "sort", "-S", "1k", "-T", tmp, opt, NULL };
+	int64_t h, st, w;
+	int i, lines = 0;
+	char *p;
+
+	snprintf(tmp, sizeof(tmp), "%s/x", S.dir);
+	snprintf(opt, sizeof(opt), "--compress-program=%s", prog);
+	h = spawn(s, NULL, argv, NULL, 0, NULL);
+	if (h < 0)
+		return (int)h;
+	/* All of it in one write: about 30 KB. */
+	n = snprintf(in, sizeof(in), "id > %s/x/%s\n", S.dir, name);
+	for (i = 0; i < 3000; i++)
+		n += snprintf(in + n, sizeof(in) - n, "# %d\n", i);
+	for (off = 0; off < n; off += w)
+		if ((w = call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, in + off,
+			       n - off)) <= 0)
+			break;
+	call0(s, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
+	read_all(s, h, 1, &out);
+	st = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+	call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	for (p = out; p && (p = strchr(p, '\n')); p++)
+		lines++;
+	free(out);
+	return st == 0 && lines == 3001 ? 0 : 1;
+}
+
+static void executes(struct sess *s)
+{
+	char pwn[200];
+	int r;
+
+	if (landlock_abi() < 1) {
+		skip("commands: a listed program cannot execute an unlisted "
+		     "one", "this kernel has no Landlock");
+		return;
+	}
+	r = sort_compress(s, "sh", "pwn");
+	snprintf(pwn, sizeof(pwn), "%s/x/pwn", S.dir);
+	CHECK("commands: a listed program cannot execute an unlisted one "
+	      "(sort --compress-program=sh)", r != 0 && access(pwn, F_OK) < 0,
+	      "sort %s, %s %s", r ? "failed" : "worked", pwn,
+	      access(pwn, F_OK) == 0 ? "written" : "absent");
+	r = sort_compress(s, "gzip", "gz");
+	CHECK("commands: ... but may execute a declared helper "
+	      "(--compress-program=gzip)", r == 0, "sort failed");
+}
 
 static void listed(void *arg)
 {
@@ -91,6 +155,7 @@ static void listed(void *arg)
 		      (long long)r, out ? out : "");
 		free(out);
 	}
+	executes(&s);
 	sess_close(&s);
 out:
 	if (ctl >= 0)
@@ -102,6 +167,10 @@ void sec_commands(void)
 	char path[200];
 	FILE *f;
 
+	snprintf(path, sizeof(path), "%s/x", S.dir);
+	mkdir(path, 0700);
+	if (chown(path, S.uid[UO], S.gid[UO]) < 0)
+		perror(path);
 	snprintf(path, sizeof(path), "%s/evil", S.dir);
 	mkdir(path, 0755);
 	snprintf(path, sizeof(path), "%s/evil/sort", S.dir);
@@ -116,4 +185,13 @@ void sec_commands(void)
 	CHECK("commands: dropped variables are audited", audit_has(
 		"event=exec", "cmd=printenv", "env_dropped=LD_PRELOAD,HC_X",
 		NULL), "no audit line");
+	if (landlock_abi() < 1)
+		return;
+	CHECK("commands: the denied execve is audited (pid, path, argv)",
+	      audit_has("event=execve", "vm=cmds", "from=launcher", " pid=",
+			"path=/usr/bin/sh", "args=", "result=denied", NULL),
+	      "no audit line");
+	CHECK("commands: ... and an allowed one", audit_has("event=execve",
+		"vm=cmds", "path=/usr/bin/gzip", "result=allowed", NULL),
+	      "no audit line");
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "sec.h"
@@ -220,10 +221,92 @@ static int setuid_works(void)
 	return !strcmp(buf, "0\n");
 }
 
+/* What fd of pid is open on, or "". */
+static void fd_target(pid_t pid, int fd, char *out, size_t n)
+{
+	char path[64];
+	ssize_t r;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd/%d", (int)pid, fd);
+	r = readlink(path, out, n - 1);
+	out[r > 0 ? r : 0] = 0;
+}
+
+/* As root, who may read the undumpable shadow's fds: its stdout and
+ * stderr, and its launcher's, are not shadowd's (root's log). */
+static void check_stdio(void)
+{
+	struct hc_session_info info;
+	char ours[4][256], log[256];
+	struct sess s;
+	int ctl = attach("sec"), st, i;
+	pid_t l = -1;
+
+	st = ctl >= 0 ? session(ctl, 1000, &s, &info) : ctl;
+	if (st != 0) {
+		fail("confine: stdio session", "open %d", st);
+		goto out;
+	}
+	call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL, NULL);
+	for (i = 0; (l = launcher_of(info.shadow_pid)) < 0 && i < 200; i++)
+		usleep(10000);
+	fd_target(S.shadowd, 2, log, sizeof(log));
+	fd_target(info.shadow_pid, 1, ours[0], sizeof(ours[0]));
+	fd_target(info.shadow_pid, 2, ours[1], sizeof(ours[1]));
+	fd_target(l, 1, ours[2], sizeof(ours[2]));
+	fd_target(l, 2, ours[3], sizeof(ours[3]));
+	for (i = 0; i < 4 && !strcmp(ours[i], "/dev/null"); i++)
+		;
+	CHECK("confine: shadow and launcher do not keep shadowd's stdout and "
+	      "stderr", log[0] && i == 4, "shadowd's 2: '%s'; shadow's 1, 2: "
+	      "'%s' '%s'; launcher's: '%s' '%s'", log, ours[0], ours[1],
+	      ours[2], ours[3]);
+	sess_close(&s);
+out:
+	if (ctl >= 0)
+		close(ctl);
+}
+
+/* An fs-module create with mode 06755 makes a plain 0755 file. */
+static void setuid_create(void *arg)
+{
+	struct hc_session_info info;
+	struct sess s;
+	int ctl = attach("sec"), st;
+	int64_t h = -1;
+
+	st = ctl >= 0 ? session(ctl, 7, &s, &info) : ctl;
+	if (st == 0) {
+		h = path_call(&s, HC_MOD_FS, HC_FS_OPEN,
+			      O_CREAT | O_WRONLY | O_EXCL, 06755, arg);
+		if (h >= 0)
+			call0(&s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+		sess_close(&s);
+	}
+	CHECK("confine: the fs module creates the file", h >= 0,
+	      "session %d open %lld", st, (long long)h);
+	if (ctl >= 0)
+		close(ctl);
+}
+
 void sec_confine(void)
 {
+	char dir[160], path[200];
+	struct stat st;
+
 	if (!setuid_works())
 		skip("confine: setuid baseline", "setuid does not work in "
 		     "the scratch directory");
 	run_as(UO, confined, NULL);
+	check_stdio();
+	snprintf(dir, sizeof(dir), "%s/mk", S.dir);
+	snprintf(path, sizeof(path), "%s/suid", dir);
+	mkdir(dir, 0700);
+	if (chown(dir, S.uid[UO], S.gid[UO]) < 0)
+		perror(dir);
+	run_as(UO, setuid_create, path);
+	CHECK("confine: ... but without its setuid, setgid and sticky bits "
+	      "(mode 06755 asked)", stat(path, &st) == 0 &&
+	      (st.st_mode & 07777) == 0755, "mode %o",
+	      (unsigned)(st.st_mode & 07777));
 }

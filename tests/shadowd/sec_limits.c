@@ -183,6 +183,12 @@ void sec_limits(void)
 	CHECK("limits: the refused session is audited", audit_has(
 		"event=session-start", "vm=small", "result=refused",
 		"reason=max-sessions", NULL), "no audit line");
+	CHECK("limits: the refused process is audited", audit_has(
+		"event=limit", "vm=small", "limit=max-procs", NULL),
+	      "no audit line");
+	CHECK("limits: the refused file is audited", audit_has(
+		"event=limit", "vm=small", "limit=max-files", NULL),
+	      "no audit line");
 	run_as(UO, cpu, NULL);
 	/* shadowd writes the session's end once it has reaped it. */
 	for (i = 0; i < 100 && !audit_has("event=session-end", "vm=cpu",
@@ -191,4 +197,7 @@ void sec_limits(void)
 	CHECK("limits: the CPU limit's stop is audited", audit_has(
 		"event=session-end", "vm=cpu", "reason=cpu-limit", NULL),
 	      "no audit line");
+	CHECK("limits: a command stopped by the CPU limit is audited",
+	      audit_has("event=limit", "vm=cpu", "limit=cpu-seconds", "pid=",
+			NULL), "no audit line");
 }

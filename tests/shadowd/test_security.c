@@ -230,6 +230,7 @@ static void write_policy(void)
 		"[global]\n"
 		"owners = %s\n"
 		"audit = file %s\n"
+		"audit-rate = 50\n"
 		"\n"
 		"[vm sec]\n"
 		"owners = %s\n"
@@ -241,6 +242,7 @@ static void write_policy(void)
 		"[vm cmds]\n"
 		"owners = %s\n"
 		"commands = id sort /usr/bin/printf printenv\n"
+		"helpers = /usr/bin/gzip\n"
 		"fs-roots = %s\n"
 		"\n"
 		"[vm cpu]\n"
@@ -256,8 +258,20 @@ static void write_policy(void)
 		"max-sessions = 3\n"
 		"max-procs = 2\n"
 		"max-files = 2\n"
-		"max-bytes = 4096\n",
-		o, S.audit, o, S.user[UA], S.user[UB], o, S.share, o, o, o);
+		"max-bytes = 4096\n"
+		"\n"
+		"[vm box]\n"
+		"owners = %s\n"
+		"max-tasks = 16\n"
+		"max-cpu = 50\n"
+		"max-memory = 256M\n"
+		"\n"
+		"[vm flood]\n"
+		"owners = %s\n"
+		"commands = sh\n"
+		"helpers = /usr/bin/true\n",
+		o, S.audit, o, S.user[UA], S.user[UB], o, S.share, o, o, o,
+		o, o);
 	fclose(f);
 	chmod(S.policy, 0600);
 }
@@ -333,7 +347,7 @@ static int start_system(void)
 
 static const char *const groups[] = {
 	"config", "attach", "mapping", "root", "confine", "commands",
-	"fsroots", "modules", "limits", "audit",
+	"fsroots", "modules", "limits", "container", "audit",
 };
 
 int main(int argc, char **argv)
@@ -375,6 +389,7 @@ int main(int argc, char **argv)
 	sec_fsroots();
 	sec_modules();
 	sec_limits();
+	sec_container();
 	sec_audit();
 	cleanup();
 	reap_any();

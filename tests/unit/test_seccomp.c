@@ -18,6 +18,7 @@
 #include <sys/mount.h>
 #include <sys/ptrace.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -88,6 +89,36 @@ static int probe(int what)
 		char buf[64];
 
 		r = getcwd(buf, sizeof(buf)) ? 0 : -1;
+		break;
+	}
+	/* paths: only the fs module's (50..), with narrow exceptions */
+	case 50: r = open("/etc/passwd", O_RDONLY | O_CLOEXEC); break;
+	case 51: {
+		struct open_how how = { .flags = O_RDONLY };
+
+		r = syscall(SYS_openat2, AT_FDCWD, "/etc/passwd", &how,
+			    sizeof(how));
+		break;
+	}
+	case 52: r = chdir("/"); break;
+	case 53: {
+		char buf[64];
+
+		r = readlink("/proc/self/exe", buf, sizeof(buf));
+		break;
+	}
+	case 54: {
+		struct stat st;
+
+		r = stat("/etc/passwd", &st);
+		break;
+	}
+	case 55: r = access("/etc/passwd", R_OK); break;
+	case 56: r = open("/", SHADOW_DIR_OPEN); break;	/* proc's cwd */
+	case 57: {
+		struct stat st;
+
+		r = fstat(1, &st);
 		break;
 	}
 	}
@@ -170,5 +201,29 @@ int main(void)
 	check("seccomp: kill with the proc module works", 42, ALL, WORKS);
 	check("seccomp: socketpair is denied", 27, ALL, DENIED);
 	check("seccomp: getcwd works", 44, ALL, WORKS);
+	{
+		static const struct { const char *name; int what; } paths[] = {
+			{ "openat", 50 }, { "openat2", 51 }, { "chdir", 52 },
+			{ "readlink", 53 }, { "stat of a path", 54 },
+			{ "access", 55 },
+		};
+		unsigned i, sp = (1u << HC_MOD_SYS) | (1u << HC_MOD_PROC);
+		char name[96];
+
+		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+			snprintf(name, sizeof(name), "seccomp: %s without the "
+				 "fs module is denied", paths[i].name);
+			check(name, paths[i].what, sp, DENIED);
+			snprintf(name, sizeof(name), "seccomp: %s with the fs "
+				 "module works", paths[i].name);
+			check(name, paths[i].what, ALL, WORKS);
+		}
+	}
+	check("seccomp: an O_PATH directory open works with proc alone", 56,
+	      (1u << HC_MOD_SYS) | (1u << HC_MOD_PROC), WORKS);
+	check("seccomp: an O_PATH directory open needs proc or fs", 56,
+	      1u << HC_MOD_SYS, DENIED);
+	check("seccomp: fstat works without the fs module", 57,
+	      1u << HC_MOD_SYS, WORKS);
 	return DONE();
 }

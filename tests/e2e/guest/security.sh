@@ -45,6 +45,15 @@ if [ "$mode" = map ]; then
 	is "security: host commands: no_new_privs, no filter" "NoNewPrivs:1 Seccomp:0 " "$out"
 	out=$(printf 'b\na\n' | hostcall exec -- sort | tr '\n' ' ')
 	is "security: ordinary host programs work (sort)" "a b " "$out"
+
+	# A command that kills its own shadow, after starting a daemon: the
+	# session's container ends the daemon all the same (the host checks
+	# that nothing is left once the VM is gone), and one left running
+	# normally goes when the VM exits.
+	hostcall exec -- sh -c '(setsid sh -c "sleep 300" >/dev/null 2>&1 &); sleep 1; kill -9 $PPID' 2>/dev/null
+	pass "security: a command killed its shadow (the host checks what is left)"
+	hostcall exec -- sh -c 'setsid sleep 303 >/dev/null 2>&1 </dev/null & exit 0'
+	is "security: a setsid daemon was started (the host checks it is gone)" 0 $?
 fi
 
 if [ "$mode" = cmds ]; then
@@ -56,6 +65,13 @@ if [ "$mode" = cmds ]; then
 	is "security: ... a host shell too" 126 $rc
 	out=$(printf 'b\na\n' | hostcall exec -- sort | tr '\n' ' ')
 	is "security: a listed command runs" "a b " "$out"
+
+	# The issue's attack: sort runs its compress program through a shell
+	# once its 1k buffer spills; "sh" would then run the first line.
+	# With Landlock the shell is denied (the host checks $dir/x/pwn).
+	{ echo "id > $dir/x/pwn"; i=0; while [ $i -lt 3000 ]; do echo "# $i"; i=$((i+1)); done; } |
+		hostcall exec -- sort -S 1k -T "$dir/x" --compress-program=sh >/dev/null 2>&1
+	pass "security: sort --compress-program=sh tried (the host checks it ran nothing)"
 
 	# fs-roots: the share and nothing else
 	is "security: a file inside the fs-root" "inside" "$($T/hc-fsopen "$dir/share/in.txt")"

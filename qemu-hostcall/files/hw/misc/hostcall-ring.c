@@ -199,21 +199,6 @@ static unsigned hc_post_completions(HostcallState *s)
     return n;
 }
 
-static bool hc_op_known(uint16_t module, uint16_t op)
-{
-    switch (module) {
-    case HC_MOD_SESSION:
-        return op >= HC_SESSION_OPEN && op <= HC_SESSION_CANCEL;
-    case HC_MOD_SYS:
-        return op >= HC_SYS_PING && op <= HC_SYS_GETCWD;
-    case HC_MOD_PROC:
-        return op >= HC_PROC_SPAWN && op <= HC_PROC_RELEASE;
-    case HC_MOD_FS:
-        return op >= HC_FS_OPEN && op <= HC_FS_READLINK;
-    }
-    return false;
-}
-
 /*
  * Check a descriptor (already copied out of the ring) and build the
  * request with its validated segment table. Returns 0 or -errno; on
@@ -240,7 +225,8 @@ static int hc_parse_req(HostcallState *s, const struct hc_req *d,
     }
     *reqp = req;
 
-    if (!hc_op_known(req->module, req->op)) {
+    /* which ops exist is the ABI header's to say, not a copy here */
+    if (!hc_op_valid(req->module, req->op)) {
         return -ENOSYS;
     }
     if (d->flags) {
