@@ -116,9 +116,10 @@ $(STAMP)/debs: $(STAMP)/deps-debian $(STAMP)/kernel $(DEBS_INPUTS)
 
 debs: $(STAMP)/debs
 
-# Stage 1, debootstrap (network, minutes): cached until its script changes.
+# Stage 1, debootstrap (network, minutes): cached until its scripts change
+# (the deps only order it: an edit of this Makefile must not redo it).
 DI := guest-lib/image/debian
-$(STAMP)/debian-base: $(STAMP)/deps-debian $(DI)/bootstrap.sh $(DI)/apt-source.sh
+$(STAMP)/debian-base: $(DI)/bootstrap.sh $(DI)/apt-source.sh | $(STAMP)/deps-debian
 	bash $(DI)/bootstrap.sh $(B)/debian-image
 	@touch $@
 
