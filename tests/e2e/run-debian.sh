@@ -12,7 +12,8 @@
 #   must leave a PDF in that user's ~/PDF whose text has test.c's lines,
 #   with CUPS recording that user as the job's owner; and the reverse, a
 #   host file read by a guest command (!cat FILE | a2ps | !lpr).
-# Before the boot, without a guest: lintian over the packages and a DKMS
+# A second boot checks `hcvm run --image debian` (login prompt, size).
+# Before the boots, without a guest: lintian over the packages and a DKMS
 # build of hostcall-dkms. The guest part needs root (a host user, cupsd)
 # and the image; it prints SKIP otherwise.
 . "$(dirname "$0")/lib.sh"
@@ -182,4 +183,27 @@ if lpstat -W completed -o PDF 2>/dev/null | awk -v u="$U" '$2 == u' | grep -q .;
 else fail "$name: no completed PDF job owned by $U ($owners)"; fi
 lpstat -W completed -o PDF 2>/dev/null | awk '$2 == "root"' | grep -q . &&
 	fail "$name: a job owned by root"
+
+# The second boot: hcvm run --image debian in a tmux pane: the serial
+# getty's login prompt, a passwordless login as user, the pane's size.
+if ! command -v tmux >/dev/null; then
+	echo "SKIP: $name: hcvm run: tmux missing"; exit 0
+fi
+S=hcdeb$$
+tmux new-session -d -s "$S" -x 100 -y 30 "$HCVM run --image debian" || { fail "$name: tmux"; exit 0; }
+t0=$SECONDS
+until tmux capture-pane -p -t "$S" 2>/dev/null | grep -q 'login:'; do
+	[ $((SECONDS - t0)) -lt 240 ] || break
+	sleep 0.5
+done
+echo "hcvm run --image debian: login prompt after $((SECONDS - t0)) s"
+tmux send-keys -t "$S" user Enter
+sleep 3
+tmux send-keys -t "$S" "echo size=\$(stty size) hc=\$(hostcall exec -- echo ok)" Enter
+for i in $(seq 60); do
+	tmux capture-pane -p -t "$S" | grep -q '^size=' && break; sleep 0.5
+done
+check "$name: hcvm run: login as user, the pane's size, a host-call" "size=30 100 hc=ok" \
+	"$(tmux capture-pane -p -t "$S" | grep '^size=' | tail -1)"
+tmux kill-session -t "$S" 2>/dev/null
 exit 0
