@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -284,26 +286,28 @@ static int b_jobs(int argc, char **argv)
 	return 0;
 }
 
+static struct job *find_or_complain(const char *cmd, const char *spec)
+{
+	const char *why;
+	struct job *j = job_find(spec, &why);
+
+	if (!j)
+		errmsg("%s: %s: %s", cmd, spec ? spec : "current", why);
+	return j;
+}
+
 static int b_fg(int argc, char **argv)
 {
-	struct job *j = job_find(argc > 1 ? argv[1] : NULL);
+	struct job *j = find_or_complain("fg", argc > 1 ? argv[1] : NULL);
 
-	if (!j) {
-		errmsg("fg: %s: no such job", argc > 1 ? argv[1] : "current");
-		return 1;
-	}
-	return job_fg(j, true);
+	return j ? job_fg(j, true) : 1;
 }
 
 static int b_bg(int argc, char **argv)
 {
-	struct job *j = job_find(argc > 1 ? argv[1] : NULL);
+	struct job *j = find_or_complain("bg", argc > 1 ? argv[1] : NULL);
 
-	if (!j) {
-		errmsg("bg: %s: no such job", argc > 1 ? argv[1] : "current");
-		return 1;
-	}
-	return job_bg(j);
+	return j ? job_bg(j) : 1;
 }
 
 static int b_wait(int argc, char **argv)
@@ -313,13 +317,88 @@ static int b_wait(int argc, char **argv)
 	if (argc == 1)
 		return jobs_wait_all();
 	for (i = 1; i < argc; i++) {
-		struct job *j = job_find(argv[i]);
+		const char *why;
+		struct job *j = job_find(argv[i], &why);
 
 		if (!j) {
 			st = 127;
 			continue;
 		}
 		st = job_wait_one(j);
+	}
+	return st;
+}
+
+static int kill_usage(void)
+{
+	errmsg("kill: usage: kill [-s sigspec | -signum | -sigspec] [pid | %%job]... or kill -l [exitstatus]");
+	return 2;
+}
+
+/* kill: job specs (guest and host jobs, see job_kill) and process ids */
+static int b_kill(int argc, char **argv)
+{
+	int sig = SIGTERM, i = 1, st = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "-l")) {
+		if (argc == 2) {
+			for (sig = 1; sig < 32; sig++)
+				printf("%s\n", sig_name(sig));
+			return 0;
+		}
+		for (i = 2; i < argc; i++) {
+			int n = atoi(argv[i]) > 128 ? atoi(argv[i]) - 128 :
+				sig_number(argv[i]);
+
+			if (n <= 0 || !sig_name(n)) {
+				errmsg("kill: %s: invalid signal number or name", argv[i]);
+				return 1;
+			}
+			if (argv[i][0] >= '0' && argv[i][0] <= '9')
+				printf("%s\n", sig_name(n));
+			else
+				printf("%d\n", n);
+		}
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "-s")) {
+		sig = sig_number(argv[2]);
+		i = 3;
+	} else if (argc > 1 && argv[1][0] == '-' && argv[1][1] && strcmp(argv[1], "--")) {
+		sig = sig_number(argv[1] + 1);
+		i = 2;
+	}
+	if (sig < 0) {
+		errmsg("kill: %s: invalid signal number or name", argv[i - 1]);
+		return 1;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return kill_usage();
+	for (; i < argc; i++) {
+		const char *why;
+		struct job *j = argv[i][0] == '%' ? job_find(argv[i], &why) : NULL;
+		char *end;
+		long pid;
+
+		if (argv[i][0] == '%') {
+			if (!j || job_kill(j, sig) < 0) {
+				errmsg("kill: %s: %s", argv[i], j ? strerror(errno) : why);
+				st = 1;
+			}
+			continue;
+		}
+		pid = strtol(argv[i], &end, 10);
+		if (*end || end == argv[i]) {
+			errmsg("kill: %s: not a job spec or process id", argv[i]);
+			st = 1;
+			continue;
+		}
+		if (pid_kill((pid_t)pid, sig) < 0) {
+			errmsg("kill: %s: %s", argv[i], strerror(errno));
+			st = 1;
+		}
 	}
 	return st;
 }
@@ -388,7 +467,7 @@ static const struct bentry guest[] = {
 	{ "set", b_set }, { "shift", b_shift }, { "jobs", b_jobs },
 	{ "fg", b_fg }, { "bg", b_bg }, { "wait", b_wait }, { "exec", b_exec },
 	{ "true", b_true }, { "false", b_false }, { ":", b_true },
-	{ "echo", b_echo },
+	{ "echo", b_echo }, { "kill", b_kill },
 	{ NULL, NULL },
 };
 
@@ -399,7 +478,7 @@ static const struct bentry host[] = {
 const char *const builtin_names[] = {
 	"cd", "pwd", "export", "unset", "exit", "history", "help", "source",
 	"set", "shift", "jobs", "fg", "bg", "wait", "exec", "true", "false",
-	"echo", NULL,
+	"echo", "kill", NULL,
 };
 
 builtin_fn builtin_find(const char *name, bool is_host)

@@ -18,6 +18,8 @@
 
 static char *histfile;
 static volatile sig_atomic_t in_readline;
+/* Ctrl-C came at the prompt; readline's signal hook acts on it */
+static volatile sig_atomic_t prompt_sigint;
 
 /* ---- prompt ----------------------------------------------------------------------- */
 
@@ -261,6 +263,8 @@ static char **complete(const char *text, int start, int end)
 	return NULL;
 }
 
+static int signal_event(void);
+
 /* ---- the public side ------------------------------------------------------------------ */
 
 void interactive_init(void)
@@ -270,6 +274,7 @@ void interactive_init(void)
 
 	rl_readline_name = "dualsh";
 	rl_catch_signals = 0;
+	rl_signal_event_hook = signal_event;
 	rl_attempted_completion_function = complete;
 	rl_completer_word_break_characters = " \t\n;&|()<>!";
 	rl_completer_quote_characters = "'\"";
@@ -292,6 +297,7 @@ char *interactive_readline(bool prompt2)
 
 	p = prompt2 ? xstrdup(ps2 ? ps2 : "> ") : make_prompt();
 	fflush(stdout);
+	prompt_sigint = 0;
 	in_readline = 1;
 	line = readline(p);
 	in_readline = 0;
@@ -299,16 +305,30 @@ char *interactive_readline(bool prompt2)
 	return line;
 }
 
+/* from the SIGINT handler: async-signal-safe, so only a flag */
 void interactive_sigint(void)
 {
-	if (!in_readline)
-		return;
-	/* Ctrl-C at the prompt: a fresh, empty line */
-	write(1, "\n", 1);
+	if (in_readline)
+		prompt_sigint = 1;
+}
+
+/*
+ * readline calls this from its read loop after a signal interrupted it
+ * (the handler has no SA_RESTART): outside the handler, so readline's
+ * functions may run. Ctrl-C at the prompt: a fresh, empty line.
+ */
+static int signal_event(void)
+{
+	if (!prompt_sigint)
+		return 0;
+	prompt_sigint = 0;
+	if (write(1, "\n", 1) < 0)
+		return 0;
 	rl_on_new_line();
 	rl_replace_line("", 0);
 	rl_redisplay();
 	sh.status = 130;
+	return 0;
 }
 
 void interactive_add_history(const char *cmd)

@@ -353,38 +353,43 @@ static struct node *parse_andor(struct parser *p)
 static struct node *parse_list(struct parser *p, enum list_mode mode)
 {
 	size_t start = peek(p)->start;
-	struct node *n = parse_andor(p), *m;
+	struct node *n = NULL, *m;
 
 	for (;;) {
 		struct token *t = peek(p);
-		enum tok k = t->t;
+		size_t istart = t->start;
+		int line = t->line, col = t->col;
+		struct node *item = parse_andor(p);
+		enum tok k;
 
-		if (k == T_SEMI || k == T_AMP) {
-			int line = t->line, col = t->col;
-
+		t = peek(p);
+		k = t->t;
+		if (k == T_AMP) {
+			/* '&' puts only the and-or list before it in the background */
+			m = mknode(p, N_BG, t->line, t->col);
 			next(p);
-			if (k == T_AMP) {
-				m = mknode(p, N_BG, line, col);
-				m->left = n;
-				set_text(p, m, start);
-				n = m;
-			}
-		} else if (k == T_NL && mode == LM_SUB) {
-			/* newlines separate commands inside ( ) and $( ) */
-		} else {
-			break;
+			m->left = item;
+			set_text(p, m, istart);
+			item = m;
+		} else if (k == T_SEMI) {
+			next(p);
 		}
+		if (!n) {
+			n = item;
+		} else {
+			m = mknode(p, N_SEQ, line, col);
+			m->left = n;
+			m->right = item;
+			set_text(p, m, start);
+			n = m;
+		}
+		if (k != T_SEMI && k != T_AMP && !(k == T_NL && mode == LM_SUB))
+			break;
 		if (mode == LM_SUB)
 			skip_nl(p);
 		k = peek(p)->t;
 		if (k == T_NL || k == T_EOF || k == T_RP)
 			break;
-		t = peek(p);
-		m = mknode(p, N_SEQ, t->line, t->col);
-		m->left = n;
-		m->right = parse_andor(p);
-		set_text(p, m, start);
-		n = m;
 	}
 	return n;
 }

@@ -113,6 +113,7 @@ struct proc {
 	int statfd;		/* pump: per-stage statuses come here, or -1 */
 	int ws;			/* wait status */
 	bool done, stopped;
+	bool pump;		/* stands for host stages (host.c) */
 };
 
 struct job {
@@ -148,7 +149,10 @@ void job_background(struct job *j);
 void jobs_reap(bool notify);
 int job_status(struct job *j);
 bool job_done(const struct job *j);
-struct job *job_find(const char *spec);
+struct job *job_find(const char *spec, const char **why);
+/* send sig to a job's guest and host processes; 0 or -1 (errno) */
+int job_kill(struct job *j, int sig);
+int pid_kill(pid_t pid, int sig);
 int job_fg(struct job *j, bool cont);
 int job_bg(struct job *j);
 void jobs_print(void);
@@ -171,6 +175,8 @@ int host_run(struct job *j, struct node **stages, int n, int first, int infd,
 	     int outfd, bool bg, int *in_stream, int *out_stream);
 /* release the host processes of a finished job */
 void host_release_all(struct job *j);
+/* signal the host processes of a job directly */
+void host_signal_all(struct job *j, int sig);
 const char *host_cwd(void);		/* NULL when unknown */
 const char *host_home(void);
 const char *host_user(void);
@@ -185,6 +191,10 @@ int host_list_dir(const char *dir,
 const char *host_path(void);
 /* absolute host path for p (relative to the session's host cwd) */
 char *host_abspath(const char *p);
+
+/* ---- signames.c ---- */
+const char *sig_name(int sig);		/* "TERM"; 0 is "EXIT"; NULL if none */
+int sig_number(const char *s);		/* name or number; -1 if neither */
 
 /* ---- builtins.c ---- */
 typedef int (*builtin_fn)(int argc, char **argv);

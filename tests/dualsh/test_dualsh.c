@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -315,6 +316,15 @@ static void exec_tests(void)
 {
 	char buf[8192];
 
+	expect("kill: %1 of a guest job", "sleep 300 & kill %1; wait $!; echo $?", "143\n", 0, NULL);
+	expect("kill: job specs", "sleep 301 & sleep 302 & kill %-; wait %1; echo $?; kill -s KILL %sleep; "
+	       "wait; echo $?; sleep 303 & kill -9 %?303; wait $!; echo $?", "143\n137\n137\n", 0, NULL);
+	expect("kill: -l", "kill -l 143 9 TERM", "TERM\nKILL\n15\n", 0, NULL);
+	expect("kill: no such job", "kill %3; echo $?", "1\n", 0, "kill: %3: no such job");
+	expect("kill: a bad signal", "kill -FOO 1; echo $?", "1\n", 0, "invalid signal");
+	expect("exec: & backgrounds only its own and-or list", "x=1; x=2 & wait; echo $x",
+	       "1\n", 0, NULL);
+
 	expect("exec: simple", "echo hello", "hello\n", 0, NULL);
 	expect("exec: pipeline", "seq 1 5 | tr -d 3 | grep . | wc -l", "4\n", 0, NULL);
 	expect("exec: long pipeline", "echo x | cat | cat | cat | cat | cat | cat | cat | cat | tr x y",
@@ -526,6 +536,200 @@ static void pty_test(void)
 	free(out);
 }
 
+/* ---- the interactive shell on a pty ---------------------------------------------------- */
+
+struct term {
+	int master;
+	pid_t pid;
+	char buf[1 << 16];
+	size_t n, seen;		/* seen: output before this was matched */
+};
+
+static void term_start(struct term *t, bool host)
+{
+	struct winsize w = { .ws_row = 33, .ws_col = 97 };
+
+	memset(t, 0, sizeof(*t));
+	t->pid = forkpty(&t->master, NULL, NULL, &w);
+	if (t->pid == 0) {
+		if (chdir(guestdir) < 0)
+			_exit(99);
+		setenv("HOSTCALL_DEVICE", host ? sock : "/nonexistent/hostcall", 1);
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+		setenv("HOME", guestdir, 1);
+		setenv("PS1", "PROMPT> ", 1);
+		setenv("TERM", "dumb", 1);
+		execl(dualsh, "dualsh", (char *)NULL);
+		_exit(98);
+	}
+}
+
+/* wait (up to secs) for text in the output after what was matched last */
+static bool term_wait(struct term *t, const char *text, int secs)
+{
+	struct pollfd pfd = { .fd = t->master, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < secs * 20; i++) {
+		char *hit;
+
+		t->buf[t->n] = 0;
+		hit = strstr(t->buf + t->seen, text);
+		if (hit) {
+			t->seen = hit - t->buf + strlen(text);
+			return true;
+		}
+		if (poll(&pfd, 1, 50) > 0) {
+			ssize_t r = read(t->master, t->buf + t->n, sizeof(t->buf) - 1 - t->n);
+
+			if (r <= 0)
+				return false;
+			t->n += r;
+		}
+	}
+	return false;
+}
+
+static void term_send(struct term *t, const char *s)
+{
+	if (write(t->master, s, strlen(s)) < 0)
+		perror("write to pty");
+}
+
+static void term_end(struct term *t)
+{
+	int ws, i;
+
+	term_send(t, "exit\r");
+	for (i = 0; i < 100 && waitpid(t->pid, &ws, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (i == 100) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, &ws, 0);
+	}
+	close(t->master);
+}
+
+/* the state letter of the (first) process whose command line matches */
+static char proc_state(const char *pattern)
+{
+	char cmd[512], line[512];
+	FILE *f;
+	char st = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "for p in $(pgrep -f '%s'); do sed 's/.*) //' /proc/$p/stat | cut -c1; break; done",
+		 pattern);
+	f = popen(cmd, "r");
+	if (f && fgets(line, sizeof(line), f))
+		st = line[0];
+	if (f)
+		pclose(f);
+	return st;
+}
+
+static char wait_state(const char *pattern, const char *want, int secs)
+{
+	int i;
+	char st = 0;
+
+	for (i = 0; i < secs * 20; i++) {
+		st = proc_state(pattern);
+		if (st && strchr(want, st))
+			break;
+		usleep(50000);
+	}
+	return st;
+}
+
+#define TAIL(t) ((t)->buf + ((t)->n > 300 ? (t)->n - 300 : 0))
+
+/*
+ * Ctrl-Z on a host command on a host pty: the terminal is raw then, so
+ * the key comes as a byte; the job must stop on the host and in the
+ * shell, `fg` must continue it with the terminal's new size, `bg` must
+ * continue it, and `kill %1` must end it.
+ */
+static void jobctl_test(void)
+{
+	struct term t;
+	struct winsize w = { .ws_row = 40, .ws_col = 120 };
+	const char *pat = "^sh -c echo host-ready-307";
+	char st;
+	int i;
+
+	term_start(&t, true);
+	check(term_wait(&t, "PROMPT> ", 20), "jobctl: the interactive prompt", "out [%s]", TAIL(&t));
+	term_send(&t, "!sh -c 'echo host-ready-307; while read l; do stty size; done'\r");
+	check(term_wait(&t, "host-ready-307\r\n", 20), "jobctl: a host command on a host pty",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\r");
+	check(term_wait(&t, "33 97", 10), "jobctl: the host pty has the terminal's size",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\x1a");
+	check(term_wait(&t, "Stopped", 10) && term_wait(&t, "PROMPT> ", 10),
+	      "jobctl: Ctrl-Z on a host command gives the prompt back", "out [%s]", TAIL(&t));
+	st = wait_state(pat, "T", 5);
+	check(st == 'T', "jobctl: Ctrl-Z stops the host process", "state %c", st ? st : '?');
+	term_send(&t, "jobs\r");
+	check(term_wait(&t, "[1]+  Stopped", 10) && term_wait(&t, "PROMPT> ", 10),
+	      "jobctl: jobs lists the host job as Stopped", "out [%s]", TAIL(&t));
+	/* resized while stopped: the SIGWINCH goes to the shell, not the job */
+	ioctl(t.master, TIOCSWINSZ, &w);
+	usleep(200000);
+	term_send(&t, "fg\r");
+	st = wait_state(pat, "SR", 5);
+	check(st == 'S' || st == 'R', "jobctl: fg continues the host process", "state %c",
+	      st ? st : '?');
+	usleep(300000);
+	term_send(&t, "\r");
+	check(term_wait(&t, "40 120", 10), "jobctl: after fg the host pty has the new size",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\x1a");
+	check(term_wait(&t, "Stopped", 10) && term_wait(&t, "PROMPT> ", 10) &&
+	      wait_state(pat, "T", 5) == 'T', "jobctl: Ctrl-Z again", "out [%s]", TAIL(&t));
+	term_send(&t, "bg\r");
+	st = wait_state(pat, "SR", 5);
+	check(term_wait(&t, "PROMPT> ", 10) && (st == 'S' || st == 'R'),
+	      "jobctl: bg continues the host process", "state %c out [%s]", st ? st : '?',
+	      TAIL(&t));
+	term_send(&t, "kill %1; wait; echo killed-$?\r");
+	check(term_wait(&t, "killed-143", 10), "jobctl: kill %1 ends the host job (status 143)",
+	      "out [%s]", TAIL(&t));
+	for (i = 0; i < 50 && proc_state(pat); i++)
+		usleep(100000);
+	check(!proc_state(pat), "jobctl: kill %1 leaves no host process", "still there");
+	term_end(&t);
+}
+
+/* SIGINT at the prompt: the handler only sets a flag; readline's signal
+ * hook gives a fresh line. A storm of them must leave a working prompt. */
+static void prompt_sigint_test(void)
+{
+	struct term t;
+	int i;
+
+	term_start(&t, false);
+	term_wait(&t, "PROMPT> ", 20);
+	term_send(&t, "echo abc-not-run");
+	usleep(200000);
+	term_send(&t, "\x03");
+	check(term_wait(&t, "PROMPT> ", 10), "prompt: Ctrl-C gives a fresh prompt", "out [%s]",
+	      TAIL(&t));
+	for (i = 0; i < 300; i++) {
+		kill(t.pid, SIGINT);
+		if (i % 50 == 0) {
+			term_send(&t, "x");
+			usleep(2000);
+		}
+	}
+	usleep(300000);
+	term_send(&t, "\x15" "echo alive-1\r");
+	check(term_wait(&t, "alive-1", 10) && !strstr(t.buf, "abc-not-run\r\nabc"),
+	      "prompt: a SIGINT storm leaves a working prompt", "out [%s]", TAIL(&t));
+	term_end(&t);
+}
+
 static void host_tests(void)
 {
 	char script[8192];
@@ -590,6 +794,28 @@ static void host_tests(void)
 		    "same\n", 0, NULL);
 	interrupt_test();
 	pty_test();
+	jobctl_test();
+	expect_host("host: kill %1 of a background host job", "!sleep 308.5 & kill %1; wait $!; echo $?",
+		    "143\n", 0, NULL);
+	expect_host("host: kill -9 %1 reaches the host process", "!sleep 309.5 & kill -9 %1; wait $!; echo $?; "
+		    "sleep 0.5; pgrep -f '^slee[p] 309.5' || echo gone", "137\ngone\n", 0, NULL);
+	expect_host("host: kill -USR1 goes to the host process, not the pump",
+		    "!sleep 310.5 & kill -USR1 %1; wait $!; echo $?", "138\n", 0, NULL);
+	expect_host("host: kill by the pump's pid", "!sleep 311.5 & kill $!; wait $!; echo $?", "143\n", 0, NULL);
+	{
+		/* 200 redirections on one host stage: a bound and an error,
+		 * not an overflow (ASan) */
+		char *big = malloc(200 * 8 + 64);
+		int i;
+
+		strcpy(big, "!echo x");
+		for (i = 0; i < 200; i++)
+			strcat(big, " >r.out");
+		strcat(big, "; echo $?");
+		expect_host("host: 200 redirections on a host stage are refused", big, "1\n", 0,
+			    "more than 64 redirections");
+		free(big);
+	}
 	kill(shadow_pid, SIGTERM);
 	waitpid(shadow_pid, NULL, 0);
 }
@@ -634,6 +860,7 @@ int main(int argc, char **argv)
 	parser_tests();
 	exec_tests();
 	nodevice_tests();
+	prompt_sigint_test();
 	host_tests();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);
