@@ -467,7 +467,9 @@ static const struct bentry guest[] = {
 	{ "set", b_set }, { "shift", b_shift }, { "jobs", b_jobs },
 	{ "fg", b_fg }, { "bg", b_bg }, { "wait", b_wait }, { "exec", b_exec },
 	{ "true", b_true }, { "false", b_false }, { ":", b_true },
-	{ "echo", b_echo }, { "kill", b_kill },
+	{ "echo", b_echo }, { "kill", b_kill }, { "break", b_break },
+	{ "continue", b_continue }, { "return", b_return }, { "local", b_local },
+	{ "eval", b_eval },
 	{ NULL, NULL },
 };
 

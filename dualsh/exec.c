@@ -321,20 +321,80 @@ static _Noreturn void exec_external(char **argv)
 	_exit(err == ENOENT ? 127 : 126);
 }
 
-#define MAXSAVED 16
+static int count_redirs(const struct redir *r)
+{
+	int n = 0;
+
+	for (; r; r = r->next)
+		n++;
+	return n;
+}
+
+/* special builtins: their assignments stay, and they come before functions */
+static bool special_builtin(const char *name)
+{
+	static const char *const sb[] = { "break", ":", "continue", ".", "eval",
+		"exec", "exit", "export", "readonly", "return", "set", "shift",
+		"times", "trap", "unset", NULL };
+	const char *const *b;
+
+	for (b = sb; *b; b++)
+		if (!strcmp(*b, name))
+			return true;
+	return false;
+}
+
+/* NAME=value prefixes of a regular builtin or a function: for its
+ * duration only (saved here, put back by restore_assignments) */
+static struct varsave *temp_assignments(struct node *n, int *count)
+{
+	struct varsave *sv;
+	int i;
+
+	*count = 0;
+	if (!n->nassigns)
+		return NULL;
+	sv = xmalloc(n->nassigns * sizeof(*sv));
+	for (i = 0; i < n->nassigns; i++) {
+		const char *t = n->assigns[i]->parts->text;
+		char *name = strndup(t, strchr(t, '=') - t);
+
+		if (!name)
+			abort();
+		var_save(name, &sv[i]);
+		free(name);
+	}
+	*count = n->nassigns;
+	return sv;
+}
+
+static void restore_assignments(struct varsave *sv, int count)
+{
+	int i;
+
+	for (i = count - 1; i >= 0; i--)
+		var_restore(&sv[i]);
+	free(sv);
+}
 
 /* run a simple command in this process. child: we are a forked child and
- * may exec; else only builtins and assignments come here. */
+ * may exec; else only builtins, functions and assignments come here. */
 static int run_simple(struct node *n, bool child)
 {
-	char **argv = expand_words(n->words, n->nwords, n->host ? EXP_HOST : 0);
-	struct saved_fd saved[MAXSAVED];
-	int nsaved = 0, st;
+	char **argv;
+	struct saved_fd *saved;
+	int nsaved = 0, st, nr = count_redirs(n->redirs), nsv = 0;
 	builtin_fn fn;
-	bool keep;
+	struct node *func = NULL;
+	struct varsave *sv = NULL;
+	bool keep, special;
 
+	if (sh.noexec)
+		return 0;
+	argv = expand_words(n->words, n->nwords, n->host ? EXP_HOST : 0);
 	if (!argv)
 		return 1;
+	saved = nr ? xmalloc(nr * sizeof(*saved)) : NULL;
 	if (!argv[0] && !n->host) {
 		/* assignments and redirections only */
 		int last = sh.status;
@@ -342,44 +402,60 @@ static int run_simple(struct node *n, bool child)
 		sh.status = 0;
 		if (do_assignments(n, false) < 0) {
 			free_strv(argv);
+			free(saved);
 			return 1;
 		}
 		st = sh.status;
 		sh.status = last;
 		if (n->redirs) {
-			if (redir_apply(n->redirs, child ? NULL : saved, &nsaved,
-					MAXSAVED) < 0)
+			if (redir_apply(n->redirs, child ? NULL : saved, &nsaved, nr) < 0)
 				st = 1;
 			if (!child)
 				redir_restore(saved, nsaved);
 		}
 		free_strv(argv);
+		free(saved);
 		return st;
 	}
-	fn = argv[0] ? builtin_find(argv[0], n->host) : NULL;
-	if (fn) {
+	special = argv[0] && !n->host && special_builtin(argv[0]);
+	if (argv[0] && !n->host && !special)
+		func = func_find(argv[0]);
+	fn = argv[0] && !func ? builtin_find(argv[0], n->host) : NULL;
+	if (fn || func) {
 		xtrace(argv, n->host);
+		if (!special)
+			sv = temp_assignments(n, &nsv);
 		if (do_assignments(n, false) < 0) {
+			if (sv)
+				restore_assignments(sv, nsv);
 			free_strv(argv);
+			free(saved);
 			return 1;
 		}
 		/* 'exec' without a command keeps its redirections */
 		keep = !strcmp(argv[0], "exec") && !argv[1] && !n->host;
 		if (redir_apply(n->redirs, child || keep ? NULL : saved, &nsaved,
-				MAXSAVED) < 0) {
+				nr) < 0) {
 			if (!child)
 				redir_restore(saved, nsaved);
+			if (sv)
+				restore_assignments(sv, nsv);
 			free_strv(argv);
+			free(saved);
 			return 1;
 		}
-		st = fn((int)strv_len(argv), argv);
+		st = func ? func_call(func, argv) : fn((int)strv_len(argv), argv);
 		fflush(stdout);
 		fflush(stderr);
 		if (!child)
 			redir_restore(saved, nsaved);
+		if (sv)
+			restore_assignments(sv, nsv);
 		free_strv(argv);
+		free(saved);
 		return st;
 	}
+	free(saved);
 	if (!child) {
 		/* not reached: the caller forks for external commands */
 		free_strv(argv);
@@ -443,7 +519,7 @@ static bool runs_in_shell(struct node *n)
 	bool r;
 
 	if (n->kind != N_CMD)
-		return false;
+		return n->kind != N_SUBSHELL && n->kind != N_PIPE;
 	if (n->host)
 		return !host_spawn_stage(n);
 	if (!n->nwords)
@@ -456,7 +532,7 @@ static bool runs_in_shell(struct node *n)
 		if (!w)
 			return false;
 		argv = (char *[]){ w, NULL };
-		r = builtin_find(argv[0], false) != NULL;
+		r = builtin_find(argv[0], false) != NULL || func_find(w) != NULL;
 		free(w);
 	}
 	return r;
@@ -547,7 +623,7 @@ static int run_pipeline(struct node *n, unsigned flags, bool bg)
 	int infd = -1, i;
 
 	if (count == 1 && !bg && runs_in_shell(n))
-		return run_simple(n, false);
+		return n->kind == N_CMD ? run_simple(n, false) : exec_compound(n, flags);
 	if (count == 1 && (flags & EF_NOFORK) && !bg && n->kind == N_CMD &&
 	    !n->host) {
 		/* last command of a child shell: no need to fork again */
@@ -633,7 +709,9 @@ static int run_bg_list(struct node *n)
 	struct job *j;
 	pid_t pid;
 
-	if (n->kind == N_CMD || n->kind == N_PIPE || n->kind == N_SUBSHELL)
+	if (n->kind == N_CMD || n->kind == N_PIPE || n->kind == N_SUBSHELL ||
+	    n->kind == N_GROUP || n->kind == N_IF || n->kind == N_WHILE ||
+	    n->kind == N_UNTIL || n->kind == N_FOR || n->kind == N_CASE)
 		return run_pipeline(n, 0, true);
 	j = job_new(n->text, 1);
 	j->bg = true;
@@ -666,29 +744,50 @@ int exec_tree(struct node *n, unsigned flags)
 	switch (n->kind) {
 	case N_SEQ:
 		exec_tree(n->left, flags & ~EF_NOFORK);
+		if (sh.skip)
+			return sh.status;
 		return exec_tree(n->right, flags);
 	case N_AND:
+	case N_OR:
+		sh.cond++;
 		st = exec_tree(n->left, (flags | EF_COND) & ~EF_NOFORK);
-		if (st == 0)
+		sh.cond--;
+		if (sh.skip)
+			return st;
+		if ((st == 0) == (n->kind == N_AND))
 			st = exec_tree(n->right, flags);
 		sh.status = st;
 		return st;
-	case N_OR:
+	case N_NOT:
+		sh.cond++;
 		st = exec_tree(n->left, (flags | EF_COND) & ~EF_NOFORK);
-		if (st != 0)
-			st = exec_tree(n->right, flags);
+		sh.cond--;
+		st = !st;
 		sh.status = st;
 		return st;
 	case N_BG:
 		st = run_bg_list(n->left);
 		sh.status = st;
 		return st;
+	case N_FUNC:
+		if (!sh.noexec)
+			func_define(n);
+		sh.status = 0;
+		return 0;
 	case N_CMD:
 	case N_PIPE:
 	case N_SUBSHELL:
+	case N_GROUP:
+	case N_IF:
+	case N_WHILE:
+	case N_UNTIL:
+	case N_FOR:
+	case N_CASE:
 		st = run_pipeline(n, flags, false);
 		sh.status = st;
-		if (sh.errexit && st != 0 && !(flags & EF_COND))
+		if (sh.errexit && st != 0 && !(flags & EF_COND) && !sh.cond &&
+		    !sh.skip && (n->kind == N_CMD || n->kind == N_PIPE ||
+				 n->kind == N_SUBSHELL))
 			shell_exit(st);
 		return st;
 	}

@@ -8,7 +8,7 @@
 
 enum tok {
 	T_EOF, T_NL, T_WORD, T_SEMI, T_AMP, T_AND, T_PIPE, T_OR, T_LP, T_RP,
-	T_REDIR,
+	T_REDIR, T_DSEMI,
 };
 
 struct token {

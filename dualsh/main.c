@@ -100,8 +100,13 @@ int run_string(const char *s, size_t len, const char *name)
 			break;
 		}
 		exec_tree(n, 0);
-		arena_free(a);
+		if (arena_keep)
+			arena_keep = false;	/* a function's tree lives in it */
+		else
+			arena_free(a);
 		jobs_reap(false);
+		if (sh.skip)
+			break;
 	}
 	parser_free(p);
 	return sh.status;
@@ -214,7 +219,16 @@ int run_fd(int fd, const char *name, bool interactive)
 			}
 			done = parser_offset(p);
 			exec_tree(n, 0);
-			arena_free(a);
+			if (arena_keep)
+				arena_keep = false;	/* a function's tree lives in it */
+			else
+				arena_free(a);
+			if (sh.skip == SKIP_RETURN && sh.source_depth && !interactive) {
+				/* return from a dot script ends it */
+				eof = true;
+				break;
+			}
+			sh.skip = interactive ? SKIP_NONE : sh.skip;
 			if (!interactive)
 				jobs_reap(false);
 		}

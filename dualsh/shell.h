@@ -31,6 +31,14 @@ struct shell {
 	bool pipefail;		/* set -o pipefail */
 	bool xtrace;		/* set -x */
 	bool noglob;		/* set -f */
+	bool nounset;		/* set -u */
+	bool noexec;		/* set -n */
+	bool verbose;		/* set -v (accepted) */
+	/* break, continue, return: how far the walk unwinds (SKIP_*) */
+	int skip, skipcount;
+	int loopnest;		/* loops around the command running now */
+	int funcnest;		/* function calls (and dot scripts) */
+	int cond;		/* > 0: in a condition, set -e is off */
 	bool subshell;		/* a forked child of the shell */
 	int status;		/* $? */
 	pid_t toppid;		/* $$ */
@@ -46,6 +54,8 @@ struct shell {
 	int source_depth;
 	bool exiting;
 };
+
+enum { SKIP_NONE, SKIP_BREAK, SKIP_CONT, SKIP_RETURN };
 
 extern struct shell sh;
 
@@ -67,11 +77,21 @@ void vars_init(char **envp);
 const char *var_get(const char *name);
 /* exp: 1 export, 0 keep the flag as it is */
 int var_set(const char *name, const char *val, int exp);
-void var_unset(const char *name);
+int var_unset(const char *name);		/* -1: read-only */
 void var_export(const char *name);
 char **var_environ(void);		/* "N=V" of exported, malloc'd */
 void var_list(bool exported_only);
 bool valid_name(const char *s, size_t n);
+/* a variable's state, to put back later (local, prefix assignments) */
+struct varsave {
+	char *name, *val;	/* val NULL: was unset */
+	bool exported;
+};
+void var_save(const char *name, struct varsave *s);
+void var_restore(struct varsave *s);	/* and frees s's strings */
+int var_readonly(const char *name, const char *val);	/* readonly NAME[=v] */
+void var_list_readonly(void);
+bool var_is_readonly(const char *name);
 
 /* ---- expand.c ---- */
 #define EXP_HOST	1u	/* a host stage: ~ and globs are host ones */
@@ -79,8 +99,24 @@ bool valid_name(const char *s, size_t n);
 char **expand_words(struct word *const *w, int n, unsigned flags);
 /* one word to one string: no splitting, no globbing */
 char *expand_str(const struct word *w, unsigned flags);
+/* a pattern for fnmatch (case, ${v#p}); NULL after an error */
+char *expand_pattern(const struct word *w);
 /* glob characters that are not quoted? (for host globbing) */
 bool has_glob(const char *s);
+
+/* ---- arith.c ---- */
+#include <stdint.h>
+bool arith_eval(const char *expr, intmax_t *out);
+bool arith_number(const char *s, intmax_t *v);
+
+/* ---- compound.c: compound commands and functions ---- */
+int exec_compound(struct node *n, unsigned flags);
+struct node *func_find(const char *name);
+int func_call(struct node *fn, char **argv);
+void func_define(struct node *n);
+int func_unset(const char *name);
+/* local NAME[=v]: saved in the innermost function's frame */
+int local_var(const char *arg);
 
 /* ---- exec.c ---- */
 #define EF_COND		1u	/* a condition: set -e does not apply */
@@ -195,6 +231,13 @@ char *host_abspath(const char *p);
 /* ---- signames.c ---- */
 const char *sig_name(int sig);		/* "TERM"; 0 is "EXIT"; NULL if none */
 int sig_number(const char *s);		/* name or number; -1 if neither */
+
+/* ---- builtins_*.c: one function per builtin, listed in builtins.c ---- */
+int b_break(int argc, char **argv);
+int b_continue(int argc, char **argv);
+int b_return(int argc, char **argv);
+int b_local(int argc, char **argv);
+int b_eval(int argc, char **argv);
 
 /* ---- builtins.c ---- */
 typedef int (*builtin_fn)(int argc, char **argv);

@@ -8,7 +8,7 @@
 
 struct var {
 	char *name, *val;
-	bool exported;
+	bool exported, readonly;
 };
 
 static struct var *vars;
@@ -71,6 +71,10 @@ int var_set(const char *name, const char *val, int exp)
 {
 	struct var *v = find(name);
 
+	if (v && v->readonly && val) {
+		errmsg("%s: is read only", name);
+		return -1;
+	}
 	if (!v) {
 		if (nvars == capvars) {
 			capvars = capvars ? capvars * 2 : 64;
@@ -80,6 +84,7 @@ int var_set(const char *name, const char *val, int exp)
 		v->name = xstrdup(name);
 		v->val = NULL;
 		v->exported = false;
+		v->readonly = false;
 	}
 	if (val) {
 		char *nv = xstrdup(val);
@@ -92,15 +97,77 @@ int var_set(const char *name, const char *val, int exp)
 	return 0;
 }
 
-void var_unset(const char *name)
+int var_unset(const char *name)
 {
 	struct var *v = find(name);
 
 	if (!v)
-		return;
+		return 0;
+	if (v->readonly) {
+		errmsg("%s: is read only", name);
+		return -1;
+	}
 	free(v->name);
 	free(v->val);
 	*v = vars[--nvars];
+	return 0;
+}
+
+void var_save(const char *name, struct varsave *s)
+{
+	struct var *v = find(name);
+
+	s->name = xstrdup(name);
+	s->val = v && v->val ? xstrdup(v->val) : NULL;
+	s->exported = v && v->exported;
+}
+
+void var_restore(struct varsave *s)
+{
+	struct var *v = find(s->name);
+
+	if (v && v->readonly) {
+		/* made read-only meanwhile: keep it */
+	} else if (s->val) {
+		var_set(s->name, s->val, s->exported);
+		if (!s->exported && (v = find(s->name)))
+			v->exported = false;
+	} else {
+		var_unset(s->name);
+	}
+	free(s->name);
+	free(s->val);
+}
+
+int var_readonly(const char *name, const char *val)
+{
+	struct var *v;
+
+	if (val && var_set(name, val, 0) < 0)
+		return -1;
+	if (!find(name))
+		var_set(name, NULL, 0);
+	v = find(name);
+	v->readonly = true;
+	return 0;
+}
+
+bool var_is_readonly(const char *name)
+{
+	struct var *v = find(name);
+
+	return v && v->readonly;
+}
+
+void var_list_readonly(void)
+{
+	size_t i;
+
+	for (i = 0; i < nvars; i++)
+		if (vars[i].readonly)
+			printf("readonly %s%s%s%s\n", vars[i].name, vars[i].val ? "='" : "",
+			       vars[i].val ? vars[i].val : "", vars[i].val ? "'" : "");
+	fflush(stdout);
 }
 
 void var_export(const char *name)

@@ -119,7 +119,21 @@ static void parser_tests(void)
 	parse_ok("parser: double quote escapes", "echo \"a\\\"b\\$c\\d\"",
 		 "echo 'a\"b$c\\d'");
 	parse_ok("parser: mixed pipeline", "a | !b | c", "a | !b | c");
-	parse_ok("parser: host marker with a space", "! ls -l | ! wc", "!ls -l | !wc");
+	parse_ok("parser: '! ' negates, '!cmd' is a host stage", "! ls -l | !wc", "! ls -l | !wc");
+	parse_ok("parser: compound commands",
+		 "if a; then b; elif c; then d; else e; fi; while a; do b; done; until a; do :; done",
+		 "if a; then b; else if c; then d; else e; fi; fi; while a; do b; done; until a; do :; done");
+	parse_ok("parser: for, case, group, function",
+		 "for i in a b; do echo $i; done; case $x in a|b) x;; (*) ;; esac; { a; b; } > f; f() { !ls; }",
+		 "for i in a b; do echo ${i}; done; case ${x} in a|b) x;; *) ;; esac; { a; b; } 1>f; f() { !ls; }");
+	parse_ok("parser: arithmetic and trims", "echo $((1 + $x)) ${v%%.*} ${v#?}",
+		 "echo $(('1 + '\"${x}\")) ${v%%.*} ${v#?}");
+	parse_err("parser: '! cmd' after a pipe is refused", "a | ! wc",
+		  "syntax error at 1:5: '! cmd' negates a whole pipeline; a host stage is '!cmd' (no blank)");
+	parse_err("parser: fi without if", "fi", "syntax error at 1:1: unexpected 'fi'");
+	parse_err("parser: missing then", "if a; b; fi", "syntax error at 1:10: unexpected 'fi' (expecting 'then')");
+	parse_incomplete("parser: incomplete if", "if a; then\n");
+	parse_incomplete("parser: incomplete function", "f() {\n");
 	parse_ok("parser: lone ! is the host shell", "!", "!");
 	parse_ok("parser: ! is literal after the command word", "echo !x a!b",
 		 "echo !x a!b");
@@ -175,7 +189,7 @@ static void parser_tests(void)
 	parse_err("parser: ! before (", "!(a)",
 		  "syntax error at 1:2: '!' applies to a simple command, not to '('");
 	parse_err("parser: ;;", "a ;; b", "syntax error at 1:3: unexpected ';;'");
-	parse_err("parser: bad substitution", "echo ${a%b}",
+	parse_err("parser: bad substitution", "echo ${a&b}",
 		  "syntax error at 1:9: bad substitution");
 	parse_err("parser: host dup is refused", "!a !>&2",
 		  "syntax error at 1:4: '!' applies to <, > and >> only (host files)");
