@@ -101,12 +101,22 @@ static int b_export(int argc, char **argv)
 
 static int b_unset(int argc, char **argv)
 {
-	int i;
+	int i = 1, st = 0;
+	bool fn = false;
 
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-v"))
-			var_unset(argv[i]);
-	return 0;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-f"))
+			fn = true;
+		else if (strcmp(argv[i], "-v"))
+			break;
+	}
+	for (; i < argc; i++) {
+		if (fn)
+			func_unset(argv[i]);
+		else if (var_unset(argv[i]) < 0)
+			st = 1;
+	}
+	return st;
 }
 
 static int b_exit(int argc, char **argv)
@@ -132,25 +142,6 @@ static int b_false(int argc, char **argv)
 	return 1;
 }
 
-static int b_echo(int argc, char **argv)
-{
-	bool nl = true;
-	int i = 1;
-
-	if (argc > 1 && !strcmp(argv[1], "-n")) {
-		nl = false;
-		i++;
-	}
-	for (; i < argc; i++) {
-		fputs(argv[i], stdout);
-		if (i + 1 < argc)
-			putchar(' ');
-	}
-	if (nl)
-		putchar('\n');
-	return fflush(stdout) ? 1 : 0;
-}
-
 static int set_option(const char *name, bool on)
 {
 	if (!strcmp(name, "errexit"))
@@ -161,6 +152,12 @@ static int set_option(const char *name, bool on)
 		sh.xtrace = on;
 	else if (!strcmp(name, "noglob"))
 		sh.noglob = on;
+	else if (!strcmp(name, "nounset"))
+		sh.nounset = on;
+	else if (!strcmp(name, "noexec"))
+		sh.noexec = on && !sh.interactive;
+	else if (!strcmp(name, "verbose"))
+		sh.verbose = on;
 	else {
 		errmsg("set: %s: unknown option", name);
 		return 1;
@@ -218,6 +215,9 @@ static int b_set(int argc, char **argv)
 			case 'e': r = set_option("errexit", on); break;
 			case 'x': r = set_option("xtrace", on); break;
 			case 'f': r = set_option("noglob", on); break;
+			case 'u': r = set_option("nounset", on); break;
+			case 'n': r = set_option("noexec", on); break;
+			case 'v': r = set_option("verbose", on); break;
 			default:
 				errmsg("set: -%c: unknown option", *a);
 				r = 1;
@@ -237,6 +237,8 @@ static int b_shift(int argc, char **argv)
 
 	if (n < 0 || n > sh.argc) {
 		errmsg("shift: can't shift that many");
+		if (!sh.interactive)
+			shell_exit(2);	/* a special builtin's error ends a script */
 		return 1;
 	}
 	for (i = 0; i < n; i++)
@@ -268,6 +270,10 @@ static int b_source(int argc, char **argv)
 	sh.source_depth++;
 	st = run_fd(fd, argv[1], false);
 	sh.source_depth--;
+	if (sh.skip == SKIP_RETURN) {
+		sh.skip = SKIP_NONE;
+		st = sh.status;
+	}
 	close(fd);
 	if (argc > 2) {
 		set_positional(0, NULL);
@@ -469,7 +475,11 @@ static const struct bentry guest[] = {
 	{ "true", b_true }, { "false", b_false }, { ":", b_true },
 	{ "echo", b_echo }, { "kill", b_kill }, { "break", b_break },
 	{ "continue", b_continue }, { "return", b_return }, { "local", b_local },
-	{ "eval", b_eval },
+	{ "eval", b_eval }, { "test", b_test }, { "[", b_test },
+	{ "printf", b_printf }, { "read", b_read }, { "getopts", b_getopts },
+	{ "type", b_type }, { "command", b_command }, { "umask", b_umask },
+	{ "readonly", b_readonly }, { "alias", b_alias }, { "unalias", b_unalias },
+	{ "times", b_times }, { "ulimit", b_ulimit }, { "trap", b_trap },
 	{ NULL, NULL },
 };
 
@@ -480,8 +490,23 @@ static const struct bentry host[] = {
 const char *const builtin_names[] = {
 	"cd", "pwd", "export", "unset", "exit", "history", "help", "source",
 	"set", "shift", "jobs", "fg", "bg", "wait", "exec", "true", "false",
-	"echo", "kill", NULL,
+	"echo", "kill", "break", "continue", "return", "local", "eval", "test",
+	"printf", "read", "getopts", "type", "command", "umask", "readonly",
+	"alias", "unalias", "times", "ulimit", "trap", NULL,
 };
+
+bool builtin_special(const char *name)
+{
+	static const char *const sb[] = { "break", ":", "continue", ".", "eval",
+		"exec", "exit", "export", "readonly", "return", "set", "shift",
+		"times", "trap", "unset", NULL };
+	const char *const *b;
+
+	for (b = sb; *b; b++)
+		if (!strcmp(*b, name))
+			return true;
+	return false;
+}
 
 builtin_fn builtin_find(const char *name, bool is_host)
 {

@@ -54,7 +54,7 @@ int b_return(int argc, char **argv)
 	if (argc > 1 && count_arg(argv[0], argv[1], &n))
 		return 2;
 	sh.status = n & 0xff;
-	if (sh.funcnest)
+	if (sh.funcnest || sh.source_depth)
 		sh.skip = SKIP_RETURN;
 	else
 		shell_exit(sh.status);

@@ -31,6 +31,8 @@ int wait_to_status(int ws)
 
 void shell_exit(int status)
 {
+	sh.status = status;
+	trap_run_exit();
 	fflush(stdout);
 	fflush(stderr);
 	if (sh.subshell)
@@ -52,6 +54,7 @@ void reset_signals_child(void)
 		signal(sigs[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	trap_reset_child();
 }
 
 /* ---- redirections ---------------------------------------------------------- */
@@ -261,7 +264,8 @@ static int do_assignments(struct node *n, bool exp)
 			free(name);
 			return -1;
 		}
-		var_set(name, val, exp ? 1 : 0);
+		if (var_set(name, val, exp ? 1 : 0) < 0 && !sh.interactive)
+			shell_exit(2);	/* assigning a read-only variable */
 		free(name);
 		free(val);
 	}
@@ -330,20 +334,6 @@ static int count_redirs(const struct redir *r)
 	return n;
 }
 
-/* special builtins: their assignments stay, and they come before functions */
-static bool special_builtin(const char *name)
-{
-	static const char *const sb[] = { "break", ":", "continue", ".", "eval",
-		"exec", "exit", "export", "readonly", "return", "set", "shift",
-		"times", "trap", "unset", NULL };
-	const char *const *b;
-
-	for (b = sb; *b; b++)
-		if (!strcmp(*b, name))
-			return true;
-	return false;
-}
-
 /* NAME=value prefixes of a regular builtin or a function: for its
  * duration only (saved here, put back by restore_assignments) */
 static struct varsave *temp_assignments(struct node *n, int *count)
@@ -375,6 +365,49 @@ static void restore_assignments(struct varsave *sv, int count)
 	for (i = count - 1; i >= 0; i--)
 		var_restore(&sv[i]);
 	free(sv);
+}
+
+/*
+ * An alias runs as its text with the arguments appended, when the command
+ * runs (not when it is parsed, as in other shells): `alias ll='ls -l'`
+ * works; an alias that changes the syntax (a keyword, an open quote) does
+ * not. An alias inside its own text is the command of that name.
+ */
+static int alias_depth;
+
+static int run_alias(int argc, char **argv)
+{
+	const char *v = alias_value(argv[0]);
+	size_t len = strlen(v) + 1;
+	char *s, *o;
+	int i, st;
+
+	for (i = 1; i < argc; i++)
+		len += 4 * strlen(argv[i]) + 3;
+	s = o = xmalloc(len + 1);
+	memcpy(o, v, strlen(v));
+	o += strlen(v);
+	for (i = 1; i < argc; i++) {
+		const char *c;
+
+		*o++ = ' ';
+		*o++ = '\'';
+		for (c = argv[i]; *c; c++) {
+			if (*c == '\'') {
+				memcpy(o, "'\\''", 4);
+				o += 4;
+			} else {
+				*o++ = *c;
+			}
+		}
+		*o++ = '\'';
+	}
+	*o = 0;
+	alias_depth++;
+	st = run_string(s, strlen(s), NULL);
+	alias_depth--;
+	free(s);
+	return st;
 }
 
 /* run a simple command in this process. child: we are a forked child and
@@ -417,10 +450,15 @@ static int run_simple(struct node *n, bool child)
 		free(saved);
 		return st;
 	}
-	special = argv[0] && !n->host && special_builtin(argv[0]);
+	special = argv[0] && !n->host && builtin_special(argv[0]);
 	if (argv[0] && !n->host && !special)
 		func = func_find(argv[0]);
 	fn = argv[0] && !func ? builtin_find(argv[0], n->host) : NULL;
+	if (argv[0] && !n->host && !alias_depth && alias_value(argv[0]) &&
+	    n->words[0]->parts->kind == WP_LIT && !n->words[0]->parts->quoted) {
+		func = NULL;
+		fn = run_alias;
+	}
 	if (fn || func) {
 		xtrace(argv, n->host);
 		if (!special)
@@ -466,6 +504,28 @@ static int run_simple(struct node *n, bool child)
 	    redir_apply(n->redirs, NULL, NULL, 0) < 0)
 		_exit(1);
 	exec_external(argv);
+}
+
+int run_external(char **argv)
+{
+	pid_t pid;
+	int ws = 0;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		errmsg("fork: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		sh.subshell = true;
+		reset_signals_child();
+		exec_external(argv);
+	}
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	return wait_to_status(ws);
 }
 
 /* in a forked child: run one pipeline stage; never returns */
@@ -532,7 +592,8 @@ static bool runs_in_shell(struct node *n)
 		if (!w)
 			return false;
 		argv = (char *[]){ w, NULL };
-		r = builtin_find(argv[0], false) != NULL || func_find(w) != NULL;
+		r = builtin_find(argv[0], false) != NULL || func_find(w) != NULL ||
+		    alias_value(w) != NULL;
 		free(w);
 	}
 	return r;
@@ -625,7 +686,7 @@ static int run_pipeline(struct node *n, unsigned flags, bool bg)
 	if (count == 1 && !bg && runs_in_shell(n))
 		return n->kind == N_CMD ? run_simple(n, false) : exec_compound(n, flags);
 	if (count == 1 && (flags & EF_NOFORK) && !bg && n->kind == N_CMD &&
-	    !n->host) {
+	    !n->host && !trap_set(0)) {
 		/* last command of a child shell: no need to fork again */
 		int st = run_simple(n, true);
 
@@ -785,6 +846,8 @@ int exec_tree(struct node *n, unsigned flags)
 	case N_CASE:
 		st = run_pipeline(n, flags, false);
 		sh.status = st;
+		if (trap_pending)
+			trap_run_pending();
 		if (sh.errexit && st != 0 && !(flags & EF_COND) && !sh.cond &&
 		    !sh.skip && (n->kind == N_CMD || n->kind == N_PIPE ||
 				 n->kind == N_SUBSHELL))

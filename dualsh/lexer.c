@@ -423,6 +423,18 @@ static void lex_backquote(struct lexer *L, struct wb *b, bool quoted)
 	p->sub = parse_string(L, buf, n, line);
 }
 
+/* '~' right after the '=' of NAME= at the start of a word (an assignment) */
+static bool assign_tilde(struct lexer *L, size_t start)
+{
+	size_t i = start;
+
+	if (L->pos == start || L->s[L->pos - 1] != '=' || !is_name_start(L->s[i]))
+		return false;
+	while (i < L->pos - 1 && is_name_char(L->s[i]))
+		i++;
+	return i == L->pos - 1;
+}
+
 /* the unquoted word machine; stops at a metacharacter (or term) */
 static void lex_word_body(struct lexer *L, struct wb *b, int term)
 {
@@ -484,7 +496,8 @@ static void lex_word_body(struct lexer *L, struct wb *b, int term)
 			lex_backquote(L, b, false);
 			break;
 		case '~':
-			if (L->pos == start && term < 0 && !b->force_quoted) {
+			if ((L->pos == start || assign_tilde(L, start)) && term < 0 &&
+			    !b->force_quoted) {
 				size_t s;
 				struct wpart *p;
 

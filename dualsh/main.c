@@ -251,6 +251,11 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	sh.got_sigint = 1;
+	if (trap_set(SIGINT)) {
+		/* the trap runs between commands; the job got it too */
+		trap_note(SIGINT);
+		return;
+	}
 	if (sh.interactive) {
 		interactive_sigint();
 		return;
@@ -258,14 +263,20 @@ static void on_sigint(int sig)
 	jobs_forward_signal(SIGINT);
 }
 
-static void setup_signals(void)
+void shell_signals_default(int sig)
 {
 	struct sigaction sa;
 
+	(void)sig;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+}
+
+static void setup_signals(void)
+{
+	shell_signals_default(SIGINT);
 	if (sh.interactive) {
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);

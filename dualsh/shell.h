@@ -135,6 +135,8 @@ int redir_apply(struct redir *r, struct saved_fd *saved, int *nsaved,
 void redir_restore(struct saved_fd *saved, int nsaved);
 /* heredoc body into a readable fd */
 int heredoc_fd(const struct redir *r);
+/* fork, exec argv from PATH, wait: its status (command, aliases) */
+int run_external(char **argv);
 /* run a file or string of commands in this shell (source, -c, scripts) */
 int run_string(const char *s, size_t len, const char *name);
 int run_fd(int fd, const char *name, bool interactive);
@@ -228,6 +230,17 @@ const char *host_path(void);
 /* absolute host path for p (relative to the session's host cwd) */
 char *host_abspath(const char *p);
 
+/* ---- trap.c ---- */
+extern volatile sig_atomic_t trap_pending;
+bool trap_set(int sig);
+void trap_run_pending(void);
+void trap_run_exit(void);
+void trap_reset_child(void);
+void trap_note(int sig);		/* async-signal-safe */
+int b_trap(int argc, char **argv);
+/* main.c: the shell's own handler back for sig (after `trap - INT`) */
+void shell_signals_default(int sig);
+
 /* ---- signames.c ---- */
 const char *sig_name(int sig);		/* "TERM"; 0 is "EXIT"; NULL if none */
 int sig_number(const char *s);		/* name or number; -1 if neither */
@@ -238,10 +251,25 @@ int b_continue(int argc, char **argv);
 int b_return(int argc, char **argv);
 int b_local(int argc, char **argv);
 int b_eval(int argc, char **argv);
+int b_test(int argc, char **argv);
+int b_echo(int argc, char **argv);
+int b_printf(int argc, char **argv);
+int b_read(int argc, char **argv);
+int b_getopts(int argc, char **argv);
+int b_type(int argc, char **argv);
+int b_command(int argc, char **argv);
+int b_umask(int argc, char **argv);
+int b_readonly(int argc, char **argv);
+int b_alias(int argc, char **argv);
+int b_unalias(int argc, char **argv);
+int b_times(int argc, char **argv);
+int b_ulimit(int argc, char **argv);
+const char *alias_value(const char *name);	/* NULL: no such alias */
 
 /* ---- builtins.c ---- */
 typedef int (*builtin_fn)(int argc, char **argv);
 builtin_fn builtin_find(const char *name, bool host);
+bool builtin_special(const char *name);
 extern const char *const builtin_names[];
 
 /* ---- interactive.c ---- */
