@@ -336,6 +336,9 @@ static void exec_tests(void)
 	expect("kill: -l", "kill -l 143 9 TERM", "TERM\nKILL\n15\n", 0, NULL);
 	expect("kill: no such job", "kill %3; echo $?", "1\n", 0, "kill: %3: no such job");
 	expect("kill: a bad signal", "kill -FOO 1; echo $?", "1\n", 0, "invalid signal");
+	expect("lang: '! cmd' negates, set -o pipefail (dash has none)",
+	       "! false; echo $?; set -o pipefail; false | true; echo $?; set +o pipefail; false | true; echo $?",
+	       "0\n1\n0\n", 0, NULL);
 	expect("exec: & backgrounds only its own and-or list", "x=1; x=2 & wait; echo $x",
 	       "1\n", 0, NULL);
 
@@ -806,6 +809,30 @@ static void host_tests(void)
 		    "b=$(cat data | !cat | cat | sha256sum); c=$(!cat < data | !cat | sha256sum); rm data; "
 		    "test \"$a\" = \"$b\" && test \"$a\" = \"$c\" && echo same",
 		    "same\n", 0, NULL);
+	/* host stages wherever a command can stand */
+	snprintf(script, sizeof(script), "mkdir -p %s/srv/data && touch %s/srv/f1 %s/srv/f2", hostdir,
+		 hostdir, hostdir);
+	if (system(script))
+		fprintf(stderr, "could not make %s/srv\n", hostdir);
+	expect_host("host: a host status drives if", "if !test -d srv/data; then echo yes; fi; "
+		    "if !test -d srv/none; then echo no; else echo absent; fi", "yes\nabsent\n", 0, NULL);
+	expect_host("host: for over $(!ls)", "for f in $(!ls srv); do echo \"[$f]\"; done",
+		    "[data]\n[f1]\n[f2]\n", 0, NULL);
+	expect_host("host: a function wraps a host command", "hls() { !ls \"$@\"; }; hls srv | wc -l; "
+		    "hc() { !sh -c \"exit $1\"; }; hc 4; echo $?", "3\n4\n", 0, NULL);
+	expect_host("host: host stages in loops and pipelines", "i=0; while !test $i -lt 2; do i=$((i+1)); done; "
+		    "echo $i; for i in 1 2; do echo x$i | !cat; done; until !true; do :; done",
+		    "2\nx1\nx2\n", 0, NULL);
+	expect_host("host: !cd in a subshell or a subshell function stays there",
+		    "(!cd srv; !pwd) | sed 's|.*/||'; !pwd | sed 's|.*/||'; "
+		    "g() ( !cd srv/data; !pwd ); g | sed 's|.*/||'; !pwd | sed 's|.*/||'; "
+		    "f() { !cd srv; }; f; !pwd | sed 's|.*/||'",
+		    "srv\nhost\ndata\nhost\nsrv\n", 0, NULL);
+	expect_host("host: negation of a host stage, case and groups", "! !false && echo negated; "
+		    "case $(!echo b) in b) echo case;; esac; { !echo grp; } > g.out; cat g.out; "
+		    "!true && ! !true || echo or", "negated\ncase\ngrp\nor\n", 0, NULL);
+	expect_host("host: set -e and a failing host stage in a function",
+		    "set -e; f() { !false; echo no; }; f; echo no2", "", 1, NULL);
 	interrupt_test();
 	pty_test();
 	jobctl_test();
