@@ -134,29 +134,47 @@ static intmax_t unary(struct ax *a)
 /* binary operators, lowest precedence first */
 enum { P_OR = 1, P_AND, P_BOR, P_BXOR, P_BAND, P_EQ, P_REL, P_SHIFT, P_ADD, P_MUL };
 
-/* the operator at a->s: its precedence and length, 0 if none */
+/* the operator at s: its precedence and length, 0 if none ("+=" and the
+ * like are assignments, not operators here) */
 static int binop(const char *s, int *len)
 {
-	static const struct { const char *op; int prec; } ops[] = {
-		{ "||", P_OR }, { "&&", P_AND }, { "==", P_EQ }, { "!=", P_EQ },
-		{ "<=", P_REL }, { ">=", P_REL }, { "<<", P_SHIFT }, { ">>", P_SHIFT },
-		{ "|", P_BOR }, { "^", P_BXOR }, { "&", P_BAND }, { "<", P_REL },
-		{ ">", P_REL }, { "+", P_ADD }, { "-", P_ADD }, { "*", P_MUL },
-		{ "/", P_MUL }, { "%", P_MUL },
-	};
-	size_t i;
+	char c = s[0], d = c ? s[1] : 0;
 
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		size_t n = strlen(ops[i].op);
-
-		if (!strncmp(s, ops[i].op, n)) {
-			/* "<<=" "+=" ... are assignments, not operators here */
-			if (s[n] == '=' && strcmp(ops[i].op, "==") && strcmp(ops[i].op, "!=") &&
-			    strcmp(ops[i].op, "<=") && strcmp(ops[i].op, ">="))
-				return 0;
-			*len = (int)n;
-			return ops[i].prec;
+	*len = 1;
+	switch (c) {
+	case '|':
+		if (d == '|') {
+			*len = 2;
+			return P_OR;
 		}
+		return d == '=' ? 0 : P_BOR;
+	case '&':
+		if (d == '&') {
+			*len = 2;
+			return P_AND;
+		}
+		return d == '=' ? 0 : P_BAND;
+	case '^': return d == '=' ? 0 : P_BXOR;
+	case '=':
+	case '!':
+		if (d != '=')
+			return 0;
+		*len = 2;
+		return P_EQ;
+	case '<':
+	case '>':
+		if (d == c) {
+			*len = 2;
+			return s[2] == '=' ? 0 : P_SHIFT;
+		}
+		if (d == '=')
+			*len = 2;
+		return P_REL;
+	case '+':
+	case '-': return d == '=' ? 0 : P_ADD;
+	case '*':
+	case '/':
+	case '%': return d == '=' ? 0 : P_MUL;
 	}
 	return 0;
 }

@@ -467,16 +467,18 @@ struct bentry {
 };
 
 static const struct bentry guest[] = {
+	/* the ones loops run most, first */
+	{ "[", b_test }, { "test", b_test }, { "echo", b_echo }, { "printf", b_printf },
+	{ "local", b_local }, { "return", b_return }, { "shift", b_shift },
 	{ "cd", b_cd }, { "pwd", b_pwd }, { "export", b_export },
 	{ "unset", b_unset }, { "exit", b_exit }, { "history", history_builtin },
 	{ "help", b_help }, { "source", b_source }, { ".", b_source },
-	{ "set", b_set }, { "shift", b_shift }, { "jobs", b_jobs },
+	{ "set", b_set }, { "jobs", b_jobs },
 	{ "fg", b_fg }, { "bg", b_bg }, { "wait", b_wait }, { "exec", b_exec },
 	{ "true", b_true }, { "false", b_false }, { ":", b_true },
-	{ "echo", b_echo }, { "kill", b_kill }, { "break", b_break },
-	{ "continue", b_continue }, { "return", b_return }, { "local", b_local },
-	{ "eval", b_eval }, { "test", b_test }, { "[", b_test },
-	{ "printf", b_printf }, { "read", b_read }, { "getopts", b_getopts },
+	{ "kill", b_kill }, { "break", b_break },
+	{ "continue", b_continue },
+	{ "eval", b_eval }, { "read", b_read }, { "getopts", b_getopts },
 	{ "type", b_type }, { "command", b_command }, { "umask", b_umask },
 	{ "readonly", b_readonly }, { "alias", b_alias }, { "unalias", b_unalias },
 	{ "times", b_times }, { "ulimit", b_ulimit }, { "trap", b_trap },

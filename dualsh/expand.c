@@ -424,6 +424,18 @@ bool has_glob(const char *s)
 	return false;
 }
 
+static bool bracket_closes(const char *s, const char *q, size_t i, size_t n)
+{
+	if (i < n && (s[i] == '!' || s[i] == '^'))
+		i++;
+	if (i < n && s[i] == ']')
+		i++;
+	for (; i < n; i++)
+		if (s[i] == ']' && q[i] != Q_QUOTED)
+			return true;
+	return false;
+}
+
 /* pattern with quoted characters escaped; NULL when nothing to glob */
 static char *glob_pattern(const char *s, const char *q)
 {
@@ -434,7 +446,10 @@ static char *glob_pattern(const char *s, const char *q)
 	for (i = 0; i < n; i++) {
 		bool special = s[i] == '*' || s[i] == '?' || s[i] == '[';
 
-		if (q[i] != Q_QUOTED && special)
+		/* a '[' without an unquoted ']' after it matches itself only:
+		 * no directory to read (`[ $i -lt 9 ]` is not a pattern) */
+		if (q[i] != Q_QUOTED && special &&
+		    (s[i] != '[' || bracket_closes(s, q, i + 1, n)))
 			any = true;
 		if ((q[i] == Q_QUOTED && (special || s[i] == '\\' || s[i] == ']')) ||
 		    (q[i] != Q_QUOTED && s[i] == '\\'))

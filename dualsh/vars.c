@@ -9,10 +9,42 @@
 struct var {
 	char *name, *val;
 	bool exported, readonly;
+	int hnext;		/* next in its hash chain: index + 1, 0 ends */
 };
 
 static struct var *vars;
 static size_t nvars, capvars;
+
+/* name -> index + 1 of the first variable in the chain (loops look up
+ * the same few names many times) */
+#define HSIZE 512
+static int htab[HSIZE];
+
+static unsigned hash(const char *s)
+{
+	unsigned h = 5381;
+
+	while (*s)
+		h = (h * 33) ^ (unsigned char)*s++;
+	return h & (HSIZE - 1);
+}
+
+static void hash_add(size_t i)
+{
+	unsigned h = hash(vars[i].name);
+
+	vars[i].hnext = htab[h];
+	htab[h] = (int)i + 1;
+}
+
+static void hash_rebuild(void)
+{
+	size_t i;
+
+	memset(htab, 0, sizeof(htab));
+	for (i = 0; i < nvars; i++)
+		hash_add(i);
+}
 
 bool valid_name(const char *s, size_t n)
 {
@@ -30,11 +62,11 @@ bool valid_name(const char *s, size_t n)
 
 static struct var *find(const char *name)
 {
-	size_t i;
+	int i;
 
-	for (i = 0; i < nvars; i++)
-		if (!strcmp(vars[i].name, name))
-			return &vars[i];
+	for (i = htab[hash(name)]; i; i = vars[i - 1].hnext)
+		if (!strcmp(vars[i - 1].name, name))
+			return &vars[i - 1];
 	return NULL;
 }
 
@@ -85,6 +117,7 @@ int var_set(const char *name, const char *val, int exp)
 		v->val = NULL;
 		v->exported = false;
 		v->readonly = false;
+		hash_add(nvars - 1);
 	}
 	if (val) {
 		char *nv = xstrdup(val);
@@ -110,6 +143,7 @@ int var_unset(const char *name)
 	free(v->name);
 	free(v->val);
 	*v = vars[--nvars];
+	hash_rebuild();
 	return 0;
 }
 
@@ -197,6 +231,7 @@ void var_list(bool exported_only)
 	size_t i;
 
 	qsort(vars, nvars, sizeof(*vars), cmpvar);
+	hash_rebuild();
 	for (i = 0; i < nvars; i++) {
 		const char *s;
 
