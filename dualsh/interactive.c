@@ -237,6 +237,26 @@ static char **complete(const char *text, int start, int end)
 	i = stage;
 	while (i < start && (line[i] == ' ' || line[i] == '\t'))
 		i++;
+	/* reserved words before a command (if, then, do, '! ', ...) */
+	for (;;) {
+		static const char *const kws[] = { "if", "then", "else", "elif", "do",
+			"while", "until", "!", "{", NULL };
+		const char *const *k;
+		int len = 0;
+
+		for (k = kws; *k; k++) {
+			int l = (int)strlen(*k);
+
+			if (i + l < start && !strncmp(line + i, *k, l) &&
+			    (line[i + l] == ' ' || line[i + l] == '\t'))
+				len = l;
+		}
+		if (!len)
+			break;
+		i += len;
+		while (i < start && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+	}
 	if (i < start && line[i] == '!' && line[i + 1] != '>' && line[i + 1] != '<') {
 		host = true;
 		i++;

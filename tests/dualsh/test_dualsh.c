@@ -744,6 +744,21 @@ static void prompt_sigint_test(void)
 	term_send(&t, "\x15" "echo alive-1\r");
 	check(term_wait(&t, "alive-1", 10) && !strstr(t.buf, "abc-not-run\r\nabc"),
 	      "prompt: a SIGINT storm leaves a working prompt", "out [%s]", TAIL(&t));
+	/* an unfinished compound command continues with PS2 and is one
+	 * history entry */
+	term_send(&t, "for i in 1 2\r");
+	check(term_wait(&t, "> ", 10), "prompt: an unfinished for loop asks for more with PS2",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "do echo it$i; done\r");
+	check(term_wait(&t, "it2", 10), "prompt: the continued loop runs", "out [%s]", TAIL(&t));
+	term_send(&t, "history\r");
+	check(term_wait(&t, "for i in 1 2\r\ndo echo it$i; done", 10),
+	      "prompt: a multi-line command is one history entry", "out [%s]", TAIL(&t));
+	/* completion after a reserved word: a command position */
+	term_send(&t, "if ech\t");
+	check(term_wait(&t, "if echo ", 10), "prompt: Tab completes a command after 'if'",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\x15");
 	term_end(&t);
 }
 
