@@ -218,6 +218,14 @@ int run_fd(int fd, const char *name, bool interactive)
 				free(cmd);
 			}
 			done = parser_offset(p);
+			if (interactive && n->kind == N_NOT) {
+				/* `! cmd` used to be a host stage: say so
+				 * rather than negate by surprise */
+				errmsg("'! cmd' negates cmd's status; to run cmd on the host write '!cmd'");
+				sh.status = 2;
+				arena_free(a);
+				continue;
+			}
 			exec_tree(n, 0);
 			if (arena_keep)
 				arena_keep = false;	/* a function's tree lives in it */

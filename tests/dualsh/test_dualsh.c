@@ -754,6 +754,10 @@ static void prompt_sigint_test(void)
 	term_send(&t, "history\r");
 	check(term_wait(&t, "for i in 1 2\r\ndo echo it$i; done", 10),
 	      "prompt: a multi-line command is one history entry", "out [%s]", TAIL(&t));
+	term_send(&t, "! echo should-not-run\r");
+	check(term_wait(&t, "to run cmd on the host write '!cmd'", 10) &&
+	      !strstr(t.buf, "\nshould-not-run"),
+	      "prompt: a command line of '! cmd' is refused with a message", "out [%s]", TAIL(&t));
 	/* completion after a reserved word: a command position */
 	term_send(&t, "if ech\t");
 	check(term_wait(&t, "if echo ", 10), "prompt: Tab completes a command after 'if'",
