@@ -87,6 +87,11 @@ int b_echo(int argc, char **argv)
 
 static int status;
 
+/* printf with the '*' width and precision taken from the arguments */
+#define PRINT_STARS(spec, nstar, star, v)				\
+	((nstar) == 2 ? printf(spec, star[0], star[1], v) :		\
+	 (nstar) == 1 ? printf(spec, star[0], v) : printf(spec, v))
+
 static intmax_t num_arg(const char *a)
 {
 	char *end;
@@ -104,6 +109,21 @@ static intmax_t num_arg(const char *a)
 		status = 1;
 	}
 	return v;
+}
+
+/* a width or precision at f: digits, or '*' from the next argument */
+static const char *width_part(const char *f, char *spec, size_t *n, int *star,
+			      int *nstar, char ***args, bool *used)
+{
+	if (*f == '*') {
+		star[(*nstar)++] = (int)num_arg(**args ? *(*args)++ : NULL);
+		*used = true;
+		spec[(*n)++] = *f++;
+		return f;
+	}
+	while (isdigit((unsigned char)*f) && *n < 56)
+		spec[(*n)++] = *f++;
+	return f;
 }
 
 int b_printf(int argc, char **argv)
@@ -124,7 +144,7 @@ int b_printf(int argc, char **argv)
 		for (f = fmt; *f; ) {
 			char spec[64], conv;
 			size_t n = 0;
-			int w = 0, prec = -1, nstar = 0, star[2];
+			int nstar = 0, star[2];
 
 			if (*f == '\\') {
 				f++;
@@ -144,27 +164,11 @@ int b_printf(int argc, char **argv)
 			spec[n++] = *f++;
 			while (*f && strchr("-+ #0", *f) && n < 40)
 				spec[n++] = *f++;
-			if (*f == '*') {
-				star[nstar++] = (int)num_arg(*args ? *args++ : NULL);
-				used = true;
-				spec[n++] = *f++;
-			} else {
-				while (isdigit((unsigned char)*f) && n < 50)
-					spec[n++] = *f++;
-			}
+			f = width_part(f, spec, &n, star, &nstar, &args, &used);
 			if (*f == '.') {
 				spec[n++] = *f++;
-				if (*f == '*') {
-					star[nstar++] = (int)num_arg(*args ? *args++ : NULL);
-					used = true;
-					spec[n++] = *f++;
-				} else {
-					while (isdigit((unsigned char)*f) && n < 58)
-						spec[n++] = *f++;
-				}
+				f = width_part(f, spec, &n, star, &nstar, &args, &used);
 			}
-			(void)w;
-			(void)prec;
 			conv = *f ? *f++ : 0;
 			if (!conv || !strchr("diouxXcsbeEfgGaA", conv)) {
 				errmsg("printf: %%%c: invalid directive", conv ? conv : ' ');
@@ -187,12 +191,7 @@ int b_printf(int argc, char **argv)
 					fclose(m);
 					spec[n++] = 's';
 					spec[n] = 0;
-					if (nstar == 2)
-						printf(spec, star[0], star[1], buf);
-					else if (nstar == 1)
-						printf(spec, star[0], buf);
-					else
-						printf(spec, buf);
+					PRINT_STARS(spec, nstar, star, buf);
 					free(buf);
 					if (!go)
 						goto out;
@@ -205,20 +204,12 @@ int b_printf(int argc, char **argv)
 						char c1[2] = { a ? a[0] : 0, 0 };
 
 						a = c1;
-						if (nstar == 1)
-							printf(spec, star[0], a);
-						else
-							printf(spec, a);
+						PRINT_STARS(spec, nstar, star, a);
 						continue;
 					}
 					if (!a)
 						a = "";
-					if (nstar == 2)
-						printf(spec, star[0], star[1], a);
-					else if (nstar == 1)
-						printf(spec, star[0], a);
-					else
-						printf(spec, a);
+					PRINT_STARS(spec, nstar, star, a);
 					continue;
 				}
 				if (strchr("eEfgGaA", conv)) {
@@ -226,12 +217,7 @@ int b_printf(int argc, char **argv)
 
 					spec[n++] = conv;
 					spec[n] = 0;
-					if (nstar == 2)
-						printf(spec, star[0], star[1], d);
-					else if (nstar == 1)
-						printf(spec, star[0], d);
-					else
-						printf(spec, d);
+					PRINT_STARS(spec, nstar, star, d);
 					continue;
 				}
 				spec[n++] = 'j';
@@ -240,12 +226,7 @@ int b_printf(int argc, char **argv)
 				{
 					intmax_t v = num_arg(a);
 
-					if (nstar == 2)
-						printf(spec, star[0], star[1], v);
-					else if (nstar == 1)
-						printf(spec, star[0], v);
-					else
-						printf(spec, v);
+					PRINT_STARS(spec, nstar, star, v);
 				}
 			}
 		}

@@ -72,6 +72,23 @@ static int b_hpwd(int argc, char **argv)
 	return 0;
 }
 
+char *assign_split(const char *cmd, const char *arg, const char **val)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	char *name;
+
+	if (!valid_name(arg, n)) {
+		errmsg("%s: %s: bad variable name", cmd, arg);
+		return NULL;
+	}
+	name = strndup(arg, n);
+	if (!name)
+		abort();
+	*val = eq ? eq + 1 : NULL;
+	return name;
+}
+
 static int b_export(int argc, char **argv)
 {
 	int i, st = 0;
@@ -81,19 +98,14 @@ static int b_export(int argc, char **argv)
 		return 0;
 	}
 	for (i = 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-		char *name;
+		const char *val;
+		char *name = assign_split("export", argv[i], &val);
 
-		if (!valid_name(argv[i], n)) {
-			errmsg("export: %s: not a valid name", argv[i]);
+		if (!name) {
 			st = 1;
 			continue;
 		}
-		name = strndup(argv[i], n);
-		if (!name)
-			abort();
-		var_set(name, eq ? eq + 1 : NULL, 1);
+		var_set(name, val, 1);
 		free(name);
 	}
 	return st;
@@ -453,9 +465,13 @@ static int b_help(int argc, char **argv)
 "  !< !> !>>       host files, on host stages:  !sort !< in.txt !> out.txt\n"
 "  $VAR ${VAR} ${VAR:-x} $? $$ $! $(cmd) $(!cmd) `cmd`   'quotes' \"quotes\" \\\n"
 "\n"
-"Builtins: cd !cd pwd !pwd export unset set shift exit history help\n"
-"  source . jobs fg bg wait exec echo true false :\n"
-"  set -e, set -o pipefail, set -x, set -f\n"
+"The POSIX sh language: if/while/until/for/case, { }, ( ), f() { ...; },\n"
+"! pipeline (a blank after '!': negation; '!cmd': a host stage), $((...)),\n"
+"${v%%p} ${v#p} ${v:-w} ... Host stages work in all of them.\n"
+"Builtins: cd !cd pwd !pwd export readonly unset set shift exit . source\n"
+"  eval exec break continue return local trap read printf echo test [\n"
+"  getopts type command umask alias unalias times ulimit kill jobs fg bg\n"
+"  wait history help true false :\n"
 "Host commands get TERM, the variables named in $DUALSH_HOSTENV, and\n"
 "NAME=value prefixes (!LANG=C sort). See dualsh(1).\n", stdout);
 	return 0;

@@ -416,19 +416,10 @@ int b_readonly(int argc, char **argv)
 		return 0;
 	}
 	for (i = 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-		char *name;
+		const char *val;
+		char *name = assign_split("readonly", argv[i], &val);
 
-		if (!valid_name(argv[i], n)) {
-			errmsg("readonly: %s: bad variable name", argv[i]);
-			st = 2;
-			continue;
-		}
-		name = strndup(argv[i], n);
-		if (!name)
-			abort();
-		if (var_readonly(name, eq ? eq + 1 : NULL) < 0)
+		if (!name || var_readonly(name, val) < 0)
 			st = 2;
 		free(name);
 	}
@@ -587,6 +578,14 @@ static const struct {
 
 #define NLIMITS (sizeof(limits) / sizeof(limits[0]))
 
+static void print_limit(rlim_t v, int unit)
+{
+	if (v == RLIM_INFINITY)
+		printf("unlimited\n");
+	else
+		printf("%llu\n", (unsigned long long)(v / unit));
+}
+
 int b_ulimit(int argc, char **argv)
 {
 	bool hard = false, all = false;
@@ -626,22 +625,14 @@ int b_ulimit(int argc, char **argv)
 			getrlimit(limits[k].res, &rl);
 			v = hard ? rl.rlim_max : rl.rlim_cur;
 			printf("-%c: %-25s", limits[k].opt, limits[k].name);
-			if (v == RLIM_INFINITY)
-				printf("unlimited\n");
-			else
-				printf("%llu\n", (unsigned long long)(v / limits[k].unit));
+			print_limit(v, limits[k].unit);
 		}
 		fflush(stdout);
 		return 0;
 	}
 	getrlimit(limits[li].res, &rl);
 	if (i >= argc) {
-		rlim_t v = hard ? rl.rlim_max : rl.rlim_cur;
-
-		if (v == RLIM_INFINITY)
-			printf("unlimited\n");
-		else
-			printf("%llu\n", (unsigned long long)(v / limits[li].unit));
+		print_limit(hard ? rl.rlim_max : rl.rlim_cur, limits[li].unit);
 		fflush(stdout);
 		return 0;
 	}

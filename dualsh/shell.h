@@ -270,6 +270,9 @@ const char *alias_value(const char *name);	/* NULL: no such alias */
 typedef int (*builtin_fn)(int argc, char **argv);
 builtin_fn builtin_find(const char *name, bool host);
 bool builtin_special(const char *name);
+/* NAME[=value] of export and readonly: the name (malloc'd) and *val (NULL
+ * without '='); NULL after a message when NAME is not a name */
+char *assign_split(const char *cmd, const char *arg, const char **val);
 extern const char *const builtin_names[];
 
 /* ---- interactive.c ---- */
