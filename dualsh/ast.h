@@ -73,6 +73,7 @@ struct redir {
 	enum redir_kind kind;
 	int fd;			/* the redirected descriptor */
 	bool host;		/* !< !> !>>: the file is a host file */
+	bool clobber;		/* >|: overwrites even under set -C */
 	struct word *target;	/* file, fd number, or heredoc body */
 	bool heredoc_expand;	/* delimiter was unquoted */
 	bool heredoc_strip;	/* <<- */

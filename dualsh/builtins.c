@@ -166,6 +166,10 @@ static int set_option(const char *name, bool on)
 		sh.noglob = on;
 	else if (!strcmp(name, "nounset"))
 		sh.nounset = on;
+	else if (!strcmp(name, "noclobber"))
+		sh.noclobber = on;
+	else if (!strcmp(name, "allexport"))
+		sh.allexport = on;
 	else if (!strcmp(name, "noexec"))
 		sh.noexec = on && !sh.interactive;
 	else if (!strcmp(name, "verbose"))
@@ -228,6 +232,8 @@ static int b_set(int argc, char **argv)
 			case 'x': r = set_option("xtrace", on); break;
 			case 'f': r = set_option("noglob", on); break;
 			case 'u': r = set_option("nounset", on); break;
+			case 'C': r = set_option("noclobber", on); break;
+			case 'a': r = set_option("allexport", on); break;
 			case 'n': r = set_option("noexec", on); break;
 			case 'v': r = set_option("verbose", on); break;
 			default:

@@ -247,7 +247,7 @@ int exec_compound(struct node *n, unsigned flags)
 		if (redir_apply(n->redirs, saved, &nsaved, nr) < 0) {
 			redir_restore(saved, nsaved);
 			free(saved);
-			return 1;
+			return 2;
 		}
 		flags &= ~EF_NOFORK;
 	}

@@ -186,6 +186,18 @@ int redir_apply(struct redir *r, struct saved_fd *saved, int *nsaved,
 			fd = open(t, O_RDONLY | O_CLOEXEC);
 			break;
 		case R_OUT:
+			/* set -C: '>' does not overwrite a regular file ('>|' does) */
+			if (sh.noclobber && !r->clobber) {
+				struct stat st;
+
+				if (stat(t, &st) == 0 && S_ISREG(st.st_mode)) {
+					errmsg("%s: file exists", t);
+					free(t);
+					return -1;
+				}
+				fd = open(t, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+				break;
+			}
 			fd = open(t, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 			break;
 		case R_APPEND:
@@ -441,8 +453,9 @@ static int run_simple(struct node *n, bool child)
 		st = sh.status;
 		sh.status = last;
 		if (n->redirs) {
+			/* a failed redirection is status 2, as in dash */
 			if (redir_apply(n->redirs, child ? NULL : saved, &nsaved, nr) < 0)
-				st = 1;
+				st = 2;
 			if (!child)
 				redir_restore(saved, nsaved);
 		}
@@ -480,7 +493,9 @@ static int run_simple(struct node *n, bool child)
 				restore_assignments(sv, nsv);
 			free_strv(argv);
 			free(saved);
-			return 1;
+			if (special && !sh.interactive)
+				shell_exit(2);	/* a special builtin's error */
+			return 2;
 		}
 		st = func ? func_call(func, argv) : fn((int)strv_len(argv), argv);
 		fflush(stdout);
@@ -502,7 +517,7 @@ static int run_simple(struct node *n, bool child)
 	xtrace(argv, false);
 	if (do_assignments(n, true) < 0 ||
 	    redir_apply(n->redirs, NULL, NULL, 0) < 0)
-		_exit(1);
+		_exit(2);
 	exec_external(argv);
 }
 
@@ -535,7 +550,7 @@ static _Noreturn void exec_stage(struct node *n)
 
 	if (n->kind == N_SUBSHELL) {
 		if (redir_apply(n->redirs, NULL, NULL, 0) < 0)
-			shell_exit(1);
+			shell_exit(2);
 		st = exec_tree(n->left, EF_NOFORK);
 		shell_exit(st);
 	}

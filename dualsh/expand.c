@@ -178,7 +178,8 @@ static char *param_value(const char *name, bool *set)
 	if (!strcmp(name, "#"))
 		return xasprintf("%d", sh.argc);
 	if (!strcmp(name, "-"))
-		return xasprintf("%s%s%s%s%s%s", sh.errexit ? "e" : "",
+		return xasprintf("%s%s%s%s%s%s%s%s", sh.allexport ? "a" : "",
+				 sh.noclobber ? "C" : "", sh.errexit ? "e" : "",
 				 sh.noglob ? "f" : "", sh.interactive ? "i" : "",
 				 sh.noexec ? "n" : "", sh.nounset ? "u" : "",
 				 sh.xtrace ? "x" : "");

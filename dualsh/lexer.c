@@ -657,6 +657,7 @@ static bool lex_redir_op(struct lexer *L, struct token *t, int fd)
 			t->rk = R_DUPOUT;
 		} else if (d == '|') {
 			adv(L);
+			t->clobber = true;
 		}
 	}
 	if (host && t->rk != R_IN && t->rk != R_OUT && t->rk != R_APPEND)

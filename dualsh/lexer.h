@@ -20,6 +20,7 @@ struct token {
 	int fd;			/* T_REDIR: -1 when not given */
 	bool host;		/* T_REDIR: !< !> !>> */
 	bool strip;		/* T_REDIR: <<- */
+	bool clobber;		/* T_REDIR: >| */
 };
 
 #define MAX_HEREDOCS 64

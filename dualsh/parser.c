@@ -219,6 +219,7 @@ static void parse_redir(struct parser *p, struct redir ***tail)
 
 	r->kind = t.rk;
 	r->host = t.host;
+	r->clobber = t.clobber;
 	r->line = t.line;
 	r->col = t.col;
 	r->fd = t.fd;

@@ -32,6 +32,8 @@ struct shell {
 	bool xtrace;		/* set -x */
 	bool noglob;		/* set -f */
 	bool nounset;		/* set -u */
+	bool noclobber;		/* set -C */
+	bool allexport;		/* set -a */
 	bool noexec;		/* set -n */
 	bool verbose;		/* set -v (accepted) */
 	/* break, continue, return: how far the walk unwinds (SKIP_*) */

@@ -125,7 +125,7 @@ int var_set(const char *name, const char *val, int exp)
 		free(v->val);
 		v->val = nv;
 	}
-	if (exp > 0)
+	if (exp > 0 || (sh.allexport && val && valid_name(name, strlen(name))))
 		v->exported = true;
 	return 0;
 }
