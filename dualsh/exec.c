@@ -607,7 +607,7 @@ static bool runs_in_shell(struct node *n)
 		if (!w)
 			return false;
 		argv = (char *[]){ w, NULL };
-		r = builtin_find(argv[0], false) != NULL || func_find(w) != NULL ||
+		r = func_find(w) != NULL || builtin_find(argv[0], false) != NULL ||
 		    alias_value(w) != NULL;
 		free(w);
 	}
