@@ -348,6 +348,12 @@ int main(int argc, char **argv)
 	sh.arg0 = argv[0];
 	vars_init(environ);
 	{
+		char pp[16];
+
+		snprintf(pp, sizeof(pp), "%d", (int)getppid());
+		var_set("PPID", pp, 0);
+	}
+	{
 		char buf[4096];
 
 		if (getcwd(buf, sizeof(buf)))
