@@ -23,6 +23,7 @@ enum wpart_kind {
 	WP_PARAM,	/* $name ${name} ${name:-word} ... */
 	WP_CMDSUB,	/* $(...) or `...` */
 	WP_TILDE,	/* ~ or ~user at the start of a word (text: user) */
+	WP_ARITH,	/* $((...)): arg is the expression, expanded first */
 };
 
 enum param_op {
@@ -31,6 +32,11 @@ enum param_op {
 	PO_ASSIGN,	/* ${v:=w} / ${v=w} */
 	PO_ALT,		/* ${v:+w} / ${v+w} */
 	PO_LENGTH,	/* ${#v} */
+	PO_ERROR,	/* ${v:?w} / ${v?w} */
+	PO_TRIM_SS,	/* ${v%p}: shortest suffix */
+	PO_TRIM_LS,	/* ${v%%p}: longest suffix */
+	PO_TRIM_SP,	/* ${v#p}: shortest prefix */
+	PO_TRIM_LP,	/* ${v##p}: longest prefix */
 };
 
 struct word;
@@ -67,6 +73,7 @@ struct redir {
 	enum redir_kind kind;
 	int fd;			/* the redirected descriptor */
 	bool host;		/* !< !> !>>: the file is a host file */
+	bool clobber;		/* >|: overwrites even under set -C */
 	struct word *target;	/* file, fd number, or heredoc body */
 	bool heredoc_expand;	/* delimiter was unquoted */
 	bool heredoc_strip;	/* <<- */
@@ -84,6 +91,21 @@ enum node_kind {
 	N_SEQ,		/* a ; b */
 	N_BG,		/* a & */
 	N_SUBSHELL,	/* ( list ) */
+	N_NOT,		/* ! pipeline (left) */
+	N_GROUP,	/* { list; } (left) */
+	N_IF,		/* if left then right [else els] */
+	N_WHILE,	/* while left do right done */
+	N_UNTIL,	/* until left do right done */
+	N_FOR,		/* for name [in list] do right done */
+	N_CASE,		/* case word in items esac */
+	N_FUNC,		/* name() body (left) */
+};
+
+struct case_item {
+	struct word **pats;
+	int npats;
+	struct node *body;	/* NULL: empty */
+	struct case_item *next;
 };
 
 struct node {
@@ -95,12 +117,17 @@ struct node {
 	int nwords;
 	struct word **assigns;	/* NAME=value words, NULL-terminated */
 	int nassigns;
-	struct redir *redirs;	/* N_CMD and N_SUBSHELL */
+	struct redir *redirs;	/* N_CMD and compound commands */
 	/* N_PIPE */
 	struct node **stages;
 	int nstages;
-	/* N_AND N_OR N_SEQ N_BG N_SUBSHELL(left = body) */
+	/* N_AND N_OR N_SEQ N_BG N_SUBSHELL(left = body) and compounds */
 	struct node *left, *right;
+	struct node *els;	/* N_IF */
+	char *name;		/* N_FOR variable, N_FUNC name */
+	struct word **list;	/* N_FOR words (NULL: "$@"), N_CASE: list[0] */
+	int nlist;
+	struct case_item *items;	/* N_CASE */
 	/* source text of this command, for `jobs` and xtrace */
 	char *text;
 };
@@ -129,6 +156,10 @@ const char *parser_error(const struct parser *p);
 /* offset into src just after the last command returned */
 size_t parser_offset(const struct parser *p);
 int parser_line(const struct parser *p);
+
+/* the function's tree outlives its parse: the arena of a command that
+ * defined a function is kept (parse_next sets this; the caller checks) */
+extern bool arena_keep;
 
 /* "name" when w is one unquoted literal NAME=... word; else NULL (arena) */
 bool word_is_assignment(const struct word *w);

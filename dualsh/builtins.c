@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -70,6 +72,23 @@ static int b_hpwd(int argc, char **argv)
 	return 0;
 }
 
+char *assign_split(const char *cmd, const char *arg, const char **val)
+{
+	const char *eq = strchr(arg, '=');
+	size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
+	char *name;
+
+	if (!valid_name(arg, n)) {
+		errmsg("%s: %s: bad variable name", cmd, arg);
+		return NULL;
+	}
+	name = strndup(arg, n);
+	if (!name)
+		abort();
+	*val = eq ? eq + 1 : NULL;
+	return name;
+}
+
 static int b_export(int argc, char **argv)
 {
 	int i, st = 0;
@@ -79,19 +98,14 @@ static int b_export(int argc, char **argv)
 		return 0;
 	}
 	for (i = 1; i < argc; i++) {
-		char *eq = strchr(argv[i], '=');
-		size_t n = eq ? (size_t)(eq - argv[i]) : strlen(argv[i]);
-		char *name;
+		const char *val;
+		char *name = assign_split("export", argv[i], &val);
 
-		if (!valid_name(argv[i], n)) {
-			errmsg("export: %s: not a valid name", argv[i]);
+		if (!name) {
 			st = 1;
 			continue;
 		}
-		name = strndup(argv[i], n);
-		if (!name)
-			abort();
-		var_set(name, eq ? eq + 1 : NULL, 1);
+		var_set(name, val, 1);
 		free(name);
 	}
 	return st;
@@ -99,12 +113,22 @@ static int b_export(int argc, char **argv)
 
 static int b_unset(int argc, char **argv)
 {
-	int i;
+	int i = 1, st = 0;
+	bool fn = false;
 
-	for (i = 1; i < argc; i++)
-		if (strcmp(argv[i], "-v"))
-			var_unset(argv[i]);
-	return 0;
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		if (!strcmp(argv[i], "-f"))
+			fn = true;
+		else if (strcmp(argv[i], "-v"))
+			break;
+	}
+	for (; i < argc; i++) {
+		if (fn)
+			func_unset(argv[i]);
+		else if (var_unset(argv[i]) < 0)
+			st = 1;
+	}
+	return st;
 }
 
 static int b_exit(int argc, char **argv)
@@ -130,25 +154,6 @@ static int b_false(int argc, char **argv)
 	return 1;
 }
 
-static int b_echo(int argc, char **argv)
-{
-	bool nl = true;
-	int i = 1;
-
-	if (argc > 1 && !strcmp(argv[1], "-n")) {
-		nl = false;
-		i++;
-	}
-	for (; i < argc; i++) {
-		fputs(argv[i], stdout);
-		if (i + 1 < argc)
-			putchar(' ');
-	}
-	if (nl)
-		putchar('\n');
-	return fflush(stdout) ? 1 : 0;
-}
-
 static int set_option(const char *name, bool on)
 {
 	if (!strcmp(name, "errexit"))
@@ -159,6 +164,16 @@ static int set_option(const char *name, bool on)
 		sh.xtrace = on;
 	else if (!strcmp(name, "noglob"))
 		sh.noglob = on;
+	else if (!strcmp(name, "nounset"))
+		sh.nounset = on;
+	else if (!strcmp(name, "noclobber"))
+		sh.noclobber = on;
+	else if (!strcmp(name, "allexport"))
+		sh.allexport = on;
+	else if (!strcmp(name, "noexec"))
+		sh.noexec = on && !sh.interactive;
+	else if (!strcmp(name, "verbose"))
+		sh.verbose = on;
 	else {
 		errmsg("set: %s: unknown option", name);
 		return 1;
@@ -216,6 +231,11 @@ static int b_set(int argc, char **argv)
 			case 'e': r = set_option("errexit", on); break;
 			case 'x': r = set_option("xtrace", on); break;
 			case 'f': r = set_option("noglob", on); break;
+			case 'u': r = set_option("nounset", on); break;
+			case 'C': r = set_option("noclobber", on); break;
+			case 'a': r = set_option("allexport", on); break;
+			case 'n': r = set_option("noexec", on); break;
+			case 'v': r = set_option("verbose", on); break;
 			default:
 				errmsg("set: -%c: unknown option", *a);
 				r = 1;
@@ -235,6 +255,8 @@ static int b_shift(int argc, char **argv)
 
 	if (n < 0 || n > sh.argc) {
 		errmsg("shift: can't shift that many");
+		if (!sh.interactive)
+			shell_exit(2);	/* a special builtin's error ends a script */
 		return 1;
 	}
 	for (i = 0; i < n; i++)
@@ -266,6 +288,10 @@ static int b_source(int argc, char **argv)
 	sh.source_depth++;
 	st = run_fd(fd, argv[1], false);
 	sh.source_depth--;
+	if (sh.skip == SKIP_RETURN) {
+		sh.skip = SKIP_NONE;
+		st = sh.status;
+	}
 	close(fd);
 	if (argc > 2) {
 		set_positional(0, NULL);
@@ -284,26 +310,28 @@ static int b_jobs(int argc, char **argv)
 	return 0;
 }
 
+static struct job *find_or_complain(const char *cmd, const char *spec)
+{
+	const char *why;
+	struct job *j = job_find(spec, &why);
+
+	if (!j)
+		errmsg("%s: %s: %s", cmd, spec ? spec : "current", why);
+	return j;
+}
+
 static int b_fg(int argc, char **argv)
 {
-	struct job *j = job_find(argc > 1 ? argv[1] : NULL);
+	struct job *j = find_or_complain("fg", argc > 1 ? argv[1] : NULL);
 
-	if (!j) {
-		errmsg("fg: %s: no such job", argc > 1 ? argv[1] : "current");
-		return 1;
-	}
-	return job_fg(j, true);
+	return j ? job_fg(j, true) : 1;
 }
 
 static int b_bg(int argc, char **argv)
 {
-	struct job *j = job_find(argc > 1 ? argv[1] : NULL);
+	struct job *j = find_or_complain("bg", argc > 1 ? argv[1] : NULL);
 
-	if (!j) {
-		errmsg("bg: %s: no such job", argc > 1 ? argv[1] : "current");
-		return 1;
-	}
-	return job_bg(j);
+	return j ? job_bg(j) : 1;
 }
 
 static int b_wait(int argc, char **argv)
@@ -313,13 +341,88 @@ static int b_wait(int argc, char **argv)
 	if (argc == 1)
 		return jobs_wait_all();
 	for (i = 1; i < argc; i++) {
-		struct job *j = job_find(argv[i]);
+		const char *why;
+		struct job *j = job_find(argv[i], &why);
 
 		if (!j) {
 			st = 127;
 			continue;
 		}
 		st = job_wait_one(j);
+	}
+	return st;
+}
+
+static int kill_usage(void)
+{
+	errmsg("kill: usage: kill [-s sigspec | -signum | -sigspec] [pid | %%job]... or kill -l [exitstatus]");
+	return 2;
+}
+
+/* kill: job specs (guest and host jobs, see job_kill) and process ids */
+static int b_kill(int argc, char **argv)
+{
+	int sig = SIGTERM, i = 1, st = 0;
+
+	if (argc > 1 && !strcmp(argv[1], "-l")) {
+		if (argc == 2) {
+			for (sig = 1; sig < 32; sig++)
+				printf("%s\n", sig_name(sig));
+			return 0;
+		}
+		for (i = 2; i < argc; i++) {
+			int n = atoi(argv[i]) > 128 ? atoi(argv[i]) - 128 :
+				sig_number(argv[i]);
+
+			if (n <= 0 || !sig_name(n)) {
+				errmsg("kill: %s: invalid signal number or name", argv[i]);
+				return 1;
+			}
+			if (argv[i][0] >= '0' && argv[i][0] <= '9')
+				printf("%s\n", sig_name(n));
+			else
+				printf("%d\n", n);
+		}
+		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "-s")) {
+		sig = sig_number(argv[2]);
+		i = 3;
+	} else if (argc > 1 && argv[1][0] == '-' && argv[1][1] && strcmp(argv[1], "--")) {
+		sig = sig_number(argv[1] + 1);
+		i = 2;
+	}
+	if (sig < 0) {
+		errmsg("kill: %s: invalid signal number or name", argv[i - 1]);
+		return 1;
+	}
+	if (i < argc && !strcmp(argv[i], "--"))
+		i++;
+	if (i >= argc)
+		return kill_usage();
+	for (; i < argc; i++) {
+		const char *why;
+		struct job *j = argv[i][0] == '%' ? job_find(argv[i], &why) : NULL;
+		char *end;
+		long pid;
+
+		if (argv[i][0] == '%') {
+			if (!j || job_kill(j, sig) < 0) {
+				errmsg("kill: %s: %s", argv[i], j ? strerror(errno) : why);
+				st = 1;
+			}
+			continue;
+		}
+		pid = strtol(argv[i], &end, 10);
+		if (*end || end == argv[i]) {
+			errmsg("kill: %s: not a job spec or process id", argv[i]);
+			st = 1;
+			continue;
+		}
+		if (pid_kill((pid_t)pid, sig) < 0) {
+			errmsg("kill: %s: %s", argv[i], strerror(errno));
+			st = 1;
+		}
 	}
 	return st;
 }
@@ -368,9 +471,13 @@ static int b_help(int argc, char **argv)
 "  !< !> !>>       host files, on host stages:  !sort !< in.txt !> out.txt\n"
 "  $VAR ${VAR} ${VAR:-x} $? $$ $! $(cmd) $(!cmd) `cmd`   'quotes' \"quotes\" \\\n"
 "\n"
-"Builtins: cd !cd pwd !pwd export unset set shift exit history help\n"
-"  source . jobs fg bg wait exec echo true false :\n"
-"  set -e, set -o pipefail, set -x, set -f\n"
+"The POSIX sh language: if/while/until/for/case, { }, ( ), f() { ...; },\n"
+"! pipeline (a blank after '!': negation; '!cmd': a host stage), $((...)),\n"
+"${v%%p} ${v#p} ${v:-w} ... Host stages work in all of them.\n"
+"Builtins: cd !cd pwd !pwd export readonly unset set shift exit . source\n"
+"  eval exec break continue return local trap read printf echo test [\n"
+"  getopts type command umask alias unalias times ulimit kill jobs fg bg\n"
+"  wait history help true false :\n"
 "Host commands get TERM, the variables named in $DUALSH_HOSTENV, and\n"
 "NAME=value prefixes (!LANG=C sort). See dualsh(1).\n", stdout);
 	return 0;
@@ -382,13 +489,21 @@ struct bentry {
 };
 
 static const struct bentry guest[] = {
+	/* the ones loops run most, first */
+	{ "[", b_test }, { "test", b_test }, { "echo", b_echo }, { "printf", b_printf },
+	{ "local", b_local }, { "return", b_return }, { "shift", b_shift },
 	{ "cd", b_cd }, { "pwd", b_pwd }, { "export", b_export },
 	{ "unset", b_unset }, { "exit", b_exit }, { "history", history_builtin },
 	{ "help", b_help }, { "source", b_source }, { ".", b_source },
-	{ "set", b_set }, { "shift", b_shift }, { "jobs", b_jobs },
+	{ "set", b_set }, { "jobs", b_jobs },
 	{ "fg", b_fg }, { "bg", b_bg }, { "wait", b_wait }, { "exec", b_exec },
 	{ "true", b_true }, { "false", b_false }, { ":", b_true },
-	{ "echo", b_echo },
+	{ "kill", b_kill }, { "break", b_break },
+	{ "continue", b_continue },
+	{ "eval", b_eval }, { "read", b_read }, { "getopts", b_getopts },
+	{ "type", b_type }, { "command", b_command }, { "umask", b_umask },
+	{ "readonly", b_readonly }, { "alias", b_alias }, { "unalias", b_unalias },
+	{ "times", b_times }, { "ulimit", b_ulimit }, { "trap", b_trap },
 	{ NULL, NULL },
 };
 
@@ -399,8 +514,23 @@ static const struct bentry host[] = {
 const char *const builtin_names[] = {
 	"cd", "pwd", "export", "unset", "exit", "history", "help", "source",
 	"set", "shift", "jobs", "fg", "bg", "wait", "exec", "true", "false",
-	"echo", NULL,
+	"echo", "kill", "break", "continue", "return", "local", "eval", "test",
+	"printf", "read", "getopts", "type", "command", "umask", "readonly",
+	"alias", "unalias", "times", "ulimit", "trap", NULL,
 };
+
+bool builtin_special(const char *name)
+{
+	static const char *const sb[] = { "break", ":", "continue", ".", "eval",
+		"exec", "exit", "export", "readonly", "return", "set", "shift",
+		"times", "trap", "unset", NULL };
+	const char *const *b;
+
+	for (b = sb; *b; b++)
+		if (!strcmp(*b, name))
+			return true;
+	return false;
+}
 
 builtin_fn builtin_find(const char *name, bool is_host)
 {

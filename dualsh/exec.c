@@ -31,6 +31,8 @@ int wait_to_status(int ws)
 
 void shell_exit(int status)
 {
+	sh.status = status;
+	trap_run_exit();
 	fflush(stdout);
 	fflush(stderr);
 	if (sh.subshell)
@@ -52,6 +54,7 @@ void reset_signals_child(void)
 		signal(sigs[i], SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
+	trap_reset_child();
 }
 
 /* ---- redirections ---------------------------------------------------------- */
@@ -183,6 +186,18 @@ int redir_apply(struct redir *r, struct saved_fd *saved, int *nsaved,
 			fd = open(t, O_RDONLY | O_CLOEXEC);
 			break;
 		case R_OUT:
+			/* set -C: '>' does not overwrite a regular file ('>|' does) */
+			if (sh.noclobber && !r->clobber) {
+				struct stat st;
+
+				if (stat(t, &st) == 0 && S_ISREG(st.st_mode)) {
+					errmsg("%s: file exists", t);
+					free(t);
+					return -1;
+				}
+				fd = open(t, O_WRONLY | O_CREAT | O_CLOEXEC, 0666);
+				break;
+			}
 			fd = open(t, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
 			break;
 		case R_APPEND:
@@ -261,7 +276,8 @@ static int do_assignments(struct node *n, bool exp)
 			free(name);
 			return -1;
 		}
-		var_set(name, val, exp ? 1 : 0);
+		if (var_set(name, val, exp ? 1 : 0) < 0 && !sh.interactive)
+			shell_exit(2);	/* assigning a read-only variable */
 		free(name);
 		free(val);
 	}
@@ -321,20 +337,109 @@ static _Noreturn void exec_external(char **argv)
 	_exit(err == ENOENT ? 127 : 126);
 }
 
-#define MAXSAVED 16
+static int count_redirs(const struct redir *r)
+{
+	int n = 0;
+
+	for (; r; r = r->next)
+		n++;
+	return n;
+}
+
+/* NAME=value prefixes of a regular builtin or a function: for its
+ * duration only (saved here, put back by restore_assignments) */
+static struct varsave *temp_assignments(struct node *n, int *count)
+{
+	struct varsave *sv;
+	int i;
+
+	*count = 0;
+	if (!n->nassigns)
+		return NULL;
+	sv = xmalloc(n->nassigns * sizeof(*sv));
+	for (i = 0; i < n->nassigns; i++) {
+		const char *t = n->assigns[i]->parts->text;
+		char *name = strndup(t, strchr(t, '=') - t);
+
+		if (!name)
+			abort();
+		var_save(name, &sv[i]);
+		free(name);
+	}
+	*count = n->nassigns;
+	return sv;
+}
+
+static void restore_assignments(struct varsave *sv, int count)
+{
+	int i;
+
+	for (i = count - 1; i >= 0; i--)
+		var_restore(&sv[i]);
+	free(sv);
+}
+
+/*
+ * An alias runs as its text with the arguments appended, when the command
+ * runs (not when it is parsed, as in other shells): `alias ll='ls -l'`
+ * works; an alias that changes the syntax (a keyword, an open quote) does
+ * not. An alias inside its own text is the command of that name.
+ */
+static int alias_depth;
+
+static int run_alias(int argc, char **argv)
+{
+	const char *v = alias_value(argv[0]);
+	size_t len = strlen(v) + 1;
+	char *s, *o;
+	int i, st;
+
+	for (i = 1; i < argc; i++)
+		len += 4 * strlen(argv[i]) + 3;
+	s = o = xmalloc(len + 1);
+	memcpy(o, v, strlen(v));
+	o += strlen(v);
+	for (i = 1; i < argc; i++) {
+		const char *c;
+
+		*o++ = ' ';
+		*o++ = '\'';
+		for (c = argv[i]; *c; c++) {
+			if (*c == '\'') {
+				memcpy(o, "'\\''", 4);
+				o += 4;
+			} else {
+				*o++ = *c;
+			}
+		}
+		*o++ = '\'';
+	}
+	*o = 0;
+	alias_depth++;
+	st = run_string(s, strlen(s), NULL);
+	alias_depth--;
+	free(s);
+	return st;
+}
 
 /* run a simple command in this process. child: we are a forked child and
- * may exec; else only builtins and assignments come here. */
+ * may exec; else only builtins, functions and assignments come here. */
 static int run_simple(struct node *n, bool child)
 {
-	char **argv = expand_words(n->words, n->nwords, n->host ? EXP_HOST : 0);
-	struct saved_fd saved[MAXSAVED];
-	int nsaved = 0, st;
+	char **argv;
+	struct saved_fd *saved;
+	int nsaved = 0, st, nr = count_redirs(n->redirs), nsv = 0;
 	builtin_fn fn;
-	bool keep;
+	struct node *func = NULL;
+	struct varsave *sv = NULL;
+	bool keep, special;
 
+	if (sh.noexec)
+		return 0;
+	argv = expand_words(n->words, n->nwords, n->host ? EXP_HOST : 0);
 	if (!argv)
 		return 1;
+	saved = nr ? xmalloc(nr * sizeof(*saved)) : NULL;
 	if (!argv[0] && !n->host) {
 		/* assignments and redirections only */
 		int last = sh.status;
@@ -342,44 +447,68 @@ static int run_simple(struct node *n, bool child)
 		sh.status = 0;
 		if (do_assignments(n, false) < 0) {
 			free_strv(argv);
+			free(saved);
 			return 1;
 		}
 		st = sh.status;
 		sh.status = last;
 		if (n->redirs) {
-			if (redir_apply(n->redirs, child ? NULL : saved, &nsaved,
-					MAXSAVED) < 0)
-				st = 1;
+			/* a failed redirection is status 2, as in dash */
+			if (redir_apply(n->redirs, child ? NULL : saved, &nsaved, nr) < 0)
+				st = 2;
 			if (!child)
 				redir_restore(saved, nsaved);
 		}
 		free_strv(argv);
+		free(saved);
 		return st;
 	}
-	fn = argv[0] ? builtin_find(argv[0], n->host) : NULL;
-	if (fn) {
+	special = argv[0] && !n->host && builtin_special(argv[0]);
+	if (argv[0] && !n->host && !special)
+		func = func_find(argv[0]);
+	fn = argv[0] && !func ? builtin_find(argv[0], n->host) : NULL;
+	if (argv[0] && !n->host && !alias_depth && alias_value(argv[0]) &&
+	    n->words[0]->parts->kind == WP_LIT && !n->words[0]->parts->quoted) {
+		func = NULL;
+		fn = run_alias;
+	}
+	if (fn || func) {
 		xtrace(argv, n->host);
+		if (!special)
+			sv = temp_assignments(n, &nsv);
 		if (do_assignments(n, false) < 0) {
+			if (sv)
+				restore_assignments(sv, nsv);
 			free_strv(argv);
+			free(saved);
 			return 1;
 		}
 		/* 'exec' without a command keeps its redirections */
 		keep = !strcmp(argv[0], "exec") && !argv[1] && !n->host;
 		if (redir_apply(n->redirs, child || keep ? NULL : saved, &nsaved,
-				MAXSAVED) < 0) {
+				nr) < 0) {
 			if (!child)
 				redir_restore(saved, nsaved);
+			if (sv)
+				restore_assignments(sv, nsv);
 			free_strv(argv);
-			return 1;
+			free(saved);
+			if (special && !sh.interactive)
+				shell_exit(2);	/* a special builtin's error */
+			return 2;
 		}
-		st = fn((int)strv_len(argv), argv);
+		st = func ? func_call(func, argv) : fn((int)strv_len(argv), argv);
 		fflush(stdout);
 		fflush(stderr);
 		if (!child)
 			redir_restore(saved, nsaved);
+		if (sv)
+			restore_assignments(sv, nsv);
 		free_strv(argv);
+		free(saved);
 		return st;
 	}
+	free(saved);
 	if (!child) {
 		/* not reached: the caller forks for external commands */
 		free_strv(argv);
@@ -388,8 +517,30 @@ static int run_simple(struct node *n, bool child)
 	xtrace(argv, false);
 	if (do_assignments(n, true) < 0 ||
 	    redir_apply(n->redirs, NULL, NULL, 0) < 0)
-		_exit(1);
+		_exit(2);
 	exec_external(argv);
+}
+
+int run_external(char **argv)
+{
+	pid_t pid;
+	int ws = 0;
+
+	fflush(stdout);
+	fflush(stderr);
+	pid = fork();
+	if (pid < 0) {
+		errmsg("fork: %s", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		sh.subshell = true;
+		reset_signals_child();
+		exec_external(argv);
+	}
+	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
+		;
+	return wait_to_status(ws);
 }
 
 /* in a forked child: run one pipeline stage; never returns */
@@ -399,7 +550,7 @@ static _Noreturn void exec_stage(struct node *n)
 
 	if (n->kind == N_SUBSHELL) {
 		if (redir_apply(n->redirs, NULL, NULL, 0) < 0)
-			shell_exit(1);
+			shell_exit(2);
 		st = exec_tree(n->left, EF_NOFORK);
 		shell_exit(st);
 	}
@@ -443,7 +594,7 @@ static bool runs_in_shell(struct node *n)
 	bool r;
 
 	if (n->kind != N_CMD)
-		return false;
+		return n->kind != N_SUBSHELL && n->kind != N_PIPE;
 	if (n->host)
 		return !host_spawn_stage(n);
 	if (!n->nwords)
@@ -456,7 +607,8 @@ static bool runs_in_shell(struct node *n)
 		if (!w)
 			return false;
 		argv = (char *[]){ w, NULL };
-		r = builtin_find(argv[0], false) != NULL;
+		r = func_find(w) != NULL || builtin_find(argv[0], false) != NULL ||
+		    alias_value(w) != NULL;
 		free(w);
 	}
 	return r;
@@ -547,9 +699,9 @@ static int run_pipeline(struct node *n, unsigned flags, bool bg)
 	int infd = -1, i;
 
 	if (count == 1 && !bg && runs_in_shell(n))
-		return run_simple(n, false);
+		return n->kind == N_CMD ? run_simple(n, false) : exec_compound(n, flags);
 	if (count == 1 && (flags & EF_NOFORK) && !bg && n->kind == N_CMD &&
-	    !n->host) {
+	    !n->host && !trap_set(0)) {
 		/* last command of a child shell: no need to fork again */
 		int st = run_simple(n, true);
 
@@ -633,7 +785,9 @@ static int run_bg_list(struct node *n)
 	struct job *j;
 	pid_t pid;
 
-	if (n->kind == N_CMD || n->kind == N_PIPE || n->kind == N_SUBSHELL)
+	if (n->kind == N_CMD || n->kind == N_PIPE || n->kind == N_SUBSHELL ||
+	    n->kind == N_GROUP || n->kind == N_IF || n->kind == N_WHILE ||
+	    n->kind == N_UNTIL || n->kind == N_FOR || n->kind == N_CASE)
 		return run_pipeline(n, 0, true);
 	j = job_new(n->text, 1);
 	j->bg = true;
@@ -666,29 +820,52 @@ int exec_tree(struct node *n, unsigned flags)
 	switch (n->kind) {
 	case N_SEQ:
 		exec_tree(n->left, flags & ~EF_NOFORK);
+		if (sh.skip)
+			return sh.status;
 		return exec_tree(n->right, flags);
 	case N_AND:
+	case N_OR:
+		sh.cond++;
 		st = exec_tree(n->left, (flags | EF_COND) & ~EF_NOFORK);
-		if (st == 0)
+		sh.cond--;
+		if (sh.skip)
+			return st;
+		if ((st == 0) == (n->kind == N_AND))
 			st = exec_tree(n->right, flags);
 		sh.status = st;
 		return st;
-	case N_OR:
+	case N_NOT:
+		sh.cond++;
 		st = exec_tree(n->left, (flags | EF_COND) & ~EF_NOFORK);
-		if (st != 0)
-			st = exec_tree(n->right, flags);
+		sh.cond--;
+		st = !st;
 		sh.status = st;
 		return st;
 	case N_BG:
 		st = run_bg_list(n->left);
 		sh.status = st;
 		return st;
+	case N_FUNC:
+		if (!sh.noexec)
+			func_define(n);
+		sh.status = 0;
+		return 0;
 	case N_CMD:
 	case N_PIPE:
 	case N_SUBSHELL:
+	case N_GROUP:
+	case N_IF:
+	case N_WHILE:
+	case N_UNTIL:
+	case N_FOR:
+	case N_CASE:
 		st = run_pipeline(n, flags, false);
 		sh.status = st;
-		if (sh.errexit && st != 0 && !(flags & EF_COND))
+		if (trap_pending)
+			trap_run_pending();
+		if (sh.errexit && st != 0 && !(flags & EF_COND) && !sh.cond &&
+		    !sh.skip && (n->kind == N_CMD || n->kind == N_PIPE ||
+				 n->kind == N_SUBSHELL))
 			shell_exit(st);
 		return st;
 	}

@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <fnmatch.h>
 #include <glob.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,7 +65,18 @@ static bool ifs_char(const char *ifs, char c)
 	return c && strchr(ifs, c);
 }
 
-/* add an expansion result: quoted goes as is, unquoted is split */
+static bool ifs_ws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n';
+}
+
+/*
+ * add an expansion result: quoted goes as is, unquoted is split on IFS as
+ * POSIX has it: a run of IFS white space, with at most one other IFS
+ * character in it, ends a field; the other character makes a field even
+ * when the field is empty ("a::b" is a, "", b); leading white space makes
+ * none.
+ */
 static void add_value(struct fields *f, struct fbuf *b, const char *v,
 		      bool quoted)
 {
@@ -72,19 +84,31 @@ static void add_value(struct fields *f, struct fbuf *b, const char *v,
 
 	if (!ifs)
 		ifs = " \t\n";
-	if (quoted) {
-		fb_add(b, v, strlen(v), Q_QUOTED);
-		b->have = true;
+	if (quoted || !*ifs) {
+		fb_add(b, v, strlen(v), quoted ? Q_QUOTED : Q_EXP);
+		if (quoted || *v)
+			b->have = true;
 		return;
 	}
-	for (; *v; v++) {
-		if (ifs_char(ifs, *v)) {
-			if (b->have)
-				fields_push(f, b);
+	while (*v) {
+		bool other = false;
+
+		if (!ifs_char(ifs, *v)) {
+			fb_add(b, v, 1, Q_EXP);
+			b->have = true;
+			v++;
 			continue;
 		}
-		fb_add(b, v, 1, Q_EXP);
-		b->have = true;
+		while (*v && ifs_char(ifs, *v) && ifs_ws(*v))
+			v++;
+		if (*v && ifs_char(ifs, *v) && !ifs_ws(*v)) {
+			other = true;
+			v++;
+			while (*v && ifs_char(ifs, *v) && ifs_ws(*v))
+				v++;
+		}
+		if (b->have || other)
+			fields_push(f, b);
 	}
 }
 
@@ -96,7 +120,7 @@ static void add_expansion(struct fields *f, struct fbuf *b, char *v,
 	if (split)
 		add_value(f, b, v, quoted);
 	else
-		fb_add(b, v, strlen(v), Q_QUOTED);
+		fb_add(b, v, strlen(v), quoted ? Q_QUOTED : Q_EXP);
 	if (quoted)
 		b->have = true;
 	free(v);
@@ -154,21 +178,30 @@ static char *param_value(const char *name, bool *set)
 	if (!strcmp(name, "#"))
 		return xasprintf("%d", sh.argc);
 	if (!strcmp(name, "-"))
-		return xasprintf("%s%s%s%s", sh.errexit ? "e" : "",
+		return xasprintf("%s%s%s%s%s%s%s%s", sh.allexport ? "a" : "",
+				 sh.noclobber ? "C" : "", sh.errexit ? "e" : "",
 				 sh.noglob ? "f" : "", sh.interactive ? "i" : "",
+				 sh.noexec ? "n" : "", sh.nounset ? "u" : "",
 				 sh.xtrace ? "x" : "");
 	if (!strcmp(name, "@") || !strcmp(name, "*")) {
 		size_t len = 1;
 		int i;
 		char *s;
+		const char *ifs = var_get("IFS");
+		/* "$*" joins with IFS's first character (none if IFS is empty) */
+		char sep = !ifs ? ' ' : *ifs;
 
 		for (i = 0; i < sh.argc; i++)
 			len += strlen(sh.argv[i]) + 1;
 		s = xmalloc(len);
 		*s = 0;
 		for (i = 0; i < sh.argc; i++) {
-			if (i)
-				strcat(s, " ");
+			if (i && sep) {
+				size_t l = strlen(s);
+
+				s[l] = sep;
+				s[l + 1] = 0;
+			}
 			strcat(s, sh.argv[i]);
 		}
 		*set = sh.argc > 0;
@@ -195,13 +228,62 @@ static char *param_value(const char *name, bool *set)
 static int expand_parts(const struct wpart *p, struct fields *f,
 			struct fbuf *b, unsigned flags, bool split);
 
+/* an error in an expansion: a shell that is not interactive stops */
+static void expansion_failed(void)
+{
+	sh.status = 2;
+	if (!sh.interactive)
+		shell_exit(2);
+}
+
+/* ${v#p} ${v##p} ${v%p} ${v%%p}: v without the matched part (v freed) */
+static char *trim(char *v, enum param_op op, const char *pat)
+{
+	size_t n = strlen(v), i;
+	char *r = NULL;
+
+	for (i = 0; i <= n && !r; i++) {
+		/* candidate cut points, in the order that finds the wanted one */
+		size_t k = op == PO_TRIM_SP || op == PO_TRIM_LS ? i : n - i;
+
+		if (op == PO_TRIM_SP || op == PO_TRIM_LP) {
+			char c = v[k];
+			bool hit;
+
+			v[k] = 0;
+			hit = fnmatch(pat, v, 0) == 0;
+			v[k] = c;
+			if (hit)
+				r = xstrdup(v + k);
+		} else if (fnmatch(pat, v + k, 0) == 0) {
+			r = strndup(v, k);
+			if (!r)
+				abort();
+		}
+	}
+	if (!r)
+		r = xstrdup(v);
+	free(v);
+	return r;
+}
+
 /* ${name op word}: the value to use, or NULL after an error */
 static char *param_expand(const struct wpart *p, unsigned flags)
 {
 	bool set;
-	char *v = param_value(p->text, &set);
+	char *v;
 	bool use_arg;
 
+	if (p->op == PO_LENGTH && (!strcmp(p->text, "@") || !strcmp(p->text, "*")))
+		return xasprintf("%d", sh.argc);
+	v = param_value(p->text, &set);
+	if (!set && sh.nounset && strcmp(p->text, "@") && strcmp(p->text, "*") &&
+	    (p->op == PO_NONE || p->op == PO_LENGTH || p->op >= PO_TRIM_SS)) {
+		errmsg("%s: parameter not set", p->text);
+		free(v);
+		expansion_failed();
+		return NULL;
+	}
 	if (p->op == PO_LENGTH) {
 		char *n = xasprintf("%zu", strlen(v));
 
@@ -210,6 +292,17 @@ static char *param_expand(const struct wpart *p, unsigned flags)
 	}
 	if (p->op == PO_NONE)
 		return v;
+	if (p->op >= PO_TRIM_SS) {
+		char *pat = expand_pattern(p->arg);
+
+		if (!pat) {
+			free(v);
+			return NULL;
+		}
+		v = trim(v, p->op, pat);
+		free(pat);
+		return v;
+	}
 	use_arg = !set || (p->colon && !*v);
 	if (p->op == PO_ALT)
 		use_arg = !use_arg;
@@ -222,10 +315,18 @@ static char *param_expand(const struct wpart *p, unsigned flags)
 	}
 	free(v);
 	v = expand_str(p->arg, flags);
+	if (v && p->op == PO_ERROR) {
+		errmsg("%s: %s", p->text, *v ? v :
+		       (set ? "parameter null or not set" : "parameter not set"));
+		free(v);
+		expansion_failed();
+		return NULL;
+	}
 	if (v && p->op == PO_ASSIGN) {
 		if (!valid_name(p->text, strlen(p->text))) {
 			errmsg("%s: cannot assign in this way", p->text);
 			free(v);
+			expansion_failed();
 			return NULL;
 		}
 		var_set(p->text, v, 0);
@@ -264,7 +365,7 @@ static int expand_parts(const struct wpart *p, struct fields *f,
 		}
 		case WP_PARAM:
 			if (p->quoted && split && p->op == PO_NONE &&
-			    !strcmp(p->text, "@")) {
+			    !strcmp(p->text, "@") && f) {
 				int i;
 
 				for (i = 0; i < sh.argc; i++) {
@@ -291,6 +392,21 @@ static int expand_parts(const struct wpart *p, struct fields *f,
 			add_expansion(f, b, v, split, p->quoted);
 			break;
 		}
+		case WP_ARITH: {
+			char *e = expand_str(p->arg, flags);
+			intmax_t r;
+
+			if (!e)
+				return -1;
+			if (!arith_eval(e, &r)) {
+				free(e);
+				expansion_failed();
+				return -1;
+			}
+			free(e);
+			add_expansion(f, b, xasprintf("%jd", r), split, p->quoted);
+			break;
+		}
 		}
 	}
 	return 0;
@@ -309,6 +425,18 @@ bool has_glob(const char *s)
 	return false;
 }
 
+static bool bracket_closes(const char *s, const char *q, size_t i, size_t n)
+{
+	if (i < n && (s[i] == '!' || s[i] == '^'))
+		i++;
+	if (i < n && s[i] == ']')
+		i++;
+	for (; i < n; i++)
+		if (s[i] == ']' && q[i] != Q_QUOTED)
+			return true;
+	return false;
+}
+
 /* pattern with quoted characters escaped; NULL when nothing to glob */
 static char *glob_pattern(const char *s, const char *q)
 {
@@ -319,7 +447,10 @@ static char *glob_pattern(const char *s, const char *q)
 	for (i = 0; i < n; i++) {
 		bool special = s[i] == '*' || s[i] == '?' || s[i] == '[';
 
-		if (q[i] != Q_QUOTED && special)
+		/* a '[' without an unquoted ']' after it matches itself only:
+		 * no directory to read (`[ $i -lt 9 ]` is not a pattern) */
+		if (q[i] != Q_QUOTED && special &&
+		    (s[i] != '[' || bracket_closes(s, q, i + 1, n)))
 			any = true;
 		if ((q[i] == Q_QUOTED && (special || s[i] == '\\' || s[i] == ']')) ||
 		    (q[i] != Q_QUOTED && s[i] == '\\'))
@@ -409,6 +540,33 @@ char **expand_words(struct word *const *w, int nw, unsigned flags)
 	free(f.v);
 	free(f.q);
 	return out;
+}
+
+/* a pattern (case, ${v#p}): quoted characters lose their magic */
+char *expand_pattern(const struct word *w)
+{
+	struct fbuf b = { 0 };
+	char *pat, *o;
+	size_t i;
+
+	if (!w)
+		return xstrdup("");
+	if (expand_parts(w->parts, NULL, &b, 0, false) < 0) {
+		free(b.s);
+		free(b.q);
+		return NULL;
+	}
+	fb_add(&b, "", 0, 0);
+	pat = o = xmalloc(2 * b.n + 1);
+	for (i = 0; i < b.n; i++) {
+		if (b.q[i] == Q_QUOTED && strchr("*?[]\\!", b.s[i]))
+			*o++ = '\\';
+		*o++ = b.s[i];
+	}
+	*o = 0;
+	free(b.s);
+	free(b.q);
+	return pat;
 }
 
 char *expand_str(const struct word *w, unsigned flags)

@@ -304,8 +304,10 @@ const char *host_path(void)
 		return NULL;
 	hc_proc_close(hc, h, HC_STDIN);
 	while (n < (ssize_t)sizeof(buf) - 1 &&
-	       (r = hc_proc_read(hc, h, HC_STDOUT, buf + n, sizeof(buf) - 1 - n)) > 0)
-		n += r;
+	       ((r = hc_proc_read(hc, h, HC_STDOUT, buf + n, sizeof(buf) - 1 - n)) > 0 ||
+		r == -EINTR))
+		if (r > 0)
+			n += r;
 	hc_proc_wait(hc, h, &ws);
 	hc_proc_release(hc, h);
 	while (n && buf[n - 1] == '\n')
@@ -324,6 +326,16 @@ void host_release_all(struct job *j)
 	for (i = 0; i < j->nhh; i++)
 		hc_proc_release(hc, j->hhandles[i]);
 	j->nhh = 0;
+}
+
+void host_signal_all(struct job *j, int sig)
+{
+	int i;
+
+	if (!hc)
+		return;
+	for (i = 0; i < j->nhh; i++)
+		hc_proc_signal(hc, j->hhandles[i], sig);
 }
 
 /* ---- a run of host stages -------------------------------------------------------- */
@@ -376,6 +388,12 @@ static char **host_env(struct node *n)
 	return env;
 }
 
+/*
+ * Redirections of one run of host stages, together: the guest fds and host
+ * files they open are held until the pump owns them, in arrays of this size.
+ */
+#define HOST_MAX_REDIRS	64
+
 static int open_guest(struct redir *r, const char *t)
 {
 	int flags = O_CLOEXEC;
@@ -401,6 +419,11 @@ static int host_redirs(struct node *n, struct hstage *s, struct pump_plan *p,
 		struct ep *e, ne = { .kind = EP_NONE };
 		char *t = NULL;
 
+		if (*nfds + p->nhfile >= HOST_MAX_REDIRS) {
+			errmsg("%d:%d: host: more than %d redirections in one run of host stages",
+			       r->line, r->col, HOST_MAX_REDIRS);
+			return -1;
+		}
 		if (r->fd > 2) {
 			errmsg("%d:%d: host stages redirect 0, 1 and 2 only",
 			       r->line, r->col);
@@ -521,12 +544,24 @@ static int stream_for(const struct hstage *t, const struct ep *e, int want,
 	return fd;
 }
 
+/* the guest terminal's size; a serial console may have none (0 0): then
+ * $LINES and $COLUMNS, else 24x80, rather than a 0x0 host pty */
+static void term_size(int fd, struct winsize *ws)
+{
+	const char *l = var_get("LINES"), *c = var_get("COLUMNS");
+
+	if (ioctl(fd, TIOCGWINSZ, ws) == 0 && ws->ws_row && ws->ws_col)
+		return;
+	ws->ws_row = l && atoi(l) > 0 ? atoi(l) : 24;
+	ws->ws_col = c && atoi(c) > 0 ? atoi(c) : 80;
+}
+
 int host_run(struct job *j, struct node **stages, int n, int first, int infd,
 	     int outfd, bool bg, int *in_stream, int *out_stream)
 {
 	struct pump_plan *p;
 	struct hstage *s;
-	int fds[3 * PUMP_MAX_STAGES + 2], nfds = 0, i, sp[2];
+	int fds[HOST_MAX_REDIRS], nfds = 0, i, sp[2];
 	int handles[PUMP_MAX_STAGES], nh = 0;
 	bool any = false;
 	pid_t pid;
@@ -608,11 +643,11 @@ int host_run(struct job *j, struct node **stages, int n, int first, int infd,
 			flags |= HC_SPAWN_F_MERGE_ERR;
 		if (n == 1 && !bg && is_tty_ep(&t->in) && is_tty_ep(&t->out) &&
 		    (t->merge || is_tty_ep(&t->err)) && !var_get("DUALSH_NOPTY")) {
-			struct winsize ws = { .ws_row = 24, .ws_col = 80 };
+			struct winsize ws;
 
-			ioctl(t->out.fd, TIOCGWINSZ, &ws);
+			term_size(t->out.fd, &ws);
 			h = spawn(argv, t->env, hcwd, HC_SPAWN_F_PTY,
-				  ((int64_t)ws.ws_row << 16) | ws.ws_col);
+				  hc_pty_size(ws.ws_row, ws.ws_col));
 			if (h >= 0) {
 				p->pty = true;
 				p->ttyfd = t->out.fd;

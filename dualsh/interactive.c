@@ -18,6 +18,8 @@
 
 static char *histfile;
 static volatile sig_atomic_t in_readline;
+/* Ctrl-C came at the prompt; readline's signal hook acts on it */
+static volatile sig_atomic_t prompt_sigint;
 
 /* ---- prompt ----------------------------------------------------------------------- */
 
@@ -235,6 +237,26 @@ static char **complete(const char *text, int start, int end)
 	i = stage;
 	while (i < start && (line[i] == ' ' || line[i] == '\t'))
 		i++;
+	/* reserved words before a command (if, then, do, '! ', ...) */
+	for (;;) {
+		static const char *const kws[] = { "if", "then", "else", "elif", "do",
+			"while", "until", "!", "{", NULL };
+		const char *const *k;
+		int len = 0;
+
+		for (k = kws; *k; k++) {
+			int l = (int)strlen(*k);
+
+			if (i + l < start && !strncmp(line + i, *k, l) &&
+			    (line[i + l] == ' ' || line[i + l] == '\t'))
+				len = l;
+		}
+		if (!len)
+			break;
+		i += len;
+		while (i < start && (line[i] == ' ' || line[i] == '\t'))
+			i++;
+	}
 	if (i < start && line[i] == '!' && line[i + 1] != '>' && line[i + 1] != '<') {
 		host = true;
 		i++;
@@ -261,6 +283,8 @@ static char **complete(const char *text, int start, int end)
 	return NULL;
 }
 
+static int signal_event(void);
+
 /* ---- the public side ------------------------------------------------------------------ */
 
 void interactive_init(void)
@@ -270,6 +294,7 @@ void interactive_init(void)
 
 	rl_readline_name = "dualsh";
 	rl_catch_signals = 0;
+	rl_signal_event_hook = signal_event;
 	rl_attempted_completion_function = complete;
 	rl_completer_word_break_characters = " \t\n;&|()<>!";
 	rl_completer_quote_characters = "'\"";
@@ -292,6 +317,7 @@ char *interactive_readline(bool prompt2)
 
 	p = prompt2 ? xstrdup(ps2 ? ps2 : "> ") : make_prompt();
 	fflush(stdout);
+	prompt_sigint = 0;
 	in_readline = 1;
 	line = readline(p);
 	in_readline = 0;
@@ -299,16 +325,30 @@ char *interactive_readline(bool prompt2)
 	return line;
 }
 
+/* from the SIGINT handler: async-signal-safe, so only a flag */
 void interactive_sigint(void)
 {
-	if (!in_readline)
-		return;
-	/* Ctrl-C at the prompt: a fresh, empty line */
-	write(1, "\n", 1);
+	if (in_readline)
+		prompt_sigint = 1;
+}
+
+/*
+ * readline calls this from its read loop after a signal interrupted it
+ * (the handler has no SA_RESTART): outside the handler, so readline's
+ * functions may run. Ctrl-C at the prompt: a fresh, empty line.
+ */
+static int signal_event(void)
+{
+	if (!prompt_sigint)
+		return 0;
+	prompt_sigint = 0;
+	if (write(1, "\n", 1) < 0)
+		return 0;
 	rl_on_new_line();
 	rl_replace_line("", 0);
 	rl_redisplay();
 	sh.status = 130;
+	return 0;
 }
 
 void interactive_add_history(const char *cmd)

@@ -58,6 +58,7 @@ void job_add(struct job *j, pid_t pid, int first, int nst, int statfd)
 	p->first = first;
 	p->nst = nst;
 	p->statfd = statfd;
+	p->pump = statfd >= 0;
 	if (pid <= 0)
 		p->done = true;
 }
@@ -346,33 +347,118 @@ void jobs_reap(bool notify)
 	}
 }
 
-struct job *job_find(const char *spec)
+/*
+ * A job by spec: %n, %% %+ (current: the last started or stopped), %-
+ * (the one before), %string (command starts with it), %?string (contains
+ * it), or a process id. NULL with *why set when there is none.
+ */
+struct job *job_find(const char *spec, const char **why)
 {
-	struct job *j, *last = NULL;
+	struct job *j, *last = NULL, *prev = NULL, *hit = NULL;
+	int nhit = 0;
 
-	for (j = jobs; j; j = j->next)
+	*why = "no such job";
+	for (j = jobs; j; j = j->next) {
+		prev = last;
 		last = j;
+	}
 	if (!spec || !strcmp(spec, "%") || !strcmp(spec, "%%") ||
 	    !strcmp(spec, "%+"))
 		return last;
-	if (spec[0] == '%') {
-		int id = atoi(spec + 1);
+	if (!strcmp(spec, "%-"))
+		return prev ? prev : last;
+	if (spec[0] == '%' && spec[1] >= '0' && spec[1] <= '9') {
+		char *end;
+		long id = strtol(spec + 1, &end, 10);
 
-		for (j = jobs; j; j = j->next)
+		for (j = jobs; j && !*end; j = j->next)
 			if (j->id == id)
 				return j;
 		return NULL;
 	}
+	if (spec[0] == '%') {
+		bool any = spec[1] == '?';
+		const char *s = spec + 1 + any;
+
+		for (j = jobs; j; j = j->next)
+			if (any ? strstr(j->text, s) != NULL :
+				  !strncmp(j->text, s, strlen(s))) {
+				hit = j;
+				nhit++;
+			}
+		if (nhit > 1) {
+			*why = "ambiguous job spec";
+			return NULL;
+		}
+		return hit;
+	}
 	{
-		pid_t pid = atoi(spec);
+		char *end;
+		long pid = strtol(spec, &end, 10);
 		int i;
 
+		if (*end || end == spec || pid <= 0) {
+			*why = "not a job spec or process id";
+			return NULL;
+		}
 		for (j = jobs; j; j = j->next)
 			for (i = 0; i < j->nprocs; i++)
 				if (j->procs[i].pid == pid)
 					return j;
 	}
 	return NULL;
+}
+
+/*
+ * kill for a job (-1 with errno on failure). Guest processes (and pumps) get sig; a pump passes the
+ * signals it forwards (pump.c) on to its host processes. Others (SIGKILL,
+ * SIGSTOP, SIGUSR1, ...) go to the host processes directly through the
+ * session, and to a pump only if they must stop or end it too. A stopped
+ * job is continued after a signal that should end it, as other shells do.
+ */
+int job_kill(struct job *j, int sig)
+{
+	static const int fwd[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP,
+				   SIGTTIN, SIGTTOU, SIGCONT, SIGWINCH, 0 };
+	bool forwarded = false, stopped = job_stopped(j);
+	int i, k, r = 0;
+
+	for (k = 0; fwd[k]; k++)
+		if (fwd[k] == sig)
+			forwarded = true;
+	if (!forwarded && sig)
+		host_signal_all(j, sig);
+	for (i = 0; i < j->nprocs; i++) {
+		struct proc *p = &j->procs[i];
+
+		if (p->pid <= 0 || p->done)
+			continue;
+		if (p->pump && !forwarded && sig != SIGKILL && sig != SIGSTOP)
+			continue;
+		if (kill(p->pid, sig) < 0)
+			r = -1;
+	}
+	if (stopped && sig != SIGCONT && sig != SIGSTOP && sig != SIGTSTP &&
+	    sig != SIGTTIN && sig != SIGTTOU && sig)
+		job_kill(j, SIGCONT);
+	return r;
+}
+
+/* kill(pid, sig), but a pump's pid stands for its host processes too */
+int pid_kill(pid_t pid, int sig)
+{
+	struct job *j;
+	int i;
+
+	for (j = pid > 0 ? jobs : NULL; j; j = j->next)
+		for (i = 0; i < j->nprocs; i++)
+			if (j->procs[i].pid == pid && j->procs[i].pump &&
+			    !j->procs[i].done) {
+				if (job_kill(j, sig) < 0)
+					return -1;
+				return 0;
+			}
+	return kill(pid, sig);
 }
 
 static void job_continue(struct job *j)

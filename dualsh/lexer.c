@@ -272,6 +272,19 @@ static void lex_param_brace(struct lexer *L, struct wb *b, bool quoted)
 	}
 	if (p->op == PO_LENGTH)
 		lex_error(L, sl, sc, "bad substitution");
+	if (c == '%' || c == '#') {
+		bool twice = peekc(L, 1) == c;
+
+		p->op = c == '%' ? (twice ? PO_TRIM_LS : PO_TRIM_SS) :
+				   (twice ? PO_TRIM_LP : PO_TRIM_SP);
+		adv(L);
+		if (twice)
+			adv(L);
+		/* the pattern: quotes in it are its own, even inside "" */
+		p->arg = lex_word_until(L, '}', false);
+		adv(L);
+		return;
+	}
 	if (c == ':') {
 		p->colon = true;
 		adv(L);
@@ -281,12 +294,59 @@ static void lex_param_brace(struct lexer *L, struct wb *b, bool quoted)
 	case '-': p->op = PO_DEFAULT; break;
 	case '=': p->op = PO_ASSIGN; break;
 	case '+': p->op = PO_ALT; break;
+	case '?': p->op = PO_ERROR; break;
 	case -1: lex_incomplete(L, "missing '}'");
 	default: lex_error(L, L->line, col(L), "bad substitution");
 	}
 	adv(L);
 	p->arg = lex_word_until(L, '}', quoted || b->force_quoted);
 	adv(L);			/* } */
+}
+
+/*
+ * $(( expr )): the text up to the matching '))' is lexed as the inside of
+ * a here-document ($x, $(...), `...` and \ work; no field splitting) and
+ * evaluated after expansion.
+ */
+static void lex_arith(struct lexer *L, struct wb *b, bool quoted)
+{
+	size_t s, e;
+	int depth = 0, line = L->line;
+	struct wpart *p;
+	struct lexer sub;
+	struct wb ib;
+
+	adv(L);			/* $ */
+	adv(L);			/* ( */
+	adv(L);			/* ( */
+	s = L->pos;
+	for (;;) {
+		int c = peekc(L, 0);
+
+		if (c == -1)
+			lex_incomplete(L, "missing '))'");
+		if (c == '(')
+			depth++;
+		else if (c == ')') {
+			if (depth == 0 && peekc(L, 1) == ')')
+				break;
+			if (depth == 0)
+				lex_error(L, L->line, col(L), "missing '))'");
+			depth--;
+		}
+		adv(L);
+	}
+	e = L->pos;
+	adv(L);
+	adv(L);
+	p = wb_part(b, WP_ARITH, quoted);
+	lex_init(&sub, L->s + s, e - s, line, true, L->a);
+	sub.jb = L->jb;
+	sub.status = L->status;
+	sub.err = L->err;
+	wb_init(&ib, &sub, line, 1);
+	lex_dq(&sub, &ib, true);
+	p->arg = wb_done(&ib);
 }
 
 static void lex_dollar(struct lexer *L, struct wb *b, bool quoted)
@@ -298,6 +358,10 @@ static void lex_dollar(struct lexer *L, struct wb *b, bool quoted)
 	if (c == '{') {
 		adv(L);
 		lex_param_brace(L, b, quoted);
+		return;
+	}
+	if (c == '(' && peekc(L, 2) == '(') {
+		lex_arith(L, b, quoted);
 		return;
 	}
 	if (c == '(') {
@@ -357,6 +421,18 @@ static void lex_backquote(struct lexer *L, struct wb *b, bool quoted)
 	p = wb_part(b, WP_CMDSUB, quoted);
 	buf[n] = 0;
 	p->sub = parse_string(L, buf, n, line);
+}
+
+/* '~' right after the '=' of NAME= at the start of a word (an assignment) */
+static bool assign_tilde(struct lexer *L, size_t start)
+{
+	size_t i = start;
+
+	if (L->pos == start || L->s[L->pos - 1] != '=' || !is_name_start(L->s[i]))
+		return false;
+	while (i < L->pos - 1 && is_name_char(L->s[i]))
+		i++;
+	return i == L->pos - 1;
 }
 
 /* the unquoted word machine; stops at a metacharacter (or term) */
@@ -420,7 +496,8 @@ static void lex_word_body(struct lexer *L, struct wb *b, int term)
 			lex_backquote(L, b, false);
 			break;
 		case '~':
-			if (L->pos == start && term < 0 && !b->force_quoted) {
+			if ((L->pos == start || assign_tilde(L, start)) && term < 0 &&
+			    !b->force_quoted) {
 				size_t s;
 				struct wpart *p;
 
@@ -580,6 +657,7 @@ static bool lex_redir_op(struct lexer *L, struct token *t, int fd)
 			t->rk = R_DUPOUT;
 		} else if (d == '|') {
 			adv(L);
+			t->clobber = true;
 		}
 	}
 	if (host && t->rk != R_IN && t->rk != R_OUT && t->rk != R_APPEND)
@@ -629,8 +707,10 @@ void lex_token(struct lexer *L, struct token *t)
 	case ';':
 		adv(L);
 		t->t = T_SEMI;
-		if (peekc(L, 0) == ';')
-			lex_error(L, t->line, t->col, "unexpected ';;'");
+		if (peekc(L, 0) == ';') {
+			adv(L);
+			t->t = T_DSEMI;
+		}
 		break;
 	case '&':
 		adv(L);

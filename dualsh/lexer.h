@@ -8,7 +8,7 @@
 
 enum tok {
 	T_EOF, T_NL, T_WORD, T_SEMI, T_AMP, T_AND, T_PIPE, T_OR, T_LP, T_RP,
-	T_REDIR,
+	T_REDIR, T_DSEMI,
 };
 
 struct token {
@@ -20,6 +20,7 @@ struct token {
 	int fd;			/* T_REDIR: -1 when not given */
 	bool host;		/* T_REDIR: !< !> !>> */
 	bool strip;		/* T_REDIR: <<- */
+	bool clobber;		/* T_REDIR: >| */
 };
 
 #define MAX_HEREDOCS 64

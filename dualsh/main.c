@@ -100,8 +100,13 @@ int run_string(const char *s, size_t len, const char *name)
 			break;
 		}
 		exec_tree(n, 0);
-		arena_free(a);
+		if (arena_keep)
+			arena_keep = false;	/* a function's tree lives in it */
+		else
+			arena_free(a);
 		jobs_reap(false);
+		if (sh.skip)
+			break;
 	}
 	parser_free(p);
 	return sh.status;
@@ -213,8 +218,25 @@ int run_fd(int fd, const char *name, bool interactive)
 				free(cmd);
 			}
 			done = parser_offset(p);
+			if (interactive && n->kind == N_NOT) {
+				/* `! cmd` used to be a host stage: say so
+				 * rather than negate by surprise */
+				errmsg("'! cmd' negates cmd's status; to run cmd on the host write '!cmd'");
+				sh.status = 2;
+				arena_free(a);
+				continue;
+			}
 			exec_tree(n, 0);
-			arena_free(a);
+			if (arena_keep)
+				arena_keep = false;	/* a function's tree lives in it */
+			else
+				arena_free(a);
+			if (sh.skip == SKIP_RETURN && sh.source_depth && !interactive) {
+				/* return from a dot script ends it */
+				eof = true;
+				break;
+			}
+			sh.skip = interactive ? SKIP_NONE : sh.skip;
 			if (!interactive)
 				jobs_reap(false);
 		}
@@ -237,6 +259,11 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	sh.got_sigint = 1;
+	if (trap_set(SIGINT)) {
+		/* the trap runs between commands; the job got it too */
+		trap_note(SIGINT);
+		return;
+	}
 	if (sh.interactive) {
 		interactive_sigint();
 		return;
@@ -244,14 +271,20 @@ static void on_sigint(int sig)
 	jobs_forward_signal(SIGINT);
 }
 
-static void setup_signals(void)
+void shell_signals_default(int sig)
 {
 	struct sigaction sa;
 
+	(void)sig;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_sigint;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
+}
+
+static void setup_signals(void)
+{
+	shell_signals_default(SIGINT);
 	if (sh.interactive) {
 		signal(SIGQUIT, SIG_IGN);
 		signal(SIGTERM, SIG_IGN);
@@ -314,6 +347,12 @@ int main(int argc, char **argv)
 	sh.toppid = getpid();
 	sh.arg0 = argv[0];
 	vars_init(environ);
+	{
+		char pp[16];
+
+		snprintf(pp, sizeof(pp), "%d", (int)getppid());
+		var_set("PPID", pp, 0);
+	}
 	{
 		char buf[4096];
 

@@ -12,6 +12,7 @@
  * A leading unquoted '!' on the first word of a simple command marks it as
  * a host stage; '!' alone (no words) is the interactive host shell.
  */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +72,7 @@ static const char *tokname(struct parser *p, const struct token *t, char *buf,
 	case T_OR: return "'||'";
 	case T_LP: return "'('";
 	case T_RP: return "')'";
+	case T_DSEMI: return "';;'";
 	case T_REDIR:
 	case T_WORD:
 		snprintf(buf, size, "'%.*s'", (int)(t->end - t->start),
@@ -129,6 +131,50 @@ static void vpush(struct parser *p, struct vec *v, void *x)
 	v->v[v->n] = NULL;
 }
 
+bool arena_keep;
+
+/* an unquoted literal word equal to kw (a reserved word where one may be) */
+static bool is_kw(const struct token *t, const char *kw)
+{
+	const struct wpart *wp;
+
+	if (t->t != T_WORD)
+		return false;
+	wp = t->w->parts;
+	return wp && !wp->next && wp->kind == WP_LIT && !wp->quoted &&
+	       !strcmp(wp->text, kw);
+}
+
+/* words that end a compound list */
+static bool is_terminator(const struct token *t)
+{
+	static const char *const kws[] = { "then", "elif", "else", "fi", "do",
+					    "done", "esac", "}", NULL };
+	const char *const *k;
+
+	if (t->t == T_RP || t->t == T_DSEMI || t->t == T_EOF)
+		return true;
+	for (k = kws; *k; k++)
+		if (is_kw(t, *k))
+			return true;
+	return false;
+}
+
+static void expect_kw(struct parser *p, const char *kw)
+{
+	struct token *t = peek(p);
+
+	if (!is_kw(t, kw)) {
+		char buf[64];
+
+		if (t->t == T_EOF)
+			lex_incomplete(p->L, "unexpected end of input");
+		lex_error(p->L, t->line, t->col, "unexpected %s (expecting '%s')",
+			  tokname(p, t, buf, sizeof(buf)), kw);
+	}
+	next(p);
+}
+
 bool word_is_assignment(const struct word *w)
 {
 	const struct wpart *p = w->parts;
@@ -173,6 +219,7 @@ static void parse_redir(struct parser *p, struct redir ***tail)
 
 	r->kind = t.rk;
 	r->host = t.host;
+	r->clobber = t.clobber;
 	r->line = t.line;
 	r->col = t.col;
 	r->fd = t.fd;
@@ -224,6 +271,36 @@ static bool strip_bang(struct word *w)
 	return true;
 }
 
+static struct node *parse_compound(struct parser *p);
+static bool name_w(const struct word *w);
+
+/* name ( ) linebreak compound-command [redirections] */
+static struct node *parse_funcdef(struct parser *p, struct node *n,
+				  struct word *w, size_t start)
+{
+	struct token *t;
+
+	next(p);			/* ( */
+	t = peek(p);
+	if (t->t != T_RP)
+		unexpected(p, t);
+	next(p);
+	skip_nl(p);
+	n->kind = N_FUNC;
+	n->name = w->parts->text;
+	n->left = parse_compound(p);
+	if (!n->left) {
+		t = peek(p);
+		if (t->t == T_EOF)
+			lex_incomplete(p->L, "unexpected end of input");
+		lex_error(p->L, t->line, t->col, "a function body must be a compound command");
+	}
+	n->words = arena_alloc(p->L->a, sizeof(void *));
+	n->assigns = n->words;
+	set_text(p, n, start);
+	return n;
+}
+
 static struct node *parse_simple(struct parser *p)
 {
 	struct token *t = peek(p);
@@ -257,6 +334,9 @@ static struct node *parse_simple(struct parser *p)
 			}
 			next(p);
 			vpush(p, &words, w);
+			if (words.n == 1 && !assigns.n && !n->redirs && !n->host &&
+			    peek(p)->t == T_LP && name_w(w))
+				return parse_funcdef(p, n, w, start);
 			continue;
 		}
 		if (t->t == T_LP && n->host && !words.n)
@@ -279,28 +359,249 @@ static struct node *parse_simple(struct parser *p)
 	return n;
 }
 
-static struct node *parse_command(struct parser *p)
+/* a list inside a compound command: newlines separate, a reserved word
+ * (then, do, fi, ...) or ')' ends it; must not be empty */
+static struct node *compound_list(struct parser *p)
 {
-	struct token *t = peek(p);
+	struct node *n;
 
-	if (t->t == T_LP) {
+	skip_nl(p);
+	if (is_terminator(peek(p)))
+		unexpected(p, peek(p));
+	n = parse_list(p, LM_SUB);
+	return n;
+}
+
+static void parse_redirs_after(struct parser *p, struct node *n)
+{
+	struct redir **rtail = &n->redirs;
+
+	while (*rtail)
+		rtail = &(*rtail)->next;
+	while (peek(p)->t == T_REDIR)
+		parse_redir(p, &rtail);
+}
+
+static struct node *parse_if(struct parser *p, struct token *t)
+{
+	struct node *n = mknode(p, N_IF, t->line, t->col);
+
+	next(p);			/* if / elif */
+	n->left = compound_list(p);
+	expect_kw(p, "then");
+	n->right = compound_list(p);
+	t = peek(p);
+	if (is_kw(t, "elif")) {
 		size_t start = t->start;
-		struct node *n = mknode(p, N_SUBSHELL, t->line, t->col);
-		struct redir **rtail = &n->redirs;
 
+		n->els = parse_if(p, t);
+		set_text(p, n->els, start);
+		return n;
+	}
+	if (is_kw(t, "else")) {
 		next(p);
-		skip_nl(p);
-		n->left = parse_list(p, LM_SUB);
+		n->els = compound_list(p);
+	}
+	expect_kw(p, "fi");
+	return n;
+}
+
+static struct node *parse_loop(struct parser *p, struct token *t,
+			       enum node_kind k)
+{
+	struct node *n = mknode(p, k, t->line, t->col);
+
+	next(p);
+	n->left = compound_list(p);
+	expect_kw(p, "do");
+	n->right = compound_list(p);
+	expect_kw(p, "done");
+	return n;
+}
+
+static bool name_w(const struct word *w)
+{
+	const struct wpart *wp = w->parts;
+	const char *c;
+
+	if (!wp || wp->next || wp->kind != WP_LIT || wp->quoted ||
+	    !(wp->text[0] == '_' || isalpha((unsigned char)wp->text[0])))
+		return false;
+	for (c = wp->text; *c; c++)
+		if (!(*c == '_' || isalnum((unsigned char)*c)))
+			return false;
+	return true;
+}
+
+static bool name_word(const struct token *t)
+{
+	return t->t == T_WORD && name_w(t->w);
+}
+
+static struct node *parse_for(struct parser *p, struct token *t)
+{
+	struct node *n = mknode(p, N_FOR, t->line, t->col);
+	struct vec words = { 0 };
+
+	next(p);
+	t = peek(p);
+	if (!name_word(t))
+		lex_error(p->L, t->line, t->col, "bad for loop variable");
+	n->name = t->w->parts->text;
+	next(p);
+	skip_nl(p);
+	if (is_kw(peek(p), "in")) {
+		next(p);
+		while (peek(p)->t == T_WORD) {
+			vpush(p, &words, next(p).w);
+		}
+		n->list = words.v ? (struct word **)words.v :
+				    arena_alloc(p->L->a, sizeof(void *));
+		n->nlist = words.n;
+		t = peek(p);
+		if (t->t != T_SEMI && t->t != T_NL)
+			unexpected(p, t);
+		next(p);
+	} else if (peek(p)->t == T_SEMI) {
+		next(p);
+	}
+	skip_nl(p);
+	expect_kw(p, "do");
+	n->right = compound_list(p);
+	expect_kw(p, "done");
+	return n;
+}
+
+static struct node *parse_case(struct parser *p, struct token *t)
+{
+	struct node *n = mknode(p, N_CASE, t->line, t->col);
+	struct case_item **tail = &n->items;
+
+	next(p);
+	t = peek(p);
+	if (t->t != T_WORD)
+		unexpected(p, t);
+	n->list = arena_alloc(p->L->a, 2 * sizeof(void *));
+	n->list[0] = next(p).w;
+	n->nlist = 1;
+	skip_nl(p);
+	expect_kw(p, "in");
+	skip_nl(p);
+	for (;;) {
+		struct case_item *ci;
+		struct vec pats = { 0 };
+
+		t = peek(p);
+		if (is_kw(t, "esac"))
+			break;
+		if (t->t == T_LP)
+			next(p);
+		for (;;) {
+			t = peek(p);
+			if (t->t != T_WORD)
+				unexpected(p, t);
+			vpush(p, &pats, next(p).w);
+			if (peek(p)->t != T_PIPE)
+				break;
+			next(p);
+		}
 		t = peek(p);
 		if (t->t != T_RP)
 			unexpected(p, t);
 		next(p);
-		while (peek(p)->t == T_REDIR)
-			parse_redir(p, &rtail);
-		set_text(p, n, start);
-		return n;
+		ci = arena_alloc(p->L->a, sizeof(*ci));
+		ci->pats = (struct word **)pats.v;
+		ci->npats = pats.n;
+		skip_nl(p);
+		t = peek(p);
+		if (t->t != T_DSEMI && !is_kw(t, "esac"))
+			ci->body = parse_list(p, LM_SUB);
+		*tail = ci;
+		tail = &ci->next;
+		t = peek(p);
+		if (t->t == T_DSEMI) {
+			next(p);
+			skip_nl(p);
+			continue;
+		}
+		if (!is_kw(t, "esac"))
+			unexpected(p, t);
 	}
+	next(p);			/* esac */
+	return n;
+}
+
+static struct node *parse_compound(struct parser *p)
+{
+	struct token *t = peek(p);
+	size_t start = t->start;
+	struct node *n = NULL;
+
+	if (t->t == T_LP) {
+		n = mknode(p, N_SUBSHELL, t->line, t->col);
+		next(p);
+		n->left = compound_list(p);
+		t = peek(p);
+		if (t->t != T_RP)
+			unexpected(p, t);
+		next(p);
+	} else if (is_kw(t, "{")) {
+		n = mknode(p, N_GROUP, t->line, t->col);
+		next(p);
+		n->left = compound_list(p);
+		expect_kw(p, "}");
+	} else if (is_kw(t, "if")) {
+		n = parse_if(p, t);
+	} else if (is_kw(t, "while")) {
+		n = parse_loop(p, t, N_WHILE);
+	} else if (is_kw(t, "until")) {
+		n = parse_loop(p, t, N_UNTIL);
+	} else if (is_kw(t, "for")) {
+		n = parse_for(p, t);
+	} else if (is_kw(t, "case")) {
+		n = parse_case(p, t);
+	} else {
+		return NULL;
+	}
+	parse_redirs_after(p, n);
+	set_text(p, n, start);
+	return n;
+}
+
+static struct node *parse_command(struct parser *p)
+{
+	struct node *n = parse_compound(p);
+	struct token *t;
+
+	if (n)
+		return n;
+	t = peek(p);
+	if (is_terminator(t))
+		unexpected(p, t);
 	return parse_simple(p);
+}
+
+/*
+ * '!' then a blank: negation of the pipeline (POSIX). '!' glued to a word
+ * ('!ls') is a host stage, and '!' alone before the end of the command is
+ * the interactive host shell; parse_simple handles both.
+ */
+static bool bang_negates(struct parser *p)
+{
+	struct token *t = peek(p);
+	size_t e;
+
+	if (!is_kw(t, "!"))
+		return false;
+	e = t->end;
+	if (e >= p->L->len || (p->L->s[e] != ' ' && p->L->s[e] != '\t'))
+		return false;
+	/* what follows the '!' on its line: nothing means the host shell */
+	while (e < p->L->len && (p->L->s[e] == ' ' || p->L->s[e] == '\t'))
+		e++;
+	return e < p->L->len && p->L->s[e] != '\n' && p->L->s[e] != ';' &&
+	       p->L->s[e] != '&' && p->L->s[e] != '|' && p->L->s[e] != ')' &&
+	       p->L->s[e] != '#';
 }
 
 static struct node *parse_pipeline(struct parser *p)
@@ -308,15 +609,30 @@ static struct node *parse_pipeline(struct parser *p)
 	struct token *t = peek(p);
 	size_t start = t->start;
 	int line = t->line, col = t->col;
-	struct node *first = parse_command(p), *n;
+	struct node *first, *n;
 	struct vec st = { 0 };
 
+	if (bang_negates(p)) {
+		next(p);
+		n = mknode(p, N_NOT, line, col);
+		n->left = parse_pipeline(p);
+		if (n->left->kind == N_NOT)
+			lex_error(p->L, line, col, "'! !' : a host stage is '!cmd', no blank");
+		set_text(p, n, start);
+		return n;
+	}
+	first = parse_command(p);
 	if (peek(p)->t != T_PIPE)
 		return first;
 	vpush(p, &st, first);
 	while (peek(p)->t == T_PIPE) {
 		next(p);
 		skip_nl(p);
+		if (bang_negates(p)) {
+			t = peek(p);
+			lex_error(p->L, t->line, t->col,
+				  "'! cmd' negates a whole pipeline; a host stage is '!cmd' (no blank)");
+		}
 		vpush(p, &st, parse_command(p));
 	}
 	n = mknode(p, N_PIPE, line, col);
@@ -353,38 +669,45 @@ static struct node *parse_andor(struct parser *p)
 static struct node *parse_list(struct parser *p, enum list_mode mode)
 {
 	size_t start = peek(p)->start;
-	struct node *n = parse_andor(p), *m;
+	struct node *n = NULL, *m;
 
 	for (;;) {
 		struct token *t = peek(p);
-		enum tok k = t->t;
+		size_t istart = t->start;
+		int line = t->line, col = t->col;
+		struct node *item = parse_andor(p);
+		enum tok k;
 
-		if (k == T_SEMI || k == T_AMP) {
-			int line = t->line, col = t->col;
-
+		t = peek(p);
+		k = t->t;
+		if (k == T_AMP) {
+			/* '&' puts only the and-or list before it in the background */
+			m = mknode(p, N_BG, t->line, t->col);
 			next(p);
-			if (k == T_AMP) {
-				m = mknode(p, N_BG, line, col);
-				m->left = n;
-				set_text(p, m, start);
-				n = m;
-			}
-		} else if (k == T_NL && mode == LM_SUB) {
-			/* newlines separate commands inside ( ) and $( ) */
-		} else {
-			break;
+			m->left = item;
+			set_text(p, m, istart);
+			item = m;
+		} else if (k == T_SEMI) {
+			next(p);
 		}
+		if (!n) {
+			n = item;
+		} else {
+			m = mknode(p, N_SEQ, line, col);
+			m->left = n;
+			m->right = item;
+			set_text(p, m, start);
+			n = m;
+		}
+		if (k != T_SEMI && k != T_AMP && !(k == T_NL && mode == LM_SUB))
+			break;
 		if (mode == LM_SUB)
 			skip_nl(p);
 		k = peek(p)->t;
-		if (k == T_NL || k == T_EOF || k == T_RP)
+		if (k == T_NL || k == T_EOF || k == T_RP || k == T_DSEMI)
 			break;
-		t = peek(p);
-		m = mknode(p, N_SEQ, t->line, t->col);
-		m->left = n;
-		m->right = parse_andor(p);
-		set_text(p, m, start);
-		n = m;
+		if (mode == LM_SUB && is_terminator(peek(p)))
+			break;
 	}
 	return n;
 }
@@ -531,7 +854,7 @@ static void dump_node(struct sbuf *b, const struct node *n);
 static void dump_word(struct sbuf *b, const struct word *w)
 {
 	const struct wpart *p;
-	static const char *ops[] = { "", "-", "=", "+", "" };
+	static const char *ops[] = { "", "-", "=", "+", "", "?", "%", "%%", "#", "##" };
 
 	for (p = w->parts; p; p = p->next) {
 		switch (p->kind) {
@@ -557,7 +880,7 @@ static void dump_word(struct sbuf *b, const struct word *w)
 				sb_str(b, "#");
 			sb_str(b, p->text);
 			if (p->op != PO_NONE && p->op != PO_LENGTH) {
-				if (p->colon)
+				if (p->colon && p->op < PO_TRIM_SS)
 					sb_str(b, ":");
 				sb_str(b, ops[p->op]);
 				dump_word(b, p->arg);
@@ -573,6 +896,11 @@ static void dump_word(struct sbuf *b, const struct word *w)
 		case WP_TILDE:
 			sb_str(b, "~");
 			sb_str(b, p->text);
+			break;
+		case WP_ARITH:
+			sb_str(b, "$((");
+			dump_word(b, p->arg);
+			sb_str(b, "))");
 			break;
 		}
 	}
@@ -649,6 +977,79 @@ static void dump_node(struct sbuf *b, const struct node *n)
 		dump_node(b, n->left);
 		sb_str(b, " )");
 		dump_redirs(b, n->redirs);
+		break;
+	case N_NOT:
+		sb_str(b, "! ");
+		dump_node(b, n->left);
+		break;
+	case N_GROUP:
+		sb_str(b, "{ ");
+		dump_node(b, n->left);
+		sb_str(b, "; }");
+		dump_redirs(b, n->redirs);
+		break;
+	case N_IF:
+		sb_str(b, "if ");
+		dump_node(b, n->left);
+		sb_str(b, "; then ");
+		dump_node(b, n->right);
+		if (n->els) {
+			sb_str(b, "; else ");
+			dump_node(b, n->els);
+		}
+		sb_str(b, "; fi");
+		dump_redirs(b, n->redirs);
+		break;
+	case N_WHILE:
+	case N_UNTIL:
+		sb_str(b, n->kind == N_WHILE ? "while " : "until ");
+		dump_node(b, n->left);
+		sb_str(b, "; do ");
+		dump_node(b, n->right);
+		sb_str(b, "; done");
+		dump_redirs(b, n->redirs);
+		break;
+	case N_FOR:
+		sb_str(b, "for ");
+		sb_str(b, n->name);
+		if (n->list) {
+			sb_str(b, " in");
+			for (i = 0; i < n->nlist; i++) {
+				sb_str(b, " ");
+				dump_word(b, n->list[i]);
+			}
+		}
+		sb_str(b, "; do ");
+		dump_node(b, n->right);
+		sb_str(b, "; done");
+		dump_redirs(b, n->redirs);
+		break;
+	case N_CASE: {
+		const struct case_item *ci;
+
+		sb_str(b, "case ");
+		dump_word(b, n->list[0]);
+		sb_str(b, " in");
+		for (ci = n->items; ci; ci = ci->next) {
+			sb_str(b, " ");
+			for (i = 0; i < ci->npats; i++) {
+				if (i)
+					sb_str(b, "|");
+				dump_word(b, ci->pats[i]);
+			}
+			sb_str(b, ") ");
+			if (ci->body)
+				dump_node(b, ci->body);
+			sb_str(b, ";;");
+		}
+		sb_str(b, " esac");
+		dump_redirs(b, n->redirs);
+		break;
+	}
+	case N_FUNC:
+		sb_str(b, n->name);
+		sb_str(b, "() ");
+		dump_node(b, n->left);
 		break;
 	}
 }

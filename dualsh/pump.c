@@ -21,6 +21,38 @@
 
 static struct pump_plan *P;
 static volatile int exited[PUMP_MAX_STAGES];
+/* pty mode: the guest terminal's suspend key, or -1 (the terminal is raw
+ * while a host pty has it, so the key arrives as a byte, not a signal) */
+static int susp_char = -1;
+
+static void forward(int sig);
+static void resize(void);
+
+/*
+ * Stop the job as a guest job stops on Ctrl-Z: the host process group
+ * first (SIGSTOP: the shadow's session is an orphaned process group, in
+ * which SIGTSTP does nothing), then this process, so the shell sees the
+ * job stopped and takes the terminal back. SIGCONT (fg, bg) continues both.
+ */
+static void stop_job(void)
+{
+	forward(SIGSTOP);
+	kill(getpid(), SIGSTOP);
+}
+
+/* pty mode, reading the guest terminal failed: EIO while the job is in
+ * the background (`bg`; SIGTTIN is blocked here). Wait to be in the
+ * foreground again, as a host program that waits for input; true to
+ * retry, false when the terminal is gone. */
+static bool wait_foreground(void)
+{
+	pid_t fg = tcgetpgrp(P->ttyfd);
+
+	if (fg < 0 || fg == getpgrp())
+		return false;
+	usleep(50000);
+	return true;
+}
 
 static ssize_t ep_read(struct ep *e, void *buf, size_t len)
 {
@@ -104,9 +136,31 @@ static void *copy_thread(void *arg)
 	for (;;) {
 		ssize_t r = ep_read(&c->src, buf, PUMP_CHUNK);
 
+		if (r == -EIO && c->input && P->pty && wait_foreground())
+			continue;
 		if (r <= 0) {
 			eof = true;
 			break;
+		}
+		if (c->input && P->pty && susp_char >= 0) {
+			char *z;
+			bool bad = false;
+
+			while ((z = memchr(buf, susp_char, r))) {
+				size_t k = z - buf;
+
+				if (k && ep_write(&c->dst, buf, k) < 0) {
+					bad = true;
+					break;
+				}
+				stop_job();
+				memmove(buf, z + 1, r - k - 1);
+				r -= k + 1;
+			}
+			if (bad)
+				break;
+			if (!r)
+				continue;
 		}
 		if (ep_write(&c->dst, buf, r) < 0)
 			break;
@@ -139,10 +193,18 @@ static void forward(int sig)
 static void resize(void)
 {
 	struct winsize ws;
+	static bool reported;
+	int r;
 
-	if (!P->pty || P->h[0] < 0 || ioctl(P->ttyfd, TIOCGWINSZ, &ws) < 0)
+	if (!P->pty || P->h[0] < 0 || ioctl(P->ttyfd, TIOCGWINSZ, &ws) < 0 ||
+	    !ws.ws_row || !ws.ws_col)
 		return;
-	hc_proc_resize(P->hc, P->h[0], ws.ws_row, ws.ws_col);
+	r = hc_proc_resize(P->hc, P->h[0], ws.ws_row, ws.ws_col);
+	if (r < 0 && r != -ESRCH && !reported) {
+		/* once: a host that cannot resize is worth knowing about */
+		errmsg("host: window size not passed on: %s", strerror(-r));
+		reported = true;
+	}
 }
 
 static void *signal_thread(void *arg)
@@ -167,7 +229,9 @@ static void *signal_thread(void *arg)
 			kill(getpid(), SIGSTOP);
 			break;
 		case SIGCONT:
+			/* fg or bg: the window may have changed meanwhile */
 			forward(SIGCONT);
+			resize();
 			break;
 		default:
 			forward(sig);
@@ -232,6 +296,8 @@ void pump_main(struct pump_plan *p)
 
 		cfmakeraw(&t);
 		raw = tcsetattr(p->ttyfd, TCSADRAIN, &t) == 0;
+		if ((saved.c_lflag & ISIG) && saved.c_cc[VSUSP] != _POSIX_VDISABLE)
+			susp_char = saved.c_cc[VSUSP];
 	}
 
 	pthread_create(&tid, NULL, signal_thread, &set);

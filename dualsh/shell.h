@@ -31,6 +31,16 @@ struct shell {
 	bool pipefail;		/* set -o pipefail */
 	bool xtrace;		/* set -x */
 	bool noglob;		/* set -f */
+	bool nounset;		/* set -u */
+	bool noclobber;		/* set -C */
+	bool allexport;		/* set -a */
+	bool noexec;		/* set -n */
+	bool verbose;		/* set -v (accepted) */
+	/* break, continue, return: how far the walk unwinds (SKIP_*) */
+	int skip, skipcount;
+	int loopnest;		/* loops around the command running now */
+	int funcnest;		/* function calls (and dot scripts) */
+	int cond;		/* > 0: in a condition, set -e is off */
 	bool subshell;		/* a forked child of the shell */
 	int status;		/* $? */
 	pid_t toppid;		/* $$ */
@@ -46,6 +56,8 @@ struct shell {
 	int source_depth;
 	bool exiting;
 };
+
+enum { SKIP_NONE, SKIP_BREAK, SKIP_CONT, SKIP_RETURN };
 
 extern struct shell sh;
 
@@ -67,11 +79,21 @@ void vars_init(char **envp);
 const char *var_get(const char *name);
 /* exp: 1 export, 0 keep the flag as it is */
 int var_set(const char *name, const char *val, int exp);
-void var_unset(const char *name);
+int var_unset(const char *name);		/* -1: read-only */
 void var_export(const char *name);
 char **var_environ(void);		/* "N=V" of exported, malloc'd */
 void var_list(bool exported_only);
 bool valid_name(const char *s, size_t n);
+/* a variable's state, to put back later (local, prefix assignments) */
+struct varsave {
+	char *name, *val;	/* val NULL: was unset */
+	bool exported;
+};
+void var_save(const char *name, struct varsave *s);
+void var_restore(struct varsave *s);	/* and frees s's strings */
+int var_readonly(const char *name, const char *val);	/* readonly NAME[=v] */
+void var_list_readonly(void);
+bool var_is_readonly(const char *name);
 
 /* ---- expand.c ---- */
 #define EXP_HOST	1u	/* a host stage: ~ and globs are host ones */
@@ -79,8 +101,24 @@ bool valid_name(const char *s, size_t n);
 char **expand_words(struct word *const *w, int n, unsigned flags);
 /* one word to one string: no splitting, no globbing */
 char *expand_str(const struct word *w, unsigned flags);
+/* a pattern for fnmatch (case, ${v#p}); NULL after an error */
+char *expand_pattern(const struct word *w);
 /* glob characters that are not quoted? (for host globbing) */
 bool has_glob(const char *s);
+
+/* ---- arith.c ---- */
+#include <stdint.h>
+bool arith_eval(const char *expr, intmax_t *out);
+bool arith_number(const char *s, intmax_t *v);
+
+/* ---- compound.c: compound commands and functions ---- */
+int exec_compound(struct node *n, unsigned flags);
+struct node *func_find(const char *name);
+int func_call(struct node *fn, char **argv);
+void func_define(struct node *n);
+int func_unset(const char *name);
+/* local NAME[=v]: saved in the innermost function's frame */
+int local_var(const char *arg);
 
 /* ---- exec.c ---- */
 #define EF_COND		1u	/* a condition: set -e does not apply */
@@ -99,6 +137,8 @@ int redir_apply(struct redir *r, struct saved_fd *saved, int *nsaved,
 void redir_restore(struct saved_fd *saved, int nsaved);
 /* heredoc body into a readable fd */
 int heredoc_fd(const struct redir *r);
+/* fork, exec argv from PATH, wait: its status (command, aliases) */
+int run_external(char **argv);
 /* run a file or string of commands in this shell (source, -c, scripts) */
 int run_string(const char *s, size_t len, const char *name);
 int run_fd(int fd, const char *name, bool interactive);
@@ -113,6 +153,7 @@ struct proc {
 	int statfd;		/* pump: per-stage statuses come here, or -1 */
 	int ws;			/* wait status */
 	bool done, stopped;
+	bool pump;		/* stands for host stages (host.c) */
 };
 
 struct job {
@@ -148,7 +189,10 @@ void job_background(struct job *j);
 void jobs_reap(bool notify);
 int job_status(struct job *j);
 bool job_done(const struct job *j);
-struct job *job_find(const char *spec);
+struct job *job_find(const char *spec, const char **why);
+/* send sig to a job's guest and host processes; 0 or -1 (errno) */
+int job_kill(struct job *j, int sig);
+int pid_kill(pid_t pid, int sig);
 int job_fg(struct job *j, bool cont);
 int job_bg(struct job *j);
 void jobs_print(void);
@@ -171,6 +215,8 @@ int host_run(struct job *j, struct node **stages, int n, int first, int infd,
 	     int outfd, bool bg, int *in_stream, int *out_stream);
 /* release the host processes of a finished job */
 void host_release_all(struct job *j);
+/* signal the host processes of a job directly */
+void host_signal_all(struct job *j, int sig);
 const char *host_cwd(void);		/* NULL when unknown */
 const char *host_home(void);
 const char *host_user(void);
@@ -186,9 +232,49 @@ const char *host_path(void);
 /* absolute host path for p (relative to the session's host cwd) */
 char *host_abspath(const char *p);
 
+/* ---- trap.c ---- */
+extern volatile sig_atomic_t trap_pending;
+bool trap_set(int sig);
+void trap_run_pending(void);
+void trap_run_exit(void);
+void trap_reset_child(void);
+void trap_note(int sig);		/* async-signal-safe */
+int b_trap(int argc, char **argv);
+/* main.c: the shell's own handler back for sig (after `trap - INT`) */
+void shell_signals_default(int sig);
+
+/* ---- signames.c ---- */
+const char *sig_name(int sig);		/* "TERM"; 0 is "EXIT"; NULL if none */
+int sig_number(const char *s);		/* name or number; -1 if neither */
+
+/* ---- builtins_*.c: one function per builtin, listed in builtins.c ---- */
+int b_break(int argc, char **argv);
+int b_continue(int argc, char **argv);
+int b_return(int argc, char **argv);
+int b_local(int argc, char **argv);
+int b_eval(int argc, char **argv);
+int b_test(int argc, char **argv);
+int b_echo(int argc, char **argv);
+int b_printf(int argc, char **argv);
+int b_read(int argc, char **argv);
+int b_getopts(int argc, char **argv);
+int b_type(int argc, char **argv);
+int b_command(int argc, char **argv);
+int b_umask(int argc, char **argv);
+int b_readonly(int argc, char **argv);
+int b_alias(int argc, char **argv);
+int b_unalias(int argc, char **argv);
+int b_times(int argc, char **argv);
+int b_ulimit(int argc, char **argv);
+const char *alias_value(const char *name);	/* NULL: no such alias */
+
 /* ---- builtins.c ---- */
 typedef int (*builtin_fn)(int argc, char **argv);
 builtin_fn builtin_find(const char *name, bool host);
+bool builtin_special(const char *name);
+/* NAME[=value] of export and readonly: the name (malloc'd) and *val (NULL
+ * without '='); NULL after a message when NAME is not a name */
+char *assign_split(const char *cmd, const char *arg, const char **val);
 extern const char *const builtin_names[];
 
 /* ---- interactive.c ---- */

@@ -35,3 +35,25 @@ printf '%-50s %14s %14s %12s\n' "host spawn+wait of true (ms)" "$(v hostcall_spa
 echo "hostcall streams: $MIB MiB in 128 KiB calls; virtio-serial: $((MIB / 2)) MiB in 64 KiB writes;"
 echo "dualsh rows: stream fd / pump relay (DUALSH_NOSTREAM=1); they include the guest's own"
 echo "tools, and busybox head and wc are slow under TCG by themselves (the 'guest alone' rows)"
+# dualsh's language beside dash, on this host (the guest's static dualsh
+# runs here too), best of 3 each, side by side; the goal is at most 2x
+DASH=$(command -v dash || true)
+if [ -n "$DASH" ] && [ -x "$B/guest/dualsh" ]; then
+	ARITH='i=0; s=0; while [ $i -lt 100000 ]; do s=$((s + i * 2 % 7)); i=$((i + 1)); done'
+	FUNC='f() { r=$(( $1 + 1 )); }; i=0; while [ $i -lt 10000 ]; do f $i; i=$r; done'
+	best_ms() {
+		local b='' t s e
+		for _ in 1 2 3; do
+			s=$(date +%s%N); "$@" >/dev/null; e=$(date +%s%N)
+			t=$(((e - s) / 1000000))
+			if [ -z "$b" ] || [ "$t" -lt "$b" ]; then b=$t; fi
+		done
+		echo "$b"
+	}
+	for w in ARITH FUNC; do
+		ds=$(best_ms "$B/guest/dualsh" -c "${!w}"); da=$(best_ms "$DASH" -c "${!w}")
+		label="100,000-iteration arithmetic loop"
+		[ $w = FUNC ] && label="10,000-call function loop"
+		row "dualsh vs dash: $label (ms)" "$ds" "dash $da" "<= 2x dash"
+	done
+fi

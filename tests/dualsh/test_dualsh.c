@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -118,7 +119,21 @@ static void parser_tests(void)
 	parse_ok("parser: double quote escapes", "echo \"a\\\"b\\$c\\d\"",
 		 "echo 'a\"b$c\\d'");
 	parse_ok("parser: mixed pipeline", "a | !b | c", "a | !b | c");
-	parse_ok("parser: host marker with a space", "! ls -l | ! wc", "!ls -l | !wc");
+	parse_ok("parser: '! ' negates, '!cmd' is a host stage", "! ls -l | !wc", "! ls -l | !wc");
+	parse_ok("parser: compound commands",
+		 "if a; then b; elif c; then d; else e; fi; while a; do b; done; until a; do :; done",
+		 "if a; then b; else if c; then d; else e; fi; fi; while a; do b; done; until a; do :; done");
+	parse_ok("parser: for, case, group, function",
+		 "for i in a b; do echo $i; done; case $x in a|b) x;; (*) ;; esac; { a; b; } > f; f() { !ls; }",
+		 "for i in a b; do echo ${i}; done; case ${x} in a|b) x;; *) ;; esac; { a; b; } 1>f; f() { !ls; }");
+	parse_ok("parser: arithmetic and trims", "echo $((1 + $x)) ${v%%.*} ${v#?}",
+		 "echo $(('1 + '\"${x}\")) ${v%%.*} ${v#?}");
+	parse_err("parser: '! cmd' after a pipe is refused", "a | ! wc",
+		  "syntax error at 1:5: '! cmd' negates a whole pipeline; a host stage is '!cmd' (no blank)");
+	parse_err("parser: fi without if", "fi", "syntax error at 1:1: unexpected 'fi'");
+	parse_err("parser: missing then", "if a; b; fi", "syntax error at 1:10: unexpected 'fi' (expecting 'then')");
+	parse_incomplete("parser: incomplete if", "if a; then\n");
+	parse_incomplete("parser: incomplete function", "f() {\n");
 	parse_ok("parser: lone ! is the host shell", "!", "!");
 	parse_ok("parser: ! is literal after the command word", "echo !x a!b",
 		 "echo !x a!b");
@@ -174,7 +189,7 @@ static void parser_tests(void)
 	parse_err("parser: ! before (", "!(a)",
 		  "syntax error at 1:2: '!' applies to a simple command, not to '('");
 	parse_err("parser: ;;", "a ;; b", "syntax error at 1:3: unexpected ';;'");
-	parse_err("parser: bad substitution", "echo ${a%b}",
+	parse_err("parser: bad substitution", "echo ${a&b}",
 		  "syntax error at 1:9: bad substitution");
 	parse_err("parser: host dup is refused", "!a !>&2",
 		  "syntax error at 1:4: '!' applies to <, > and >> only (host files)");
@@ -314,6 +329,18 @@ static void expect_host(const char *name, const char *script, const char *out,
 static void exec_tests(void)
 {
 	char buf[8192];
+
+	expect("kill: %1 of a guest job", "sleep 300 & kill %1; wait $!; echo $?", "143\n", 0, NULL);
+	expect("kill: job specs", "sleep 301 & sleep 302 & kill %-; wait %1; echo $?; kill -s KILL %sleep; "
+	       "wait; echo $?; sleep 303 & kill -9 %?303; wait $!; echo $?", "143\n137\n137\n", 0, NULL);
+	expect("kill: -l", "kill -l 143 9 TERM", "TERM\nKILL\n15\n", 0, NULL);
+	expect("kill: no such job", "kill %3; echo $?", "1\n", 0, "kill: %3: no such job");
+	expect("kill: a bad signal", "kill -FOO 1; echo $?", "1\n", 0, "invalid signal");
+	expect("lang: '! cmd' negates, set -o pipefail (dash has none)",
+	       "! false; echo $?; set -o pipefail; false | true; echo $?; set +o pipefail; false | true; echo $?",
+	       "0\n1\n0\n", 0, NULL);
+	expect("exec: & backgrounds only its own and-or list", "x=1; x=2 & wait; echo $x",
+	       "1\n", 0, NULL);
 
 	expect("exec: simple", "echo hello", "hello\n", 0, NULL);
 	expect("exec: pipeline", "seq 1 5 | tr -d 3 | grep . | wc -l", "4\n", 0, NULL);
@@ -526,6 +553,219 @@ static void pty_test(void)
 	free(out);
 }
 
+/* ---- the interactive shell on a pty ---------------------------------------------------- */
+
+struct term {
+	int master;
+	pid_t pid;
+	char buf[1 << 16];
+	size_t n, seen;		/* seen: output before this was matched */
+};
+
+static void term_start(struct term *t, bool host)
+{
+	struct winsize w = { .ws_row = 33, .ws_col = 97 };
+
+	memset(t, 0, sizeof(*t));
+	t->pid = forkpty(&t->master, NULL, NULL, &w);
+	if (t->pid == 0) {
+		if (chdir(guestdir) < 0)
+			_exit(99);
+		setenv("HOSTCALL_DEVICE", host ? sock : "/nonexistent/hostcall", 1);
+		setenv("ASAN_OPTIONS", "detect_leaks=0", 1);
+		setenv("HOME", guestdir, 1);
+		setenv("PS1", "PROMPT> ", 1);
+		setenv("TERM", "dumb", 1);
+		execl(dualsh, "dualsh", (char *)NULL);
+		_exit(98);
+	}
+}
+
+/* wait (up to secs) for text in the output after what was matched last */
+static bool term_wait(struct term *t, const char *text, int secs)
+{
+	struct pollfd pfd = { .fd = t->master, .events = POLLIN };
+	int i;
+
+	for (i = 0; i < secs * 20; i++) {
+		char *hit;
+
+		t->buf[t->n] = 0;
+		hit = strstr(t->buf + t->seen, text);
+		if (hit) {
+			t->seen = hit - t->buf + strlen(text);
+			return true;
+		}
+		if (poll(&pfd, 1, 50) > 0) {
+			ssize_t r = read(t->master, t->buf + t->n, sizeof(t->buf) - 1 - t->n);
+
+			if (r <= 0)
+				return false;
+			t->n += r;
+		}
+	}
+	return false;
+}
+
+static void term_send(struct term *t, const char *s)
+{
+	if (write(t->master, s, strlen(s)) < 0)
+		perror("write to pty");
+}
+
+static void term_end(struct term *t)
+{
+	int ws, i;
+
+	term_send(t, "exit\r");
+	for (i = 0; i < 100 && waitpid(t->pid, &ws, WNOHANG) == 0; i++)
+		usleep(50000);
+	if (i == 100) {
+		kill(t->pid, SIGKILL);
+		waitpid(t->pid, &ws, 0);
+	}
+	close(t->master);
+}
+
+/* the state letter of the (first) process whose command line matches */
+static char proc_state(const char *pattern)
+{
+	char cmd[512], line[512];
+	FILE *f;
+	char st = 0;
+
+	snprintf(cmd, sizeof(cmd),
+		 "for p in $(pgrep -f '%s'); do sed 's/.*) //' /proc/$p/stat | cut -c1; break; done",
+		 pattern);
+	f = popen(cmd, "r");
+	if (f && fgets(line, sizeof(line), f))
+		st = line[0];
+	if (f)
+		pclose(f);
+	return st;
+}
+
+static char wait_state(const char *pattern, const char *want, int secs)
+{
+	int i;
+	char st = 0;
+
+	for (i = 0; i < secs * 20; i++) {
+		st = proc_state(pattern);
+		if (st && strchr(want, st))
+			break;
+		usleep(50000);
+	}
+	return st;
+}
+
+#define TAIL(t) ((t)->buf + ((t)->n > 300 ? (t)->n - 300 : 0))
+
+/*
+ * Ctrl-Z on a host command on a host pty: the terminal is raw then, so
+ * the key comes as a byte; the job must stop on the host and in the
+ * shell, `fg` must continue it with the terminal's new size, `bg` must
+ * continue it, and `kill %1` must end it.
+ */
+static void jobctl_test(void)
+{
+	struct term t;
+	struct winsize w = { .ws_row = 40, .ws_col = 120 };
+	const char *pat = "^sh -c echo host-ready-307";
+	char st;
+	int i;
+
+	term_start(&t, true);
+	check(term_wait(&t, "PROMPT> ", 20), "jobctl: the interactive prompt", "out [%s]", TAIL(&t));
+	term_send(&t, "!sh -c 'echo host-ready-307; while read l; do stty size; done'\r");
+	check(term_wait(&t, "host-ready-307\r\n", 20), "jobctl: a host command on a host pty",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\r");
+	check(term_wait(&t, "33 97", 10), "jobctl: the host pty has the terminal's size",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\x1a");
+	check(term_wait(&t, "Stopped", 10) && term_wait(&t, "PROMPT> ", 10),
+	      "jobctl: Ctrl-Z on a host command gives the prompt back", "out [%s]", TAIL(&t));
+	st = wait_state(pat, "T", 5);
+	check(st == 'T', "jobctl: Ctrl-Z stops the host process", "state %c", st ? st : '?');
+	term_send(&t, "jobs\r");
+	check(term_wait(&t, "[1]+  Stopped", 10) && term_wait(&t, "PROMPT> ", 10),
+	      "jobctl: jobs lists the host job as Stopped", "out [%s]", TAIL(&t));
+	/* resized while stopped: the SIGWINCH goes to the shell, not the job */
+	ioctl(t.master, TIOCSWINSZ, &w);
+	usleep(200000);
+	term_send(&t, "fg\r");
+	st = wait_state(pat, "SR", 5);
+	check(st == 'S' || st == 'R', "jobctl: fg continues the host process", "state %c",
+	      st ? st : '?');
+	usleep(300000);
+	term_send(&t, "\r");
+	check(term_wait(&t, "40 120", 10), "jobctl: after fg the host pty has the new size",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\x1a");
+	check(term_wait(&t, "Stopped", 10) && term_wait(&t, "PROMPT> ", 10) &&
+	      wait_state(pat, "T", 5) == 'T', "jobctl: Ctrl-Z again", "out [%s]", TAIL(&t));
+	term_send(&t, "bg\r");
+	st = wait_state(pat, "SR", 5);
+	check(term_wait(&t, "PROMPT> ", 10) && (st == 'S' || st == 'R'),
+	      "jobctl: bg continues the host process", "state %c out [%s]", st ? st : '?',
+	      TAIL(&t));
+	term_send(&t, "kill %1; wait; echo killed-$?\r");
+	check(term_wait(&t, "killed-143", 10), "jobctl: kill %1 ends the host job (status 143)",
+	      "out [%s]", TAIL(&t));
+	for (i = 0; i < 50 && proc_state(pat); i++)
+		usleep(100000);
+	check(!proc_state(pat), "jobctl: kill %1 leaves no host process", "still there");
+	term_end(&t);
+}
+
+/* SIGINT at the prompt: the handler only sets a flag; readline's signal
+ * hook gives a fresh line. A storm of them must leave a working prompt. */
+static void prompt_sigint_test(void)
+{
+	struct term t;
+	int i;
+
+	term_start(&t, false);
+	term_wait(&t, "PROMPT> ", 20);
+	term_send(&t, "echo abc-not-run");
+	usleep(200000);
+	term_send(&t, "\x03");
+	check(term_wait(&t, "PROMPT> ", 10), "prompt: Ctrl-C gives a fresh prompt", "out [%s]",
+	      TAIL(&t));
+	for (i = 0; i < 300; i++) {
+		kill(t.pid, SIGINT);
+		if (i % 50 == 0) {
+			term_send(&t, "x");
+			usleep(2000);
+		}
+	}
+	usleep(300000);
+	term_send(&t, "\x15" "echo alive-1\r");
+	check(term_wait(&t, "alive-1", 10) && !strstr(t.buf, "abc-not-run\r\nabc"),
+	      "prompt: a SIGINT storm leaves a working prompt", "out [%s]", TAIL(&t));
+	/* an unfinished compound command continues with PS2 and is one
+	 * history entry */
+	term_send(&t, "for i in 1 2\r");
+	check(term_wait(&t, "> ", 10), "prompt: an unfinished for loop asks for more with PS2",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "do echo it$i; done\r");
+	check(term_wait(&t, "it2", 10), "prompt: the continued loop runs", "out [%s]", TAIL(&t));
+	term_send(&t, "history\r");
+	check(term_wait(&t, "for i in 1 2\r\ndo echo it$i; done", 10),
+	      "prompt: a multi-line command is one history entry", "out [%s]", TAIL(&t));
+	term_send(&t, "! echo should-not-run\r");
+	check(term_wait(&t, "to run cmd on the host write '!cmd'", 10) &&
+	      !strstr(t.buf, "\nshould-not-run"),
+	      "prompt: a command line of '! cmd' is refused with a message", "out [%s]", TAIL(&t));
+	/* completion after a reserved word: a command position */
+	term_send(&t, "if ech\t");
+	check(term_wait(&t, "if echo ", 10), "prompt: Tab completes a command after 'if'",
+	      "out [%s]", TAIL(&t));
+	term_send(&t, "\x15");
+	term_end(&t);
+}
+
 static void host_tests(void)
 {
 	char script[8192];
@@ -588,8 +828,54 @@ static void host_tests(void)
 		    "b=$(cat data | !cat | cat | sha256sum); c=$(!cat < data | !cat | sha256sum); rm data; "
 		    "test \"$a\" = \"$b\" && test \"$a\" = \"$c\" && echo same",
 		    "same\n", 0, NULL);
+	/* host stages wherever a command can stand */
+	snprintf(script, sizeof(script), "mkdir -p %s/srv/data && touch %s/srv/f1 %s/srv/f2", hostdir,
+		 hostdir, hostdir);
+	if (system(script))
+		fprintf(stderr, "could not make %s/srv\n", hostdir);
+	expect_host("host: a host status drives if", "if !test -d srv/data; then echo yes; fi; "
+		    "if !test -d srv/none; then echo no; else echo absent; fi", "yes\nabsent\n", 0, NULL);
+	expect_host("host: for over $(!ls)", "for f in $(!ls srv); do echo \"[$f]\"; done",
+		    "[data]\n[f1]\n[f2]\n", 0, NULL);
+	expect_host("host: a function wraps a host command", "hls() { !ls \"$@\"; }; hls srv | wc -l; "
+		    "hc() { !sh -c \"exit $1\"; }; hc 4; echo $?", "3\n4\n", 0, NULL);
+	expect_host("host: host stages in loops and pipelines", "i=0; while !test $i -lt 2; do i=$((i+1)); done; "
+		    "echo $i; for i in 1 2; do echo x$i | !cat; done; until !true; do :; done",
+		    "2\nx1\nx2\n", 0, NULL);
+	expect_host("host: !cd in a subshell or a subshell function stays there",
+		    "(!cd srv; !pwd) | sed 's|.*/||'; !pwd | sed 's|.*/||'; "
+		    "g() ( !cd srv/data; !pwd ); g | sed 's|.*/||'; !pwd | sed 's|.*/||'; "
+		    "f() { !cd srv; }; f; !pwd | sed 's|.*/||'",
+		    "srv\nhost\ndata\nhost\nsrv\n", 0, NULL);
+	expect_host("host: negation of a host stage, case and groups", "! !false && echo negated; "
+		    "case $(!echo b) in b) echo case;; esac; { !echo grp; } > g.out; cat g.out; "
+		    "!true && ! !true || echo or", "negated\ncase\ngrp\nor\n", 0, NULL);
+	expect_host("host: set -e and a failing host stage in a function",
+		    "set -e; f() { !false; echo no; }; f; echo no2", "", 1, NULL);
 	interrupt_test();
 	pty_test();
+	jobctl_test();
+	expect_host("host: kill %1 of a background host job", "!sleep 308.5 & kill %1; wait $!; echo $?",
+		    "143\n", 0, NULL);
+	expect_host("host: kill -9 %1 reaches the host process", "!sleep 309.5 & kill -9 %1; wait $!; echo $?; "
+		    "sleep 0.5; pgrep -f '^slee[p] 309.5' || echo gone", "137\ngone\n", 0, NULL);
+	expect_host("host: kill -USR1 goes to the host process, not the pump",
+		    "!sleep 310.5 & kill -USR1 %1; wait $!; echo $?", "138\n", 0, NULL);
+	expect_host("host: kill by the pump's pid", "!sleep 311.5 & kill $!; wait $!; echo $?", "143\n", 0, NULL);
+	{
+		/* 200 redirections on one host stage: a bound and an error,
+		 * not an overflow (ASan) */
+		char *big = malloc(200 * 8 + 64);
+		int i;
+
+		strcpy(big, "!echo x");
+		for (i = 0; i < 200; i++)
+			strcat(big, " >r.out");
+		strcat(big, "; echo $?");
+		expect_host("host: 200 redirections on a host stage are refused", big, "1\n", 0,
+			    "more than 64 redirections");
+		free(big);
+	}
 	kill(shadow_pid, SIGTERM);
 	waitpid(shadow_pid, NULL, 0);
 }
@@ -634,6 +920,7 @@ int main(int argc, char **argv)
 	parser_tests();
 	exec_tests();
 	nodevice_tests();
+	prompt_sigint_test();
 	host_tests();
 
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmp);

@@ -60,6 +60,32 @@ screen | grep -Eq '^[~/][^ ]* !.*# echo after-ctrl-c' &&
 	pass "interactive: after Ctrl-C the prompt starts on a new line" ||
 	fail "interactive: prompt after Ctrl-C (screen: $(screen | grep -B1 'echo after-ctrl-c' | tr '\n' '|'))"
 
+# Ctrl-Z on a host command: stopped on the host, prompt back, jobs, fg, bg, kill %1
+hstate='!sh -c "ps -o stat= -p \$(pgrep -f \"^sleep 4323\") || echo none"'
+send '!sleep 4323' Enter
+sleep 3
+send C-z
+if wait_for 'Stopped.*sleep 4323' 20; then pass "interactive: Ctrl-Z stops a host command and gives the prompt back"
+else fail "interactive: Ctrl-Z on a host command (screen: $(screen | tail -4 | tr '\n' '|'))"; fi
+send "jobs; echo state=\$($hstate)" Enter
+wait_for '^state=' 30
+screen | grep -Eq '^\[1\]\+ +Stopped' && screen | grep -q '^state=T' &&
+	pass "interactive: jobs lists the host job as Stopped, and it is stopped on the host" ||
+	fail "interactive: stopped host job (screen: $(screen | tail -5 | tr '\n' '|'))"
+send 'fg' Enter
+sleep 2
+send C-z
+sleep 1
+send 'bg; sleep 1; echo bgstate=$('"$hstate"')' Enter
+wait_for '^bgstate=' 30
+screen | grep -q '^bgstate=S' && pass "interactive: fg and bg continue the host job" ||
+	fail "interactive: fg/bg (screen: $(screen | tail -5 | tr '\n' '|'))"
+send 'kill %1; wait; echo killed=$?; !pgrep -f "^sleep 4323"; echo left=$?' Enter
+wait_for '^left=' 30
+screen | grep -q '^killed=143' && screen | grep -q '^left=1' &&
+	pass "interactive: kill %1 ends the host job" ||
+	fail "interactive: kill %1 (screen: $(screen | tail -5 | tr '\n' '|'))"
+
 send '!sh' Enter
 sleep 2
 send 'echo in-host-shell-$((6*7)); exit' Enter

@@ -138,5 +138,14 @@ check "commands from a pipe" "a b" "$(printf 'echo a\n!echo b\n' | $D | tr '\n' 
 check "syntax error with a column" "dualsh: syntax error at 1:8: unexpected '|'" "$($D -c 'echo | | x' 2>&1)"
 rm -f /tmp/s.dsh /tmp/g1 /tmp/e1 /tmp/e2
 
+# the language, with host stages in it (real driver: stream fds)
+check "if on a host status" "yes no" "$($D -c 'if !test -d /tmp; then echo yes; fi; if !test -d /nonexistent-x; then :; else echo no; fi' | tr '\n' ' ' | sed 's/ $//')"
+check "for over \$(!cmd)" "[1][2][3]" "$($D -c 'for i in $(!seq 1 3); do printf "[%s]" $i; done')"
+check "a function wraps a host pipeline" "3" "$($D -c 'n() { !seq 1 "$1" | !wc -l; }; n 3')"
+check "while loop feeding a host stage" "6" "$($D -c 'i=0; while [ $i -lt 3 ]; do i=$((i+1)); echo $i; done | !awk "{s+=\$1} END {print s}"')"
+check "case, arithmetic, parameter forms" "tar.gz 8 b" "$($D -c 'v=x.tar.gz; echo ${v#*.} $((2<<2)) $(case $(!echo b) in b) echo b;; esac)')"
+check "! negates, !cmd is a host stage" "0 1" "$($D -c '! !false; a=$?; ! !true; echo $a $?')"
+check "!cd in a subshell stays there" "/tmp /" "$($D -c '!cd /; (!cd /tmp; !pwd); !pwd' | tr '\n' ' ' | sed 's/ $//')"
+
 echo "dualsh: $fails failure(s)"
 [ $fails = 0 ]
