@@ -13,11 +13,17 @@ read -r mirror suite < <("$here/apt-source.sh")
 # scenario's a2ps, and the socket-outsourcing tests' curl, wget, python3
 include=systemd,systemd-sysv,udev,kmod,login,passwd,a2ps,curl,wget,python3,ca-certificates,less
 mkdir -p "$dir"
-rm -rf "$dir/base.tmp"
-debootstrap --variant=minbase --include="$include" \
-	--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
-	"$suite" "$dir/base.tmp" "$mirror" > "$dir/bootstrap.log" 2>&1 ||
-	{ tail -20 "$dir/bootstrap.log" >&2; echo "debian-image: debootstrap failed (log: $dir/bootstrap.log)" >&2; exit 1; }
+# A download that fails midway is tried once more before the build gives up.
+for try in 1 2; do
+	rm -rf "$dir/base.tmp"
+	debootstrap --variant=minbase --include="$include" \
+		--keyring=/usr/share/keyrings/debian-archive-keyring.gpg \
+		"$suite" "$dir/base.tmp" "$mirror" > "$dir/bootstrap.log" 2>&1 && break
+	tail -20 "$dir/bootstrap.log" >&2
+	echo "debian-image: debootstrap failed, try $try of 2 (log: $dir/bootstrap.log)" >&2
+	[ $try = 2 ] && exit 1
+	sleep 10
+done
 # apt's downloaded archives are not needed in the image
 rm -rf "$dir/base.tmp"/var/cache/apt/archives/*.deb "$dir/base.tmp"/var/lib/apt/lists/*_Packages
 rm -rf "$dir/base"
