@@ -12,16 +12,9 @@ cd "$(dirname "$0")/.."
 RSS_SLACK=2048	# KiB
 mkdir -p "$B/tests"
 log=$B/tests/soak-guest.log
-: > "$log"
-fifo=$(mktemp -u /tmp/hcsoak.XXXXXX)
-mkfifo "$fifo"
-trap 'rm -f "$fifo"' EXIT
 echo "soak: $DUR s (log: $log)"
-# shellcheck disable=SC2046
-hcvm exec --timeout $((DUR + 600)) $(vm_args) -- sh /tests/soak.sh "$DUR" > "$fifo" 2>&1 &
-hp=$!
-while IFS= read -r line; do
-	echo "$line" >> "$log"
+on_line() {
+	local line=$1
 	case $line in
 	PASS:*|FAIL:*) echo "$line" ;;
 	"MARK start") s0=$(vm_sample) ;;
@@ -34,8 +27,8 @@ while IFS= read -r line; do
 	"MARK end") s1=$(vm_sample) ;;
 	SOAK*) figures=${line#SOAK } ;;
 	esac
-done < "$fifo"
-wait $hp
+}
+vm_watch "$log" on_line --timeout $((DUR + 600)) -- sh /tests/soak.sh "$DUR"
 rc=$?
 eval "$figures"	# seconds= sessions= streams= bytes= bad=
 read -r qf0 qr0 df0 dr0 <<< "$s0"

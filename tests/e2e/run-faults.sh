@@ -11,17 +11,9 @@ BOUND=10	# seconds from a kill to the guest's error
 RSS_SLACK=1024	# KiB
 mkdir -p "$B/tests"
 log=$B/tests/faults-guest.log
-fifo=$(mktemp -u /tmp/hcfaults.XXXXXX)
-: > "$log"
-mkfifo "$fifo"
-trap 'rm -f "$fifo"' EXIT
-
-# shellcheck disable=SC2046
-hcvm exec --timeout 600 $(vm_args) -- sh /tests/faults.sh > "$fifo" 2>&1 &
-hp=$!
 qemu= shadowd= shadows= killed_at=
-while IFS= read -r line; do
-	echo "$line" >> "$log"
+on_line() {
+	local line=$1
 	case $line in
 	PASS:*|FAIL:*|SKIP:*) echo "$line" ;;
 	"MARK churn100") s100=$(vm_sample) ;;
@@ -73,8 +65,8 @@ while IFS= read -r line; do
 			fail "faults: the QEMU-kill stream never started on the host"
 		fi ;;
 	esac
-done < "$fifo"
-wait $hp
+}
+vm_watch "$log" on_line --timeout 600 -- sh /tests/faults.sh
 rc=$?
 if [ -n "$qemu" ]; then
 	[ "$rc" != 0 ] && pass "faults: hcvm reports the killed QEMU (exit $rc)" ||

@@ -31,3 +31,23 @@ gone_within() {
 	for i in $(seq $(($1 * 10))); do pgrep -f "$2" >/dev/null || return 0; sleep 0.1; done
 	return 1
 }
+# vm_watch LOG HANDLER HCVM_EXEC_ARGS...: run `hcvm exec` on this VM
+# (vm_args added); each line it prints goes to LOG and, as it comes, to the
+# shell function HANDLER (run in this shell, so it may set variables).
+# Returns hcvm's exit status.
+vm_watch() {
+	local log=$1 handler=$2 fifo hp line
+	shift 2
+	: > "$log"
+	fifo=$(mktemp -u /tmp/hcvm-watch.XXXXXX)
+	mkfifo "$fifo" || return 125
+	# shellcheck disable=SC2046
+	hcvm exec $(vm_args) "$@" > "$fifo" 2>&1 &
+	hp=$!
+	while IFS= read -r line; do
+		echo "$line" >> "$log"
+		"$handler" "$line"
+	done < "$fifo"
+	rm -f "$fifo"
+	wait $hp
+}
