@@ -29,6 +29,30 @@
 #define KVM_HC_HOSTCALL			0x48430001
 #endif
 
+/*
+ * "hypercall eventfd" (kvm-patch/0003-*.patch): the VMM registers an
+ * eventfd for (token, session); a guest hypercall RAX = KVM_HC_HOSTCALL,
+ * RBX = token, RCX = HC_KICK_SESSION (2), RDX = session then signals it in
+ * the kernel and returns 0 in RAX with no exit to userspace. Hypercalls
+ * without a registration still exit as KVM_CAP_EXIT_HOSTCALL says.
+ *   KVM_CHECK_EXTENSION(KVM_CAP_HOSTCALL_EVENTFD) -> 1 where offered
+ *   vm ioctl KVM_HOSTCALL_EVENTFD(struct kvm_hostcall_eventfd):
+ *     assign (flags 0): -EEXIST if (token, session) has one, -EBADF;
+ *     deassign (KVM_HOSTCALL_EVENTFD_DEASSIGN): -ENOENT if none.
+ * The ioctl number is the patch's (an unused one in 6.1's KVMIO space).
+ */
+#ifndef KVM_CAP_HOSTCALL_EVENTFD
+#define KVM_CAP_HOSTCALL_EVENTFD	0x4844
+#define KVM_HOSTCALL_EVENTFD_DEASSIGN	(1 << 0)
+struct kvm_hostcall_eventfd {
+	__u32 token;
+	__u32 session;
+	__s32 fd;
+	__u32 flags;
+};
+#define KVM_HOSTCALL_EVENTFD	_IOW(KVMIO, 0xe8, struct kvm_hostcall_eventfd)
+#endif
+
 /* Results a guest sees in RAX (as in <linux/kvm_para.h>). */
 #ifndef KVM_ENOSYS
 #define KVM_ENOSYS			1000

@@ -3,7 +3,8 @@
  * hostcall guest ABI: the one definition of what crosses the guest/host line.
  *
  *   1. host-call modules, op codes and their payloads   (guest program <-> shadow)
- *   2. the PCI device: registers, rings, descriptors     (guest driver <-> QEMU)
+ *   2. the PCI device: registers, control ring           (guest driver <-> QEMU)
+ *   2b. the session window: queue pairs in shared memory (guest <-> shadow)
  *   3. the /dev/hostcall ioctls                           (guest program <-> driver)
  *
  * Included by the guest driver (kernel), libhostcall, QEMU's -device hostcall
@@ -18,7 +19,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define HC_ABI_VERSION		1
+#define HC_ABI_VERSION		2	/* 2: the session window data path */
 
 /* ---- 1. Modules and operations ------------------------------------------ */
 
@@ -45,10 +46,10 @@ enum hc_session_op {
 	HC_SESSION_OPEN		= 1,
 	/* session field names it; ends the shadow and all it started. */
 	HC_SESSION_CLOSE	= 2,
-	/* args[0]: tag of a pending call of this session to cancel. The
-	 * cancelled call completes with -ECANCELED if it had done nothing,
-	 * else with its own result (a short count if bytes had moved); this
-	 * call completes at once with 0. */
+	/* Window only (an sqe): args[0]: tag of a pending call of the same
+	 * queue pair to cancel. The cancelled call completes with -ECANCELED
+	 * if it had done nothing, else with its own result (a short count if
+	 * bytes had moved); this call completes at once with 0. */
 	HC_SESSION_CANCEL	= 3,
 	HC_SESSION_OP_END	/* keep last: one past the last op */
 };
@@ -232,10 +233,22 @@ struct hc_stat {
  * half keeps this number clear of them.
  */
 #define HC_HYPERCALL_NR		0x48430001u
-#define HC_KICK_NOTIFY		0	/* new requests in the ring */
+#define HC_KICK_NOTIFY		0	/* new requests in the control ring */
 #define HC_KICK_PROBE		1	/* does nothing; tests the transport */
+/* RDX = session id: new entries in that session's window (wakes its
+ * shadow). Under KVM with the hypercall-eventfd patch the kernel signals
+ * the shadow's eventfd itself; QEMU never sees it. */
+#define HC_KICK_SESSION		2
 
-/* BAR0: 4 KiB of 32-bit registers. BAR1: MSI-X table (1 vector). */
+/*
+ * BAR0: 8 KiB: 32-bit registers in the first 4 KiB, then one 32-bit
+ * doorbell per session at HC_REG_SESSION_DOORBELL(id) (any value wakes
+ * that session's shadow; an ioeventfd under KVM, so the write exits to the
+ * host kernel only). BAR1: MSI-X table (1 vector: control ring and window
+ * completions alike). BAR2: 64-bit prefetchable, the session windows:
+ * session id N (1..HC_REG_WIN_SLOTS) at (N - 1) * HC_WIN_SIZE, RAM shared
+ * with that session's shadow while the session is open.
+ */
 #define HC_REG_MAGIC		0x00	/* RO: HC_MAGIC */
 #define HC_REG_VERSION		0x04	/* RO: HC_ABI_VERSION */
 #define HC_REG_FEATURES		0x08	/* RO: HC_F_* */
@@ -251,11 +264,20 @@ struct hc_stat {
 #define HC_REG_DOORBELL		0x30	/* WO: any value kicks (HC_KICK_NOTIFY) */
 #define HC_REG_ISR		0x34	/* RC: bit 0 completion (INTx) */
 #define HC_REG_MAX_SEGS		0x38	/* RO: HC_MAX_SEGS */
+#define HC_REG_WIN_SLOTS	0x3c	/* RO: sessions (windows) in BAR2 */
+#define HC_REG_WIN_SIZE		0x40	/* RO: HC_WIN_SIZE */
+#define HC_REG_SESSION_DOORBELL(id)	(0x1000 + 4 * ((id) - 1))
+#define HC_BAR0_SIZE		0x2000
+#define HC_BAR_WINDOWS		2
 
 #define HC_MAGIC		0x4843414cu	/* "HCAL" */
 
 #define HC_F_HYPERCALL		(1u << 0)	/* hypercall kick is served */
 #define HC_F_MSIX		(1u << 1)
+#define HC_F_WINDOW		(1u << 2)	/* session windows in BAR2 */
+/* KVM signals the session's eventfd from the hypercall (HC_KICK_SESSION)
+ * without an exit to QEMU: kvm-patch "hypercall eventfd". */
+#define HC_F_HC_EVENTFD		(1u << 3)
 
 #define HC_ACCEL_TCG		1
 #define HC_ACCEL_KVM		2
@@ -276,6 +298,10 @@ struct hc_stat {
 #define HC_MAX_SEGS		80	/* per request, inputs and outputs */
 
 /*
+ * The control ring carries HC_MOD_SESSION requests only (OPEN, CLOSE):
+ * every other call goes through the session's window (section 2b), and
+ * the device answers -ENOSYS to it here.
+ *
  * Ring layout at HC_REG_RING, guest-physical, contiguous, 4 KiB aligned:
  *   struct hc_ring_hdr;  struct hc_req req[entries];  struct hc_cpl cpl[entries];
  * Indices are free-running u32 counters; slot = index & (entries - 1).
@@ -320,6 +346,112 @@ struct hc_cpl {
 #define HC_RING_BYTES(n) (sizeof(struct hc_ring_hdr) + \
 			  (n) * (sizeof(struct hc_req) + sizeof(struct hc_cpl)))
 
+/* ---- 2b. The session window ---------------------------------------------- */
+
+/*
+ * Each open session has a window: HC_WIN_SIZE bytes of memory shared by
+ * the guest (BAR2 slot of its session id) and the session's shadow (the
+ * same memfd, mapped by the shadow; never guest RAM, never another
+ * session's window). QEMU only creates it, hands it over and marks it
+ * dead; calls never pass through QEMU.
+ *
+ * The window is two queue pairs of HC_QP_SIZE bytes each:
+ *   qp 0 (offset 0):           the driver's (ioctl calls, stream fds)
+ *   qp 1 (offset HC_QP_SIZE):  the user's: mmap(2) of the session fd at
+ *                              offset 0, HC_QP_SIZE bytes (libhostcall)
+ * A queue pair, offsets from its start:
+ *   HC_QP_CTL_OFF   struct hc_qp_ctl
+ *   HC_QP_SQ_OFF    struct hc_sqe sq[HC_QP_ENTRIES]   (guest writes)
+ *   HC_QP_CQ_OFF    struct hc_cqe cq[HC_QP_ENTRIES]   (shadow writes)
+ *   HC_QP_DATA_OFF  data buffers, HC_QP_DATA_LEN bytes, owned by the guest:
+ *                   an entry names its input and output by offset and
+ *                   length from the queue pair's start, inside the data
+ *                   area. The shadow reads input and writes output there.
+ * Indices are free-running u32 counters; slot = index % HC_QP_ENTRIES.
+ * Each entry taken yields exactly one completion, and the shadow takes an
+ * entry only while sq_cons - cq_cons < HC_QP_ENTRIES, so the completion
+ * ring never overflows. The guest must keep an entry's buffers untouched
+ * until its completion (it may change them: the shadow copies an entry
+ * once, then checks it, and a bad entry fails alone with -EINVAL or
+ * -EFAULT). A queue pair whose indices make no sense is broken
+ * (HC_QP_BROKEN): the shadow stops serving it; the session lives on.
+ *
+ * Notification suppression (Documentation/window.md has the full
+ * protocol, with its barriers):
+ *   guest submits: sqe; wmb; sq_prod++; mb; if (sq_flags & NEED_WAKEUP) kick
+ *   shadow sleeps: sq_flags |= NEED_WAKEUP; mb; recheck sq_prod; sleep
+ *   guest waits:   cq_flags |= WAITING; mb; recheck cq_prod; sleep
+ *   shadow posts:  cqe; wmb; cq_prod++; mb; if (cq_flags & WAITING) irq
+ * A kick is HC_KICK_SESSION or the session doorbell; an interrupt is the
+ * device's MSI-X vector 0 (the driver scans its sessions' windows).
+ */
+#define HC_WIN_SIZE		(1u << 20)
+#define HC_QP_SIZE		(HC_WIN_SIZE / 2)
+#define HC_QP_KERNEL		0
+#define HC_QP_USER		1
+#define HC_QP_ENTRIES		64
+#define HC_QP_CTL_OFF		0x0000
+#define HC_QP_SQ_OFF		0x1000
+#define HC_QP_CQ_OFF		0x2000
+#define HC_QP_DATA_OFF		0x3000
+#define HC_QP_DATA_LEN		(HC_QP_SIZE - HC_QP_DATA_OFF)
+
+/* Each field group is written by one side only, on its own cache line. */
+struct hc_qp_ctl {
+	/* guest */
+	__u32 sq_prod;
+	__u32 guest_kicks;	/* kicks made (statistics) */
+	__u32 pad0[14];
+	/* shadow */
+	__u32 sq_cons;
+	__u32 sq_flags;		/* HC_SQ_* */
+	__u32 pad1[14];
+	/* shadow */
+	__u32 cq_prod;
+	__u32 host_wakeups;	/* sleeps ended by a kick (statistics) */
+	__u32 host_irqs;	/* interrupts raised (statistics) */
+	__u32 pad2[13];
+	/* guest */
+	__u32 cq_cons;
+	__u32 cq_flags;		/* HC_CQ_* */
+	__u32 pad3[14];
+	/* host (QEMU or the shadow) */
+	__u32 state;		/* HC_QP_* */
+	__u32 error;		/* HC_QPERR_* when HC_QP_BROKEN */
+	__u32 pad4[14];
+};
+
+#define HC_SQ_NEED_WAKEUP	(1u << 0)	/* the shadow sleeps: kick */
+#define HC_CQ_WAITING		(1u << 0)	/* a guest waiter: interrupt */
+
+#define HC_QP_DEAD		(1u << 0)	/* the shadow is gone (QEMU) */
+#define HC_QP_BROKEN		(1u << 1)	/* not served any more (shadow) */
+
+#define HC_QPERR_NONE		0
+#define HC_QPERR_SQ_INDEX	1	/* sq_prod - sq_cons > entries */
+#define HC_QPERR_CQ_INDEX	2	/* cq_prod - cq_cons > entries */
+
+/* A call. module and op as in section 1 (HC_MOD_SESSION: CANCEL only). */
+struct hc_sqe {
+	__u64 tag;		/* the guest's cookie, echoed in the cqe */
+	__u16 module;
+	__u16 op;
+	__u32 flags;		/* 0 */
+	__s64 args[4];
+	__u32 in_off;		/* from the queue pair's start; */
+	__u32 in_len;		/* [off, off + len) inside the data area */
+	__u32 out_off;		/* (0, 0 for none); at most HC_MAX_DATA */
+	__u32 out_len;		/* each */
+};
+
+struct hc_cqe {
+	__u64 tag;
+	__s64 result;		/* >= 0, or -errno */
+	__u32 out_len;		/* bytes written at out_off */
+	__u32 flags;		/* 0 */
+	__u64 reserved;
+};
+
 /* ---- 3. /dev/hostcall ----------------------------------------------------- */
 
 /*
@@ -347,10 +479,13 @@ struct hostcall_ioc_call {
 	__u32 reserved;
 };
 
+/* The kick in use (the driver picks the cheapest the device offers). */
 #define HC_TRANSPORT_NONE		0
-#define HC_TRANSPORT_HYPERCALL_TCG	1
-#define HC_TRANSPORT_HYPERCALL_KVM	2
-#define HC_TRANSPORT_DOORBELL		3
+#define HC_TRANSPORT_HYPERCALL_TCG	1	/* QEMU writes the eventfd */
+#define HC_TRANSPORT_HYPERCALL_KVM	2	/* exit to QEMU, which writes it */
+#define HC_TRANSPORT_DOORBELL		3	/* MMIO doorbell under TCG */
+#define HC_TRANSPORT_DOORBELL_IOEVENTFD	4	/* stock KVM: kernel-only exit */
+#define HC_TRANSPORT_HYPERCALL_EVENTFD	5	/* KVM signals the eventfd */
 
 /* How `hostcall info` and the driver's log name a transport. */
 static inline const char *hc_transport_str(__u32 transport)
@@ -361,7 +496,11 @@ static inline const char *hc_transport_str(__u32 transport)
 	case HC_TRANSPORT_HYPERCALL_KVM:
 		return "hypercall (kvm)";
 	case HC_TRANSPORT_DOORBELL:
-		return "doorbell";
+		return "doorbell (tcg)";
+	case HC_TRANSPORT_DOORBELL_IOEVENTFD:
+		return "doorbell-ioeventfd (kvm)";
+	case HC_TRANSPORT_HYPERCALL_EVENTFD:
+		return "hypercall-eventfd (kvm)";
 	default:
 		return "none";
 	}
@@ -376,6 +515,23 @@ struct hostcall_ioc_info {
 	__u32 ring_entries;
 	struct hc_session_info host;
 	char device[32];	/* PCI address, e.g. 0000:00:03.0 */
+	/* this session's window, both queue pairs summed (statistics) */
+	__u64 calls;		/* entries submitted */
+	__u64 kicks;		/* guest_kicks */
+	__u64 wakeups;		/* host_wakeups */
+	__u64 irqs;		/* host_irqs */
+};
+
+/*
+ * Wait for the user queue pair (qp 1, mapped by mmap(2)): returns 0 once
+ * cq_prod != cq_seen, -1 with ETIMEDOUT after timeout_ms (-1: no limit),
+ * EINTR on a signal, ECONNRESET once the shadow is gone. poll(2) on the
+ * session fd is the same wait: POLLIN while the user cq has entries.
+ * Both set HC_CQ_WAITING for the time they sleep.
+ */
+struct hostcall_ioc_wait {
+	__u32 cq_seen;
+	__s32 timeout_ms;
 };
 
 /*
@@ -408,5 +564,8 @@ struct hostcall_ioc_stream {
 #define HOSTCALL_IOC_CALL	_IOWR(HOSTCALL_IOC_MAGIC, 1, struct hostcall_ioc_call)
 #define HOSTCALL_IOC_INFO	_IOR(HOSTCALL_IOC_MAGIC, 2, struct hostcall_ioc_info)
 #define HOSTCALL_IOC_STREAM	_IOWR(HOSTCALL_IOC_MAGIC, 3, struct hostcall_ioc_stream)
+#define HOSTCALL_IOC_WAIT	_IOW(HOSTCALL_IOC_MAGIC, 4, struct hostcall_ioc_wait)
+/* The user's kick: as HC_KICK_SESSION, for programs that cannot (CPL 3). */
+#define HOSTCALL_IOC_KICK	_IO(HOSTCALL_IOC_MAGIC, 5)
 
 #endif /* HOSTCALL_ABI_H */

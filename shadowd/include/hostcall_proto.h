@@ -14,10 +14,16 @@
  * when status is 0: a direct connection to the new shadow, so shadowd stays
  * out of the data path.
  *
- * Session connection (QEMU <-> one shadow): HCP_CALL and HCP_CANCEL from
- * QEMU, HCP_REPLY from the shadow, in any order (calls run concurrently).
- * Closing the connection ends the session: the shadow kills what it
- * started and exits.
+ * Session connection (QEMU <-> one shadow): control only. QEMU's first
+ * message is HCP_WINDOW with three fds: the session window (a sealed
+ * memfd of HC_WIN_SIZE bytes, also mapped into the guest's BAR2), the kick
+ * eventfd (the guest's kicks: signalled by QEMU under TCG, by KVM
+ * otherwise) and the interrupt eventfd (the shadow signals it when a guest
+ * waits: QEMU raises MSI-X under TCG, an irqfd does under KVM; shared by
+ * the device's sessions). Calls then flow through the window only (see
+ * hostcall_abi.h section 2b). Closing the connection ends the session:
+ * the shadow kills what it started and exits; QEMU marks the window
+ * HC_QP_DEAD when the shadow goes first.
  */
 #ifndef HOSTCALL_PROTO_H
 #define HOSTCALL_PROTO_H
@@ -26,7 +32,7 @@
 #include <stddef.h>
 #include "hostcall_abi.h"
 
-#define HCP_VERSION	1
+#define HCP_VERSION	2	/* 2: HCP_WINDOW; calls left the socket */
 #define HCP_MAGIC	0x48435031u	/* "HCP1" */
 
 enum hcp_type {
@@ -34,9 +40,8 @@ enum hcp_type {
 	HCP_HELLO_OK	= 2,	/* shadowd -> QEMU: struct hcp_status */
 	HCP_OPEN	= 3,	/* QEMU -> shadowd: struct hc_identity */
 	HCP_OPENED	= 4,	/* shadowd -> QEMU: struct hcp_opened (+fd) */
-	HCP_CALL	= 5,	/* QEMU -> shadow: struct hcp_call + in data */
-	HCP_CANCEL	= 6,	/* QEMU -> shadow: header only, tag = call */
-	HCP_REPLY	= 7,	/* shadow -> QEMU: struct hcp_reply + out data */
+	/* 5, 6, 7: HCP_CALL, HCP_CANCEL, HCP_REPLY of version 1; unused */
+	HCP_WINDOW	= 8,	/* QEMU -> shadow: struct hcp_window + 3 fds */
 };
 
 struct hcp_hdr {
@@ -73,23 +78,21 @@ struct hcp_opened {
 	struct hc_session_info info;
 };
 
-struct hcp_call {
-	struct hcp_hdr hdr;
-	uint16_t module;
-	uint16_t op;
-	uint32_t out_max;	/* capacity of the guest's output buffer */
-	int64_t args[4];
-	/* followed by hdr.len - sizeof(struct hcp_call) bytes of input */
-};
+/* fds attached in this order (SCM_RIGHTS) */
+#define HCP_WINDOW_FD_MEM	0
+#define HCP_WINDOW_FD_KICK	1
+#define HCP_WINDOW_FD_IRQ	2
+#define HCP_WINDOW_NFDS		3
 
-struct hcp_reply {
-	struct hcp_hdr hdr;
-	int64_t result;		/* >= 0 or -errno */
-	/* followed by hdr.len - sizeof(struct hcp_reply) <= out_max bytes */
+struct hcp_window {
+	struct hcp_hdr hdr;	/* session: the guest's session id */
+	uint32_t size;		/* HC_WIN_SIZE; the memfd is at least this
+				 * big and sealed against shrinking */
+	uint32_t flags;		/* 0 */
 };
 
 /* Largest packet either side sends or accepts. */
-#define HCP_MAX_MSG	(sizeof(struct hcp_call) + HC_MAX_DATA)
+#define HCP_MAX_MSG	512
 
 /*
  * Codec helpers (shadowd/proto.c): fill a header, and check a received

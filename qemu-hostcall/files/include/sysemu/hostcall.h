@@ -14,6 +14,7 @@
  * @nr: hypercall number (RAX, truncated to 32 bits outside 64-bit mode)
  * @a0: first argument (RBX): the device token
  * @a1: second argument (RCX): the kick (HC_KICK_*)
+ * @a2: third argument (RDX): the session id for HC_KICK_SESSION
  * @cpl: current privilege level of the caller
  * @ret: where to store the result for RAX
  *
@@ -25,8 +26,8 @@
  * error code). false otherwise: the caller behaves as if hostcall did not
  * exist. A stub returning false is used when the device is not built.
  */
-bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
-                        int64_t *ret);
+bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                        int cpl, int64_t *ret);
 
 /*
  * hostcall_kvm_enable:
@@ -42,5 +43,19 @@ bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
  * offer the capability (stock KVM) or refused to enable it.
  */
 bool hostcall_kvm_enable(void);
+
+/*
+ * hostcall_kvm_session_eventfd:
+ * @token: the device's hypercall token
+ * @session: session id (RDX of an HC_KICK_SESSION hypercall)
+ * @fd: eventfd to signal, or -1 to remove the registration
+ *
+ * Under KVM with the hypercall-eventfd patch (KVM_CAP_HOSTCALL_EVENTFD),
+ * lets the kernel signal @fd for that session's kicks with no exit to
+ * QEMU. Returns 0, or -ENOSYS where KVM does not offer it (the stub, stock
+ * KVM, TCG): QEMU then writes the eventfd itself from
+ * hostcall_hypercall(), as under TCG.
+ */
+int hostcall_kvm_session_eventfd(uint32_t token, uint32_t session, int fd);
 
 #endif
