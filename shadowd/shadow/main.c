@@ -52,7 +52,8 @@ static struct call calls;		/* in-flight list head */
 static int ncalls;			/* calls not yet freed */
 static unsigned pending_ops;		/* SQEs without their CQE yet */
 static unsigned char rx_buf[HCP_MAX_MSG + 1];	/* fd 3's recv */
-static int rx_armed, kick_armed, kicked;
+static int rx_armed, kick_armed;
+static int sleeping;			/* the last wait was a sleep */
 static int sig_fd = -1;
 static int stopping;
 static uint32_t session_id;
@@ -357,7 +358,8 @@ static void on_kick(int res)
 	uint64_t n;
 
 	kick_armed = 0;
-	kicked = 1;
+	if (sleeping)
+		win_wake(&win, 1);	/* counts the wakeup */
 	if (res >= 0 && read(kick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_err("kick eventfd");
 }
@@ -590,10 +592,15 @@ static void loop(void)
 		unsigned work;
 
 		arm_recv();
-		work = serve();
+		/* The ring first: a session ending (SIGTERM, EOF on fd 3)
+		 * is seen before entries that came with it are taken. */
 		if (io_uring_sq_ready(&ring))
 			io_uring_submit(&ring);
-		work += drain();
+		work = drain();
+		sleeping = 0;
+		work += serve();
+		if (io_uring_sq_ready(&ring))
+			io_uring_submit(&ring);
 		notify();
 		if (work) {
 			if (polling && poll_ns < POLL_MAX_NS)
@@ -613,10 +620,9 @@ static void loop(void)
 		if (st == WIN_WORK)
 			continue;
 		arm_kick();
-		kicked = 0;
 		ring_wait(st == WIN_STALLED);
-		drain();
-		win_wake(&win, kicked);
+		sleeping = 1;
+		win_wake(&win, 0);
 	}
 }
 

@@ -1049,6 +1049,7 @@ int main(int argc, char **argv)
 	      "shadow %d still there", info.shadow_pid);
 
 	check_bad_windows(ctl, &session);
+	check_window(ctl, &session);
 	st = open_session(ctl, session++, 1000, &info, &s.fd);
 	s.id = info.session;
 	CHECK("second session after bad packets", st == 0 &&
