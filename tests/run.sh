@@ -39,6 +39,7 @@ suite() {	# NAME CMD...
 
 suite unit make -s -C tests/unit BUILD="$B/tests/unit" run
 suite shadowd make -s -C tests/shadowd BUILD="$B/tests/shadowd" run
+suite fuzz make -s -C tests/fuzz BUILD="$B/tests/fuzz" smoke
 suite qemu-device bash -c 'python3 qemu-hostcall/test/qtest-hostcall.py "$0/bin/qemu-system-x86_64" &&
 	python3 qemu-hostcall/test/qtest-hostcall.py "$0/bin/qemu-system-x86_64" --private "$0/bin/shadowd"' "$B"
 suite dualsh make -s -C tests/dualsh BUILD="$B/tests/dualsh" run
