@@ -83,6 +83,7 @@ struct sess {
 	int qp;			/* the queue pair calls go to */
 	struct gqp q[2];
 	unsigned kicks, irqs;	/* what we did and saw */
+	int spin_us;		/* look this long before waiting (0) */
 };
 
 /* Create the window (a sealed memfd, two eventfds) and send HCP_WINDOW:

@@ -346,6 +346,28 @@ static long ms_now(void)
 	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000;
 }
 
+static long us_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000L + ts.tv_nsec / 1000;
+}
+
+/* A guest that looks a while before it sleeps: 1 when a completion came. */
+static int spin(struct sess *s)
+{
+	long end = us_now() + s->spin_us;
+
+	do {
+		if (LOAD(&sess_ctl(s, 0)->cq_prod) != s->q[0].cons ||
+		    LOAD(&sess_ctl(s, 1)->cq_prod) != s->q[1].cons)
+			return 1;
+		__builtin_ia32_pause();
+	} while (us_now() < end);
+	return 0;
+}
+
 int recv_reply(struct sess *s, int ms, struct reply *r)
 {
 	struct pollfd p[2] = { { .fd = s->fd, .events = POLLIN },
@@ -363,6 +385,8 @@ int recv_reply(struct sess *s, int ms, struct reply *r)
 		}
 		if (s->eof)
 			return -ECONNRESET;
+		if (s->win && s->spin_us && spin(s))
+			continue;
 		if (s->win) {
 			set_waiting(s, HC_CQ_WAITING);
 			MB();			/* (4): flag, then cq_prod */
