@@ -20,15 +20,19 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 
 #include "hc_internal.h"
 
 /* A copy this big is made outside the lock, so other threads can submit. */
 #define HC_COPY_LOCKED_MAX	4096
-/* The spin before sleeping adapts as the shadow's poll does (window.md):
- * doubled when the answer came while spinning, halved when it did not. */
-#define HC_SPIN_MIN		64
-#define HC_SPIN_MAX		16384
+/* The spin before sleeping lasts twice the recent round trip (an average
+ * of the last few), within these bounds: long enough that a busy caller's
+ * answers come while it spins, with no interrupt, and short enough that a
+ * call blocked on the host soon sleeps instead. */
+#define HC_SPIN_MIN_NS		2000
+#define HC_SPIN_MAX_NS		50000
+#define HC_RTT_START_NS		20000
 /* tag: a sequence number above the waiter's slot; cancels have the top bit */
 #define HC_TAG_SLOT_BITS	6
 #define HC_TAG_CANCEL		(1ull << 63)
@@ -51,7 +55,7 @@ struct hc_window {
 	uint32_t cq_cons;		/* ours, published to ctl->cq_cons */
 	unsigned reserved;		/* sq entries promised, not yet written */
 	uint64_t seq;
-	unsigned spin;			/* current spin budget (iterations) */
+	uint64_t rtt_ns;		/* average round trip, for the spin */
 	bool spinning;			/* one spinner is enough */
 	int failed;			/* -errno once the queue pair is unusable */
 	struct hc_waiter *waiters[HC_QP_ENTRIES];
@@ -130,7 +134,7 @@ void hc_win_open(hc_session *hc)
 		goto free;
 	if (pthread_mutex_init(&w->lock, NULL))
 		goto free;
-	w->spin = HC_SPIN_MIN * 16;
+	w->rtt_ns = HC_RTT_START_NS;
 	w->gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	hc_bufs_init(&w->bufs);
 	hc->win = w;
@@ -272,16 +276,48 @@ static bool cancel(hc_session *hc, struct hc_window *w, struct hc_waiter *wt)
 
 /* ---- waiting ------------------------------------------------------------------ */
 
-/* Spin for cq_prod to move past seen; true if it did. */
-static bool spin(struct hc_window *w, __u32 seen, unsigned budget)
+static uint64_t now_ns(void)
 {
-	for (unsigned i = 0; i < budget; i++) {
-		if (load_relaxed(&w->ctl->cq_prod) != seen ||
-		    load_relaxed(&w->ctl->state))
-			return true;
-		__builtin_ia32_pause();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Spin for cq_prod to move past seen until the deadline; true if it did. */
+static bool spin(struct hc_window *w, __u32 seen, uint64_t deadline)
+{
+	for (;;) {
+		for (unsigned i = 0; i < 32; i++) {
+			if (load_relaxed(&w->ctl->cq_prod) != seen ||
+			    load_relaxed(&w->ctl->state))
+				return true;
+			__builtin_ia32_pause();
+		}
+		if (now_ns() >= deadline)
+			return false;
 	}
-	return false;
+}
+
+static uint64_t spin_deadline(const struct hc_window *w, uint64_t t0)
+{
+	uint64_t d = 2 * w->rtt_ns;
+
+	if (d < HC_SPIN_MIN_NS)
+		d = HC_SPIN_MIN_NS;
+	if (d > HC_SPIN_MAX_NS)
+		d = HC_SPIN_MAX_NS;
+	return t0 + d;
+}
+
+/* Fold a call's round trip into the average. Locked. */
+static void account_rtt(struct hc_window *w, uint64_t t0)
+{
+	uint64_t rtt = now_ns() - t0;
+
+	if (rtt > 2 * HC_SPIN_MAX_NS)
+		rtt = 2 * HC_SPIN_MAX_NS;	/* one long wait weighs little */
+	w->rtt_ns = (7 * w->rtt_ns + rtt) / 8;
 }
 
 /*
@@ -305,12 +341,13 @@ static int sleep_for(hc_session *hc, __u32 seen)
  * whether a cancel was sent.
  */
 static bool wait_done(hc_session *hc, struct hc_window *w,
-		      struct hc_waiter *wt)
+		      struct hc_waiter *wt, uint64_t t0)
 {
 	bool cancelled = false;
 
 	for (;;) {
 		bool spinner = false;
+		uint64_t deadline = 0;
 		__u32 seen;
 		int r;
 
@@ -324,18 +361,15 @@ static bool wait_done(hc_session *hc, struct hc_window *w,
 		/* everything up to seen is reaped: a later completion is
 		 * either ours or wakes us to reap it */
 		seen = w->cq_cons;
-		if (!w->spinning)
+		if (!w->spinning) {
 			spinner = w->spinning = true;
-		pthread_mutex_unlock(&w->lock);
-		if (spinner && spin(w, seen, w->spin)) {
-			r = 0;
-			if (w->spin < HC_SPIN_MAX)
-				w->spin *= 2;
-		} else {
-			if (spinner && w->spin > HC_SPIN_MIN)
-				w->spin /= 2;
-			r = sleep_for(hc, seen);
+			deadline = spin_deadline(w, t0);
 		}
+		pthread_mutex_unlock(&w->lock);
+		if (spinner && spin(w, seen, deadline))
+			r = 0;
+		else
+			r = sleep_for(hc, seen);
 		pthread_mutex_lock(&w->lock);
 		if (spinner)
 			w->spinning = false;
@@ -418,6 +452,7 @@ int hc_win_call(hc_session *hc, struct hostcall_ioc_call *c)
 	struct hc_sqe e;
 	unsigned slot;
 	bool need_kick, cancelled;
+	uint64_t t0;
 	int r;
 
 	if (!w)
@@ -457,13 +492,15 @@ int hc_win_call(hc_session *hc, struct hostcall_ioc_call *c)
 		.out_off = u.out_off, .out_len = c->out_len,
 	};
 	w->reserved--;
+	t0 = now_ns();
 	need_kick = publish(w, &e);
 	if (need_kick) {
 		pthread_mutex_unlock(&w->lock);
 		kick(hc->fd);
 		pthread_mutex_lock(&w->lock);
 	}
-	cancelled = wait_done(hc, w, &wt);
+	cancelled = wait_done(hc, w, &wt, t0);
+	account_rtt(w, t0);
 
 	if (wt.out_len > c->out_len)
 		wt.out_len = c->out_len;	/* the shadow's count, clamped */
