@@ -25,12 +25,6 @@
 
 #define CHUNK (128 * 1024)
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int open_port(const char *want)
 {

@@ -33,13 +33,6 @@ static void on_sig(int sig)
 	(void)sig;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static unsigned char pat(size_t i)
 {
