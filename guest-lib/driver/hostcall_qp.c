@@ -1,0 +1,515 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hostcall guest driver: the session window (Documentation/window.md).
+ *
+ * A session's window is BAR2 slot (id - 1): memory shared with the
+ * session's shadow, and nothing else. The driver owns queue pair 0: it
+ * writes a call's entry into the submission ring and its input into the
+ * data area, kicks the shadow only when it sleeps, and takes completions
+ * by tag from the interrupt. Queue pair 1 is the user's (mmap(2)); the
+ * driver only reads its indices to wake its waiters, and sets its
+ * HC_CQ_WAITING while they sleep.
+ *
+ * The host is on another CPU whatever the guest kernel's configuration,
+ * so the barriers are virt_*() (smp_*() on SMP, still real on UP).
+ */
+
+#include <linux/bitmap.h>
+#include <linux/io.h>
+#include <linux/poll.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/barrier.h>
+
+#include "hostcall_drv.h"
+
+#define HC_QP_GONE	(HC_QP_DEAD | HC_QP_BROKEN)
+
+/* What a queue pair's state means for its callers. */
+static int hc_qp_state_err(u32 state)
+{
+	if (state & HC_QP_DEAD)
+		return -ECONNRESET;	/* the shadow is gone */
+	if (state & HC_QP_BROKEN)
+		return -EIO;		/* the shadow stopped serving it */
+	return 0;
+}
+
+/* Map the session's window and put it on the interrupt's list. */
+int hc_qp_map(struct hc_session *s)
+{
+	struct hc_device *hdev = s->hdev;
+	struct hc_qp *qp = &s->qp;
+	unsigned long flags;
+
+	if (!s->id || s->id > hdev->win_slots)
+		return -EIO;
+	/* RAM on the host (a memfd), as ivshmem's BAR2: cached */
+	s->win = memremap(hdev->win_base +
+			  (phys_addr_t)(s->id - 1) * HC_WIN_SIZE,
+			  HC_WIN_SIZE, MEMREMAP_WB);
+	if (!s->win)
+		return -ENOMEM;
+	qp->base = s->win + HC_QP_KERNEL * HC_QP_SIZE;
+	qp->ctl = qp->base + HC_QP_CTL_OFF;
+	qp->sq = qp->base + HC_QP_SQ_OFF;
+	qp->cq = qp->base + HC_QP_CQ_OFF;
+	s->uctl = s->win + HC_QP_USER * HC_QP_SIZE + HC_QP_CTL_OFF;
+	/* a new window starts at 0; the shadow starts from the same */
+	qp->sq_prod = READ_ONCE(qp->ctl->sq_prod);
+	qp->cq_cons = READ_ONCE(qp->ctl->cq_cons);
+	s->u_seen = READ_ONCE(s->uctl->cq_prod);
+
+	spin_lock_irqsave(&hdev->lock, flags);
+	if (hdev->dead)
+		s->dead = hdev->dead;
+	else
+		list_add(&s->node, &hdev->sessions);
+	spin_unlock_irqrestore(&hdev->lock, flags);
+	return 0;
+}
+
+/* The session's last reference: no request is in flight any more. */
+void hc_qp_unmap(struct hc_session *s)
+{
+	struct hc_device *hdev = s->hdev;
+	unsigned long flags;
+
+	spin_lock_irqsave(&hdev->lock, flags);
+	list_del_init(&s->node);
+	spin_unlock_irqrestore(&hdev->lock, flags);
+	if (s->win)
+		memunmap(s->win);
+	s->win = NULL;
+}
+
+/* A window request of this session (a reference on it), no data yet. */
+struct hc_request *hc_wreq_alloc(struct hc_session *s, u16 module, u16 op,
+				 s64 a0, s64 a1)
+{
+	struct hc_request *req = hc_req_alloc(s->hdev, 0, GFP_KERNEL);
+
+	if (!req)
+		return NULL;
+	hc_session_get(s);
+	req->s = s;
+	req->sqe.module = module;
+	req->sqe.op = op;
+	req->sqe.args[0] = a0;
+	req->sqe.args[1] = a1;
+	return req;
+}
+
+static bool hc_qp_room(struct hc_session *s, u32 n)
+{
+	return READ_ONCE(s->dead) ||
+	       bitmap_find_next_zero_area(s->qp.grains, HC_QP_GRAINS, 0, n,
+					  0) < HC_QP_GRAINS;
+}
+
+/*
+ * Give the request in_len bytes of input and out_len of output in the
+ * data area, until it is freed. The caller fills the input in place.
+ */
+int hc_wreq_data(struct hc_request *req, u32 in_len, u32 out_len,
+		 enum hc_submit_mode mode)
+{
+	struct hc_session *s = req->s;
+	u32 in_g = DIV_ROUND_UP(in_len, HC_QP_GRAIN);
+	u32 n = in_g + DIV_ROUND_UP(out_len, HC_QP_GRAIN);
+	unsigned long start = 0, flags;
+	int ret;
+
+	if (in_len > s->hdev->max_data || out_len > s->hdev->max_data)
+		return -E2BIG;
+	while (n) {
+		spin_lock_irqsave(&s->qlock, flags);
+		ret = s->dead;
+		if (!ret) {
+			start = bitmap_find_next_zero_area(s->qp.grains,
+							   HC_QP_GRAINS, 0,
+							   n, 0);
+			if (start < HC_QP_GRAINS) {
+				bitmap_set(s->qp.grains, start, n);
+				req->grain = start;
+				req->ngrains = n;
+			}
+		}
+		spin_unlock_irqrestore(&s->qlock, flags);
+		if (ret)
+			return ret;
+		if (req->ngrains)
+			break;
+		if (mode != HC_SUBMIT_NORMAL)
+			return -EBUSY;
+		/* other calls hold the area: they give it back as they end */
+		ret = wait_event_interruptible(s->qwq, hc_qp_room(s, n));
+		if (ret)
+			return ret;
+	}
+	req->sqe.in_off = in_len ? HC_QP_DATA_OFF + start * HC_QP_GRAIN : 0;
+	req->sqe.in_len = in_len;
+	req->sqe.out_off = out_len ?
+		HC_QP_DATA_OFF + (start + in_g) * HC_QP_GRAIN : 0;
+	req->sqe.out_len = out_len;
+	req->out_cap = out_len;
+	return 0;
+}
+
+void *hc_wreq_in(struct hc_request *req)
+{
+	return req->s->qp.base + req->sqe.in_off;
+}
+
+void *hc_wreq_out(struct hc_request *req)
+{
+	return req->s->qp.base + req->sqe.out_off;
+}
+
+/* The request is freed: its data area is free again. */
+void hc_wreq_release(struct hc_request *req)
+{
+	struct hc_session *s = req->s;
+	unsigned long flags;
+
+	if (!req->ngrains)
+		return;
+	spin_lock_irqsave(&s->qlock, flags);
+	bitmap_clear(s->qp.grains, req->grain, req->ngrains);
+	spin_unlock_irqrestore(&s->qlock, flags);
+	req->ngrains = 0;
+	wake_up_all(&s->qwq);
+}
+
+static bool hc_qp_slot_ready(struct hc_session *s, u32 limit)
+{
+	return READ_ONCE(s->dead) || READ_ONCE(s->qp.inflight) < limit;
+}
+
+/*
+ * Put the request's entry into queue pair 0 and kick the shadow if it
+ * sleeps. On success the request holds an extra reference until its
+ * completion (or the window's end) drops it, and req->done will be
+ * completed. Process context.
+ */
+int hc_wsubmit(struct hc_request *req, enum hc_submit_mode mode)
+{
+	struct hc_session *s = req->s;
+	struct hc_qp *qp = &s->qp;
+	u32 limit = mode == HC_SUBMIT_NORMAL ? HC_QP_ENTRIES - HC_QP_RESERVE :
+		HC_QP_ENTRIES;
+	unsigned long flags;
+	bool kick;
+	u32 idx;
+	int ret;
+
+	for (;;) {
+		spin_lock_irqsave(&s->qlock, flags);
+		ret = s->dead;
+		if (ret || qp->inflight < limit)
+			break;
+		spin_unlock_irqrestore(&s->qlock, flags);
+
+		switch (mode) {
+		case HC_SUBMIT_NORMAL:
+			ret = wait_event_interruptible(s->qwq,
+						       hc_qp_slot_ready(s, limit));
+			if (ret)
+				return ret;
+			break;
+		case HC_SUBMIT_CONTROL:
+			if (!wait_event_timeout(s->qwq,
+						hc_qp_slot_ready(s, limit), HZ))
+				return -EBUSY;
+			break;
+		default:
+			return -EBUSY;
+		}
+	}
+	if (ret) {
+		spin_unlock_irqrestore(&s->qlock, flags);
+		return ret;
+	}
+
+	/* inflight < HC_QP_ENTRIES: a free tag index exists */
+	for (idx = 0; qp->table[idx]; idx++)
+		;
+	qp->table[idx] = req;
+	qp->tag_seq++;
+	req->tag = ((u64)qp->tag_seq << 32) | idx;
+	req->sqe.tag = req->tag;
+	req->sqe.flags = 0;
+	refcount_inc(&req->ref);
+	/*
+	 * Every entry in flight has someone waiting for its answer (a
+	 * caller, a read-ahead, an undo): ask for interrupts from the first
+	 * on, before the shadow can see it.
+	 */
+	if (!qp->inflight++)
+		WRITE_ONCE(qp->ctl->cq_flags, HC_CQ_WAITING);
+
+	memcpy(&qp->sq[qp->sq_prod % HC_QP_ENTRIES], &req->sqe,
+	       sizeof(req->sqe));
+	/* the entry and its input before the index that covers them */
+	virt_wmb();
+	WRITE_ONCE(qp->ctl->sq_prod, ++qp->sq_prod);
+	/* the index before the flag: pairs with the shadow's sleep (2) */
+	virt_mb();
+	kick = READ_ONCE(qp->ctl->sq_flags) & HC_SQ_NEED_WAKEUP;
+	if (kick)
+		WRITE_ONCE(qp->ctl->guest_kicks, qp->ctl->guest_kicks + 1);
+	spin_unlock_irqrestore(&s->qlock, flags);
+
+	/* outside the lock: a kick may be a VM exit */
+	if (kick)
+		hc_kick_session(s->hdev, s->id);
+	return 0;
+}
+
+/*
+ * An entry without data (cancel, stream close, undo), sent with the
+ * reserve and not waited for. 0 once sent, or why it could not be.
+ */
+int hc_wcontrol(struct hc_session *s, u16 module, u16 op, s64 a0, s64 a1)
+{
+	struct hc_request *req = hc_wreq_alloc(s, module, op, a0, a1);
+	int ret;
+
+	if (!req)
+		return -ENOMEM;
+	ret = hc_wsubmit(req, HC_SUBMIT_CONTROL);
+	hc_req_put(req);
+	return ret;
+}
+
+/* Fail every call in flight: the window is gone or broken; qlock held. */
+static void hc_qp_fail_locked(struct hc_session *s, int err)
+{
+	struct hc_qp *qp = &s->qp;
+	u32 idx;
+
+	if (s->dead)
+		return;
+	s->dead = err;
+	for (idx = 0; idx < HC_QP_ENTRIES; idx++) {
+		struct hc_request *req = qp->table[idx];
+
+		if (!req)
+			continue;
+		qp->table[idx] = NULL;
+		req->err = err;
+		hc_req_complete(req);
+	}
+	qp->inflight = 0;
+	wake_up_all(&s->qwq);
+	wake_up_interruptible_all(&s->pollq);
+}
+
+/* The device is gone (hdev->lock held, interrupts off). */
+void hc_qp_fail(struct hc_session *s, int err)
+{
+	spin_lock(&s->qlock);
+	hc_qp_fail_locked(s, err);
+	spin_unlock(&s->qlock);
+}
+
+/* Take every completion the shadow posted in queue pair 0; qlock held. */
+static void hc_qp_reap(struct hc_session *s)
+{
+	struct device *dev = &s->hdev->pdev->dev;
+	struct hc_qp *qp = &s->qp;
+	u32 prod, cons = qp->cq_cons;
+	int err;
+
+	prod = READ_ONCE(qp->ctl->cq_prod);
+	/* the completions after the index that covers them */
+	virt_rmb();
+	if (prod - cons > qp->inflight) {
+		dev_err_ratelimited(dev, "session %u: bad completion index %u (consumer %u, %u in flight)\n",
+				    s->id, prod, cons, qp->inflight);
+		hc_qp_fail_locked(s, -EIO);
+		return;
+	}
+	while (cons != prod) {
+		struct hc_cqe *cqe = &qp->cq[cons % HC_QP_ENTRIES];
+		u64 tag = READ_ONCE(cqe->tag);
+		u32 idx = lower_32_bits(tag);
+		struct hc_request *req;
+
+		cons++;
+		req = idx < HC_QP_ENTRIES ? qp->table[idx] : NULL;
+		if (!req || req->tag != tag) {
+			dev_warn_ratelimited(dev, "session %u: completion for unknown tag %#llx\n",
+					     s->id, tag);
+			continue;
+		}
+		qp->table[idx] = NULL;
+		qp->inflight--;
+		req->result = READ_ONCE(cqe->result);
+		req->out_len = min(READ_ONCE(cqe->out_len), req->out_cap);
+		hc_req_complete(req);
+	}
+	if (cons != qp->cq_cons) {
+		/* done reading the slots before handing them back */
+		virt_mb();
+		qp->cq_cons = cons;
+		WRITE_ONCE(qp->ctl->cq_cons, cons);
+		/* nobody waits any more: no interrupts */
+		if (!qp->inflight)
+			WRITE_ONCE(qp->ctl->cq_flags, 0);
+		wake_up_all(&s->qwq);
+	}
+	err = hc_qp_state_err(READ_ONCE(qp->ctl->state));
+	if (err)
+		hc_qp_fail_locked(s, err);
+}
+
+/* Wake queue pair 1's waiters when it moved or died; qlock held. */
+static void hc_qp_user_check(struct hc_session *s)
+{
+	u32 prod = READ_ONCE(s->uctl->cq_prod);
+
+	if (prod == s->u_seen && !(READ_ONCE(s->uctl->state) & HC_QP_GONE))
+		return;
+	s->u_seen = prod;
+	/* pollers set it again as poll(2) calls them after the wake-up */
+	if (!s->u_waiters)
+		WRITE_ONCE(s->uctl->cq_flags, 0);
+	wake_up_interruptible_all(&s->pollq);
+}
+
+/* The interrupt: scan the open windows. */
+void hc_qp_interrupt(struct hc_device *hdev)
+{
+	struct hc_session *s;
+	unsigned long flags;
+
+	spin_lock_irqsave(&hdev->lock, flags);
+	if (!hdev->dead) {
+		list_for_each_entry(s, &hdev->sessions, node) {
+			spin_lock(&s->qlock);
+			if (!s->dead) {
+				hc_qp_reap(s);
+				hc_qp_user_check(s);
+			}
+			spin_unlock(&s->qlock);
+		}
+	}
+	spin_unlock_irqrestore(&hdev->lock, flags);
+}
+
+/* Why queue pair 1 cannot be waited for, or 0. */
+static int hc_qp_user_err(struct hc_session *s)
+{
+	int err = READ_ONCE(s->dead);
+
+	return err ? err : hc_qp_state_err(READ_ONCE(s->uctl->state));
+}
+
+static bool hc_qp_user_ready(struct hc_session *s, u32 seen)
+{
+	return READ_ONCE(s->dead) || READ_ONCE(s->uctl->cq_prod) != seen ||
+	       (READ_ONCE(s->uctl->state) & HC_QP_GONE);
+}
+
+/* A waiter of queue pair 1 comes (on) or goes; the flag is set meanwhile. */
+static void hc_qp_user_sleeper(struct hc_session *s, bool on)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&s->qlock, flags);
+	if (on)
+		s->u_waiters++;
+	else
+		s->u_waiters--;
+	if (!s->dead)
+		WRITE_ONCE(s->uctl->cq_flags, s->u_waiters ? HC_CQ_WAITING : 0);
+	spin_unlock_irqrestore(&s->qlock, flags);
+}
+
+/* HOSTCALL_IOC_WAIT: the guest-wait half of the protocol, for qp 1. */
+long hc_qp_wait_user(struct hc_session *s, struct hostcall_ioc_wait __user *u)
+{
+	struct hostcall_ioc_wait w;
+	long left, timeout;
+	int err;
+
+	if (copy_from_user(&w, u, sizeof(w)))
+		return -EFAULT;
+	timeout = w.timeout_ms < 0 ? MAX_SCHEDULE_TIMEOUT :
+		msecs_to_jiffies(w.timeout_ms);
+	hc_qp_user_sleeper(s, true);
+	/* the flag before the index: pairs with the shadow's (3) */
+	virt_mb();
+	left = wait_event_interruptible_timeout(s->pollq,
+						hc_qp_user_ready(s, w.cq_seen),
+						timeout);
+	hc_qp_user_sleeper(s, false);
+	if (READ_ONCE(s->dead))
+		return s->dead;
+	if (READ_ONCE(s->uctl->cq_prod) != w.cq_seen)
+		return 0;	/* answers first, even from a dying shadow */
+	err = hc_qp_user_err(s);
+	if (err)
+		return err;
+	return left < 0 ? -ERESTARTSYS : -ETIMEDOUT;
+}
+
+/* poll(2) on the session fd: POLLIN while qp 1's cq has entries. */
+__poll_t hc_qp_poll_user(struct hc_session *s)
+{
+	unsigned long flags;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (READ_ONCE(s->dead))
+			return EPOLLERR | EPOLLHUP;
+		if (READ_ONCE(s->uctl->cq_prod) != READ_ONCE(s->uctl->cq_cons))
+			return EPOLLIN | EPOLLRDNORM;
+		if (hc_qp_user_err(s))
+			return EPOLLERR | EPOLLHUP;
+		if (i)
+			break;
+		/* cleared by the interrupt that wakes us */
+		spin_lock_irqsave(&s->qlock, flags);
+		if (!s->dead)
+			WRITE_ONCE(s->uctl->cq_flags, HC_CQ_WAITING);
+		spin_unlock_irqrestore(&s->qlock, flags);
+		/* the flag before the index: pairs with the shadow's (3) */
+		virt_mb();
+	}
+	return 0;
+}
+
+/* HOSTCALL_IOC_KICK: the user's kick for qp 1, counted there. */
+void hc_qp_kick_user(struct hc_session *s)
+{
+	unsigned long flags;
+	bool dead;
+
+	spin_lock_irqsave(&s->qlock, flags);
+	dead = s->dead;
+	if (!dead)
+		WRITE_ONCE(s->uctl->guest_kicks, s->uctl->guest_kicks + 1);
+	spin_unlock_irqrestore(&s->qlock, flags);
+	if (!dead)
+		hc_kick_session(s->hdev, s->id);
+}
+
+/* HOSTCALL_IOC_INFO's statistics: both queue pairs summed. */
+void hc_qp_stats(struct hc_session *s, struct hostcall_ioc_info *info)
+{
+	struct hc_qp_ctl *ctl[2] = { s->qp.ctl, s->uctl };
+	unsigned long flags;
+	int i;
+
+	spin_lock_irqsave(&s->qlock, flags);
+	for (i = 0; i < 2 && !s->dead; i++) {
+		info->calls += READ_ONCE(ctl[i]->sq_prod);
+		info->kicks += READ_ONCE(ctl[i]->guest_kicks);
+		info->wakeups += READ_ONCE(ctl[i]->host_wakeups);
+		info->irqs += READ_ONCE(ctl[i]->host_irqs);
+	}
+	spin_unlock_irqrestore(&s->qlock, flags);
+}
