@@ -26,13 +26,18 @@
 
 /* A copy this big is made outside the lock, so other threads can submit. */
 #define HC_COPY_LOCKED_MAX	4096
-/* The spin before sleeping lasts twice the recent round trip (an average
- * of the last few), within these bounds: long enough that a busy caller's
- * answers come while it spins, with no interrupt, and short enough that a
- * call blocked on the host soon sleeps instead. */
-#define HC_SPIN_MIN_NS		2000
+/*
+ * The spin before sleeping adapts to whether it pays: a spin the answer
+ * ended sets the budget to at least twice the time the answer took, a spin
+ * that ran out halves it. Every HC_SPIN_PROBE-th wait spins the longest
+ * budget, so a budget that fell (the shadow lost its core for a while)
+ * grows back once answers are quick again. Spinning long on a loaded host
+ * only keeps the shadow from the core it needs.
+ */
+#define HC_SPIN_MIN_NS		1000
 #define HC_SPIN_MAX_NS		50000
-#define HC_RTT_START_NS		20000
+#define HC_SPIN_START_NS	10000
+#define HC_SPIN_PROBE		32
 /* tag: a sequence number above the waiter's slot; cancels have the top bit */
 #define HC_TAG_SLOT_BITS	6
 #define HC_TAG_CANCEL		(1ull << 63)
@@ -55,7 +60,8 @@ struct hc_window {
 	uint32_t cq_cons;		/* ours, published to ctl->cq_cons */
 	unsigned reserved;		/* sq entries promised, not yet written */
 	uint64_t seq;
-	uint64_t rtt_ns;		/* average round trip, for the spin */
+	uint64_t spin_ns;		/* spin budget, from the submission */
+	unsigned spins;			/* spins made, for the probes */
 	bool spinning;			/* one spinner is enough */
 	int failed;			/* -errno once the queue pair is unusable */
 	struct hc_waiter *waiters[HC_QP_ENTRIES];
@@ -134,7 +140,7 @@ void hc_win_open(hc_session *hc)
 		goto free;
 	if (pthread_mutex_init(&w->lock, NULL))
 		goto free;
-	w->rtt_ns = HC_RTT_START_NS;
+	w->spin_ns = HC_SPIN_START_NS;
 	w->gen = atomic_load_explicit(&fork_gen, memory_order_relaxed);
 	hc_bufs_init(&w->bufs);
 	hc->win = w;
@@ -299,25 +305,26 @@ static bool spin(struct hc_window *w, __u32 seen, uint64_t deadline)
 	}
 }
 
-static uint64_t spin_deadline(const struct hc_window *w, uint64_t t0)
+static uint64_t spin_deadline(struct hc_window *w, uint64_t t0)
 {
-	uint64_t d = 2 * w->rtt_ns;
-
-	if (d < HC_SPIN_MIN_NS)
-		d = HC_SPIN_MIN_NS;
-	if (d > HC_SPIN_MAX_NS)
-		d = HC_SPIN_MAX_NS;
-	return t0 + d;
+	if (++w->spins % HC_SPIN_PROBE == 0)
+		return t0 + HC_SPIN_MAX_NS;
+	return t0 + w->spin_ns;
 }
 
-/* Fold a call's round trip into the average. Locked. */
-static void account_rtt(struct hc_window *w, uint64_t t0)
+/* Adapt the budget to a spin's outcome. Locked. */
+static void spin_learn(struct hc_window *w, uint64_t t0, bool answered)
 {
-	uint64_t rtt = now_ns() - t0;
+	uint64_t took = 2 * (now_ns() - t0);
 
-	if (rtt > 2 * HC_SPIN_MAX_NS)
-		rtt = 2 * HC_SPIN_MAX_NS;	/* one long wait weighs little */
-	w->rtt_ns = (7 * w->rtt_ns + rtt) / 8;
+	if (!answered)
+		w->spin_ns /= 2;
+	else if (took > w->spin_ns)
+		w->spin_ns = took;
+	if (w->spin_ns < HC_SPIN_MIN_NS)
+		w->spin_ns = HC_SPIN_MIN_NS;
+	if (w->spin_ns > HC_SPIN_MAX_NS)
+		w->spin_ns = HC_SPIN_MAX_NS;
 }
 
 /*
@@ -346,7 +353,7 @@ static bool wait_done(hc_session *hc, struct hc_window *w,
 	bool cancelled = false;
 
 	for (;;) {
-		bool spinner = false;
+		bool spinner = false, answered;
 		uint64_t deadline = 0;
 		__u32 seen;
 		int r;
@@ -366,13 +373,13 @@ static bool wait_done(hc_session *hc, struct hc_window *w,
 			deadline = spin_deadline(w, t0);
 		}
 		pthread_mutex_unlock(&w->lock);
-		if (spinner && spin(w, seen, deadline))
-			r = 0;
-		else
-			r = sleep_for(hc, seen);
+		answered = spinner && spin(w, seen, deadline);
+		r = answered ? 0 : sleep_for(hc, seen);
 		pthread_mutex_lock(&w->lock);
-		if (spinner)
+		if (spinner) {
 			w->spinning = false;
+			spin_learn(w, t0, answered);
+		}
 		if (r == -EINTR) {
 			if (!cancelled && !wt->done)
 				cancelled = cancel(hc, w, wt);
@@ -500,7 +507,6 @@ int hc_win_call(hc_session *hc, struct hostcall_ioc_call *c)
 		pthread_mutex_lock(&w->lock);
 	}
 	cancelled = wait_done(hc, w, &wt, t0);
-	account_rtt(w, t0);
 
 	if (wt.out_len > c->out_len)
 		wt.out_len = c->out_len;	/* the shadow's count, clamped */
