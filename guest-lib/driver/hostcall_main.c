@@ -33,6 +33,11 @@ static bool force_doorbell;
 module_param(force_doorbell, bool, 0444);
 MODULE_PARM_DESC(force_doorbell, "never kick with the hypercall (tests)");
 
+static bool kvm_hypercall_kick;
+module_param(kvm_hypercall_kick, bool, 0444);
+MODULE_PARM_DESC(kvm_hypercall_kick,
+		 "under KVM, kick sessions by hypercall even when it exits to QEMU (benchmarks)");
+
 static DEFINE_IDA(hc_ida);
 
 /* Tell the device there are new control requests; under kick_sem. */
@@ -65,6 +70,7 @@ void hc_kick_session(struct hc_device *hdev, u32 id)
 		goto out;
 	transport = READ_ONCE(hdev->transport);
 	if (transport == HC_TRANSPORT_HYPERCALL_TCG ||
+	    transport == HC_TRANSPORT_HYPERCALL_KVM ||
 	    transport == HC_TRANSPORT_HYPERCALL_EVENTFD) {
 		ret = kvm_hypercall3(HC_HYPERCALL_NR, hdev->token,
 				     HC_KICK_SESSION, id);
@@ -91,7 +97,8 @@ out:
  * hypercall with -KVM_ENOSYS). An unpatched TCG raises #UD. Sessions: under
  * KVM the hypercall only when KVM itself signals the shadow's eventfd
  * (HC_F_HC_EVENTFD), else the doorbell, an ioeventfd that never exits to
- * QEMU; under TCG the hypercall when served.
+ * QEMU (kvm_hypercall_kick=1 forces the hypercall that exits to QEMU, to
+ * compare the three); under TCG the hypercall when served.
  */
 static void hc_pick_transport(struct hc_device *hdev)
 {
@@ -109,11 +116,12 @@ static void hc_pick_transport(struct hc_device *hdev)
 				 "hypercall not served (%ld), using the doorbell\n",
 				 ret);
 	}
-	if (kvm)
-		hdev->transport = hdev->ctrl_hypercall &&
-			(hdev->features & HC_F_HC_EVENTFD) ?
-			HC_TRANSPORT_HYPERCALL_EVENTFD :
-			HC_TRANSPORT_DOORBELL_IOEVENTFD;
+	if (kvm && hdev->ctrl_hypercall && (hdev->features & HC_F_HC_EVENTFD))
+		hdev->transport = HC_TRANSPORT_HYPERCALL_EVENTFD;
+	else if (kvm && hdev->ctrl_hypercall && kvm_hypercall_kick)
+		hdev->transport = HC_TRANSPORT_HYPERCALL_KVM;
+	else if (kvm)
+		hdev->transport = HC_TRANSPORT_DOORBELL_IOEVENTFD;
 	else
 		hdev->transport = hdev->ctrl_hypercall &&
 			(hdev->features & HC_F_HYPERCALL) ?
