@@ -66,8 +66,10 @@ class FakeShadow:
         except OSError:
             self.shrunk = False
         self.win = mmap.mmap(mem, WIN_SIZE)
+        pl = select.poll()
+        pl.register(kick, select.POLLIN)
         while True:                     # QEMU's eventfds are non-blocking
-            select.select([kick], [], [])
+            pl.poll()
             try:
                 os.read(kick, 8)
             except BlockingIOError:
@@ -229,7 +231,7 @@ class Dev:
         if kick:
             self.w('DOORBELL', 1)
 
-    def completions(self, want=1, timeout=5):
+    def completions(self, want=1, timeout=5, nap=0.02):
         out = []
         t = time.time() + timeout
         while len(out) < want and time.time() < t:
@@ -240,9 +242,9 @@ class Dev:
                 out.append((tag, res, olen))
                 self.cons += 1
                 self.qt.writel(self.ring + 12, self.cons)
-            if len(out) < want:
+            if len(out) < want and nap:
                 self.qt.cmd('clock_step 5000000')    # qtest: virtual time is ours
-                time.sleep(0.02)
+                time.sleep(nap)
         return out
 
     # ---- session windows, driven as a guest drives them
@@ -284,10 +286,10 @@ class Dev:
                 time.sleep(0.01)
         return out
 
-    def open(self, tag, buf, st, ident):
+    def open(self, tag, buf, st, ident, nap=0.02):
         self.qt.write(buf, ident)
         self.post(tag, 0, 0, 1, segs=segs(self.qt, st, [(buf, 32), (buf + 0x1000, 48)]), nin=1, nout=1)
-        c = self.completions()
+        c = self.completions(nap=nap)
         return c[0][1] if c and c[0][0] == tag else -1, c
 
 
