@@ -243,9 +243,9 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 	req->sqe.args[2] = args[2];
 	req->sqe.args[3] = args[3];
 	ret = hc_wreq_data(req, in_len, out_len, HC_SUBMIT_NORMAL);
-	if (!ret && in_len &&
-	    copy_from_user(hc_wreq_in(req), u64_to_user_ptr(in_ptr), in_len))
-		ret = -EFAULT;
+	if (!ret && in_len)
+		ret = hc_copy_from_user(hc_wreq_in(req), u64_to_user_ptr(in_ptr),
+					in_len);
 	if (!ret)
 		ret = hc_wsubmit(req, HC_SUBMIT_NORMAL);
 	if (!ret)
@@ -254,7 +254,7 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		*result = req->result;
 		*out_used = req->out_len;
 		if (req->out_len &&
-		    copy_to_user(out, hc_wreq_out(req), req->out_len)) {
+		    hc_copy_to_user(out, hc_wreq_out(req), req->out_len)) {
 			/* the caller never sees what the call created */
 			hc_undo(s->hdev, s, module, op, req->result);
 			ret = -EFAULT;

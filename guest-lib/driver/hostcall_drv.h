@@ -220,6 +220,9 @@ int hc_wreq_data(struct hc_request *req, u32 in_len, u32 out_len,
 void *hc_wreq_in(struct hc_request *req);
 void *hc_wreq_out(struct hc_request *req);
 void hc_wreq_release(struct hc_request *req);
+int hc_copy_from_user(void *dst, const void __user *src, u32 len);
+int hc_copy_to_user(void __user *dst, const void *src, u32 len);
+void hc_copy_words(void *dst, const void *src, u32 len);
 int hc_wsubmit(struct hc_request *req, enum hc_submit_mode mode);
 int hc_wcontrol(struct hc_session *s, u16 module, u16 op, s64 a0, s64 a1);
 void hc_qp_interrupt(struct hc_device *hdev);

@@ -167,6 +167,61 @@ void *hc_wreq_out(struct hc_request *req)
 	return req->s->qp.base + req->sqe.out_off;
 }
 
+/*
+ * Copies between a caller and the window, in 8-byte words. Under TCG the
+ * kernel's own copies (rep movsb, as the emulated CPU has ERMS) run one
+ * emulated iteration per byte: 128 KiB took 400 us, this loop a fraction
+ * of that. Under KVM both run at memory speed.
+ */
+int hc_copy_from_user(void *dst, const void __user *src, u32 len)
+{
+	const u64 __user *s = src;
+	u32 i, words = len / 8;
+	u64 *d = dst;
+
+	if (!user_access_begin(src, len))
+		return -EFAULT;
+	for (i = 0; i < words; i++)
+		unsafe_get_user(d[i], s + i, efault);
+	user_access_end();
+	i = words * 8;
+	return copy_from_user(dst + i, src + i, len - i) ? -EFAULT : 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+int hc_copy_to_user(void __user *dst, const void *src, u32 len)
+{
+	u64 __user *d = dst;
+	u32 i, words = len / 8;
+	const u64 *s = src;
+
+	if (!user_access_begin(dst, len))
+		return -EFAULT;
+	for (i = 0; i < words; i++)
+		unsafe_put_user(s[i], d + i, efault);
+	user_access_end();
+	i = words * 8;
+	return copy_to_user(dst + i, src + i, len - i) ? -EFAULT : 0;
+efault:
+	user_access_end();
+	return -EFAULT;
+}
+
+/* The same between kernel memory and the window. */
+void hc_copy_words(void *dst, const void *src, u32 len)
+{
+	const u64 *s = src;
+	u32 i, words = len / 8;
+	u64 *d = dst;
+
+	for (i = 0; i < words; i++)
+		d[i] = s[i];
+	i = words * 8;
+	memcpy(dst + i, src + i, len - i);
+}
+
 /* The request is freed: its data area is free again. */
 void hc_wreq_release(struct hc_request *req)
 {

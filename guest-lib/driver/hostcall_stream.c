@@ -136,7 +136,7 @@ static ssize_t hc_stream_read_ra(struct hc_stream *st, char __user *buf,
 		return ret;
 	}
 	n = min_t(size_t, len, st->ra_len - st->ra_off);
-	if (copy_to_user(buf, (char *)hc_wreq_out(st->ra) + st->ra_off, n))
+	if (hc_copy_to_user(buf, (char *)hc_wreq_out(st->ra) + st->ra_off, n))
 		return -EFAULT;
 	st->ra_off += n;
 	if (st->ra_off == st->ra_len)

@@ -31,7 +31,8 @@ static long hc_stream_send(struct hc_stream *st, void *kbuf, u32 len)
 		/* a worker: no signal ends the wait for window room */
 		err = hc_wreq_data(req, len - off, 0, HC_SUBMIT_NORMAL);
 		if (!err) {
-			memcpy(hc_wreq_in(req), (char *)kbuf + off, len - off);
+			hc_copy_words(hc_wreq_in(req), (char *)kbuf + off,
+				      len - off);
 			err = hc_wsubmit(req, HC_SUBMIT_NORMAL);
 		}
 		/*
