@@ -6,7 +6,9 @@ serving shadow does) and prints the time per open and QEMU's RSS.
   window-cost.py QEMU_BINARY [N] [--accel tcg|qtest]
 
 Under --accel tcg the vCPU runs (firmware, then idle), so each open's
-memory transaction also flushes a live vCPU's TLB.
+memory transaction also flushes a live vCPU's TLB. QEMU's own share of an
+open, from the memfd to the mapped slot and wired doorbell, comes from its
+trace events hostcall_window_create and hostcall_window_map.
 """
 import os, struct, sys, time, importlib.util
 
@@ -31,14 +33,17 @@ def main():
     accel = sys.argv[sys.argv.index('--accel') + 1] if '--accel' in sys.argv else 'qtest'
     tmp = qth.tempfile.mkdtemp()
     sock = os.path.join(tmp, 'sd.sock')
+    tlog = os.path.join(tmp, 'trace.log')
+    trace = ['-trace', 'hostcall_window_create', '-trace', 'hostcall_window_map',
+             '-msg', 'timestamp=on', '-D', tlog]
     qth.FakeShadowd(sock)
-    qt = qth.QTest(qemu, ['-device', 'hostcall,addr=4,socket=%s' % sock])
+    qt = qth.QTest(qemu, trace + ['-device', 'hostcall,addr=4,socket=%s' % sock])
     if accel != 'qtest':
         qt.quit()
         qt.p = qth.subprocess.Popen(
             [qemu, '-machine', 'q35,accel=' + accel, '-display', 'none', '-nodefaults', '-m', '128',
              '-L', '/usr/share/qemu', '-L', '/usr/share/seabios', '-qtest', 'stdio',
-             '-device', 'hostcall,addr=4,socket=%s' % sock],
+             '-device', 'hostcall,addr=4,socket=%s' % sock] + trace,
             stdin=qth.subprocess.PIPE, stdout=qth.subprocess.PIPE, stderr=qt.errf, text=True, bufsize=1)
         time.sleep(1)           # firmware runs and assigns BARs; ours override them
     d = qth.Dev(qt, 4, qth.BAR0[0], qth.BAR2[0])
@@ -64,6 +69,18 @@ def main():
     print('sessions: %d (accel %s)' % (len(times), accel))
     print('open: median %.2f ms, min %.2f ms, max %.2f ms (qtest and fake-shadowd round trips included)'
           % (times[len(times) // 2] * 1e3, times[0] * 1e3, times[-1] * 1e3))
+    starts, spans = {}, []
+    for line in open(tlog):
+        m = qth.re.match(r'\d+@(\d+\.\d+):hostcall_window_(create|map) session (\d+)', line)
+        if m and m.group(2) == 'create':
+            starts[m.group(3)] = float(m.group(1))
+        elif m and m.group(3) in starts:
+            spans.append(float(m.group(1)) - starts.pop(m.group(3)))
+    spans.sort()
+    if spans:
+        print('window creation in QEMU (memfd, seals, region, one memory transaction): '
+              'median %.0f us, min %.0f us, max %.0f us'
+              % (spans[len(spans) // 2] * 1e6, spans[0] * 1e6, spans[-1] * 1e6))
     print('QEMU RSS: %d KiB before, %d KiB with %d windows: %.1f KiB per window'
           % (rss0, rss1, len(times), (rss1 - rss0) / max(1, len(times))))
     qt.quit()

@@ -165,7 +165,7 @@ static void session_dead(HostcallSession *sess)
     session_close_fd(sess);
     if (sess->state == HC_SESS_OPEN) {
         sess->state = HC_SESS_DEAD;
-        hostcall_window_mark_dead(sess->s, sess->win);
+        hostcall_window_mark_dead(sess->s, sess->win, sess->id);
     }
 }
 

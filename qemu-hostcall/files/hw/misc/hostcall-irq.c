@@ -20,12 +20,14 @@
 #include "hw/pci/msix.h"
 #include "sysemu/kvm.h"
 #include "hostcall.h"
+#include "trace.h"
 
 static void irq_read(void *opaque)
 {
     HostcallState *s = opaque;
 
     if (event_notifier_test_and_clear(&s->irq)) {
+        trace_hostcall_irq_relay();
         hostcall_notify(s);
     }
 }
@@ -95,6 +97,7 @@ static void irqfd_start(HostcallState *s)
     }
     kvm_irqchip_commit_route_changes(&c);
     s->irq_virq = virq;
+    trace_hostcall_irqfd(true, virq);
     irq_watch(s, false);
     if (msix_set_vector_notifiers(pdev, irq_vector_unmask, irq_vector_mask,
                                   irq_vector_poll) < 0) {
@@ -113,6 +116,7 @@ static void irqfd_stop(HostcallState *s)
     if (s->irq_virq < 0) {
         return;
     }
+    trace_hostcall_irqfd(false, s->irq_virq);
     if (pdev->msix_vector_use_notifier) {
         msix_unset_vector_notifiers(pdev);
     }

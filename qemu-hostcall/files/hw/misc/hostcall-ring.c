@@ -18,6 +18,7 @@
 #include "qemu/bswap.h"
 #include "exec/memory.h"
 #include "hostcall.h"
+#include "trace.h"
 
 #define HDR_OFF(f)      offsetof(struct hc_ring_hdr, f)
 
@@ -180,6 +181,8 @@ static unsigned hc_post_completions(HostcallState *s)
             (uint64_t)s->entries * sizeof(struct hc_req) +
             (uint64_t)(s->cpl_prod & (s->entries - 1)) * sizeof(c);
 
+        trace_hostcall_ring_complete(req->tag, req->result);
+
         if (!hc_write(s, s->ring + off, &c, sizeof(c))) {
             hc_ring_error(s, HC_DEVERR_RING_ADDR);
             return n;
@@ -302,6 +305,7 @@ static void hc_take(HostcallState *s)
     s->inflight++;
     err = hc_parse_req(s, &d, &req);
     if (err) {
+        trace_hostcall_ring_reject(req->tag, req->module, req->op, err);
         qemu_log_mask(LOG_GUEST_ERROR, "hostcall: request tag 0x%" PRIx64
                       " module %u op %u rejected: %d\n",
                       req->tag, req->module, req->op, err);

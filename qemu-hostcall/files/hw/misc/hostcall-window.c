@@ -23,6 +23,7 @@
 #include "exec/memory.h"
 #include "sysemu/hostcall.h"
 #include "hostcall.h"
+#include "trace.h"
 
 /* The shadow must not shrink what QEMU maps: that would SIGBUS us. */
 #define HC_WIN_SEALS    (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
@@ -58,6 +59,7 @@ HostcallWindow *hostcall_window_new(HostcallState *s, uint32_t id,
     Error *err = NULL;
     int ret;
 
+    trace_hostcall_window_create(id);
     w->memfd = window_memfd(id, errp);
     if (w->memfd < 0) {
         g_free(w);
@@ -91,6 +93,7 @@ HostcallWindow *hostcall_window_new(HostcallState *s, uint32_t id,
 
     w->kvm_kick = hostcall_kvm_session_eventfd(s->token, id,
                       event_notifier_get_fd(&w->kick)) == 0;
+    trace_hostcall_window_map(id, w->kvm_kick);
     return w;
 }
 
@@ -139,10 +142,12 @@ int hostcall_window_send(HostcallState *s, HostcallWindow *w, uint32_t id,
  * see it. state belongs to the host side; the shadow (the only other
  * writer) is dead, so a plain OR is enough; atomic for the guest's sake.
  */
-void hostcall_window_mark_dead(HostcallState *s, HostcallWindow *w)
+void hostcall_window_mark_dead(HostcallState *s, HostcallWindow *w,
+                               uint32_t id)
 {
     int qp;
 
+    trace_hostcall_window_dead(id);
     for (qp = 0; qp < 2; qp++) {
         struct hc_qp_ctl *ctl = (struct hc_qp_ctl *)
             (w->host + qp * HC_QP_SIZE + HC_QP_CTL_OFF);
@@ -165,6 +170,7 @@ static void window_reclaim(HostcallWindow *w)
  */
 void hostcall_window_free(HostcallState *s, HostcallWindow *w, uint32_t id)
 {
+    trace_hostcall_window_unmap(id);
     if (w->kvm_kick) {
         hostcall_kvm_session_eventfd(s->token, id, -1);
     }

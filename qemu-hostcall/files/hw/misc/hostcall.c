@@ -30,6 +30,7 @@
 #include "sysemu/tcg.h"
 #include "sysemu/hostcall.h"
 #include "hostcall.h"
+#include "trace.h"
 
 #define HOSTCALL_KVM_EPERM      1       /* KVM_EPERM */
 #define HOSTCALL_KVM_EINVAL     22      /* KVM_EINVAL */
@@ -73,6 +74,7 @@ static void hostcall_retry_timer(void *opaque)
 /* vCPU side of a control-ring kick: the main loop does the work. */
 static void hostcall_kick(HostcallState *s)
 {
+    trace_hostcall_kick_ring(s->token);
     qemu_bh_schedule(s->pump_bh);
 }
 
@@ -81,6 +83,7 @@ static int hostcall_kick_session(HostcallState *s, uint64_t id)
 {
     HostcallSession *sess = hostcall_host_session(s, id);
 
+    trace_hostcall_kick_session(s->token, id, sess ? 0 : -HOSTCALL_KVM_EINVAL);
     if (!sess) {
         return -HOSTCALL_KVM_EINVAL;
     }

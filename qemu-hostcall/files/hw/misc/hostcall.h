@@ -171,7 +171,8 @@ HostcallWindow *hostcall_window_new(HostcallState *s, uint32_t id,
                                     Error **errp);
 int hostcall_window_send(HostcallState *s, HostcallWindow *w, uint32_t id,
                          int sock);
-void hostcall_window_mark_dead(HostcallState *s, HostcallWindow *w);
+void hostcall_window_mark_dead(HostcallState *s, HostcallWindow *w,
+                               uint32_t id);
 void hostcall_window_free(HostcallState *s, HostcallWindow *w, uint32_t id);
 
 /* hostcall-irq.c */
