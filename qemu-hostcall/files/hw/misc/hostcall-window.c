@@ -22,11 +22,40 @@
 #include "qemu/error-report.h"
 #include "exec/memory.h"
 #include "sysemu/hostcall.h"
+#include "sysemu/kvm.h"
 #include "hostcall.h"
 #include "trace.h"
 
 /* The shadow must not shrink what QEMU maps: that would SIGBUS us. */
 #define HC_WIN_SEALS    (F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL)
+
+/*
+ * KVM's MMIO bus takes 1000 ioeventfds per VM (NR_IOBUS_DEVS, Linux 6.1),
+ * shared with every other device, and QEMU aborts when one does not fit.
+ * hostcall doorbells take at most this many; past it a session's doorbell
+ * is served by the MMIO handler (an exit to QEMU, still correct).
+ */
+#define HOSTCALL_KVM_DOORBELLS_MAX  768
+static unsigned hostcall_kvm_doorbells;
+
+static bool doorbell_fd_get(void)
+{
+    if (!kvm_eventfds_enabled()) {
+        return true;            /* TCG: a list in QEMU, no limit */
+    }
+    if (hostcall_kvm_doorbells >= HOSTCALL_KVM_DOORBELLS_MAX) {
+        return false;
+    }
+    hostcall_kvm_doorbells++;
+    return true;
+}
+
+static void doorbell_fd_put(void)
+{
+    if (kvm_eventfds_enabled()) {
+        hostcall_kvm_doorbells--;
+    }
+}
 
 static int window_memfd(uint32_t id, Error **errp)
 {
@@ -84,11 +113,14 @@ HostcallWindow *hostcall_window_new(HostcallState *s, uint32_t id,
     }
     w->host = memory_region_get_ram_ptr(&w->mr);
 
+    w->doorbell_fd = doorbell_fd_get();
     memory_region_transaction_begin();
     memory_region_add_subregion(&s->windows, (hwaddr)(id - 1) * HC_WIN_SIZE,
                                 &w->mr);
-    memory_region_add_eventfd(&s->mmio, HC_REG_SESSION_DOORBELL(id), 4,
-                              false, 0, &w->kick);
+    if (w->doorbell_fd) {
+        memory_region_add_eventfd(&s->mmio, HC_REG_SESSION_DOORBELL(id), 4,
+                                  false, 0, &w->kick);
+    }
     memory_region_transaction_commit();
 
     w->kvm_kick = hostcall_kvm_session_eventfd(s->token, id,
@@ -175,8 +207,11 @@ void hostcall_window_free(HostcallState *s, HostcallWindow *w, uint32_t id)
         hostcall_kvm_session_eventfd(s->token, id, -1);
     }
     memory_region_transaction_begin();
-    memory_region_del_eventfd(&s->mmio, HC_REG_SESSION_DOORBELL(id), 4,
-                              false, 0, &w->kick);
+    if (w->doorbell_fd) {
+        memory_region_del_eventfd(&s->mmio, HC_REG_SESSION_DOORBELL(id), 4,
+                                  false, 0, &w->kick);
+        doorbell_fd_put();
+    }
     memory_region_del_subregion(&s->windows, &w->mr);
     memory_region_transaction_commit();
     event_notifier_cleanup(&w->kick);

@@ -78,7 +78,10 @@ static void hostcall_kick(HostcallState *s)
     qemu_bh_schedule(s->pump_bh);
 }
 
-/* HC_KICK_SESSION where KVM does not signal the eventfd itself. */
+/*
+ * HC_KICK_SESSION where KVM does not signal the eventfd itself, and a
+ * session doorbell that is no ioeventfd (see hostcall-window.c).
+ */
 static int hostcall_kick_session(HostcallState *s, uint64_t id)
 {
     HostcallSession *sess = hostcall_host_session(s, id);
@@ -191,7 +194,9 @@ static void hostcall_mmio_write(void *opaque, hwaddr addr, uint64_t val,
         break;
     default:
         if (addr >= HC_REG_SESSION_DOORBELL(1)) {
-            /* a session doorbell: an ioeventfd while open, else ignored */
+            /* usually an ioeventfd that never gets here; closed: ignored */
+            hostcall_kick_session(s, (addr - HC_REG_SESSION_DOORBELL(1)) / 4
+                                     + 1);
             break;
         }
         qemu_log_mask(LOG_GUEST_ERROR, "hostcall: write to read-only "

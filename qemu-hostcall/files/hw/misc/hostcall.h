@@ -80,6 +80,7 @@ typedef struct HostcallWindow {
     EventNotifier kick;     /* guest -> shadow */
     uint8_t *host;          /* QEMU's mapping, HC_WIN_SIZE bytes */
     bool kvm_kick;          /* KVM signals kick from the hypercall */
+    bool doorbell_fd;       /* the doorbell is an ioeventfd (else MMIO) */
 } HostcallWindow;
 
 typedef enum {
