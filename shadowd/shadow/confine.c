@@ -51,7 +51,6 @@ int ring_restrict(struct io_uring *r, unsigned modules)
 {
 	static const unsigned char ops[] = {
 		IORING_OP_NOP, IORING_OP_READ, IORING_OP_WRITE,
-		IORING_OP_READ_FIXED, IORING_OP_WRITE_FIXED,
 		IORING_OP_RECV, IORING_OP_POLL_ADD,
 		IORING_OP_POLL_REMOVE, IORING_OP_ASYNC_CANCEL,
 		/* fs module only, from here */
@@ -77,16 +76,6 @@ int ring_restrict(struct io_uring *r, unsigned modules)
 	e = syscall(SYS_io_uring_register, r->ring_fd,
 		    IORING_REGISTER_ENABLE_RINGS, NULL, 0);
 	return e < 0 ? -errno : 0;
-}
-
-/* The whole window is buffer 0: reads and writes of call data then skip
- * the page lookup each plain op makes (done before the restrictions,
- * which allow no register operation). */
-int ring_register_window(struct io_uring *r, void *mem, size_t len)
-{
-	struct iovec iov = { mem, len };
-
-	return io_uring_register_buffers(r, &iov, 1);
 }
 
 static int check_identity(void)

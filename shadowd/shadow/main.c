@@ -7,7 +7,7 @@
  * every process group the shadow started is killed and reaped, then it
  * exits. Calls are entries in the window's two queue pairs (window.c);
  * their input and output stay in the window, and host reads and writes
- * go straight between it and the file (registered buffers).
+ * go straight between it and the file.
  *
  * One io_uring drives everything: the operations of calls in flight, a
  * recv on fd 3, polls on a signalfd and, while the shadow sleeps, on the
@@ -60,7 +60,6 @@ static uint32_t session_id;
 
 static struct win win;
 static int kick_fd = -1, irq_fd = -1;
-static int fixed_bufs;			/* the window is registered */
 
 /* ---- ring helpers -------------------------------------------------------- */
 
@@ -165,17 +164,20 @@ static int input_in_place(const struct call *c)
 	       (c->module == HC_MOD_SYS && c->op == HC_SYS_PING);
 }
 
+/*
+ * Plain reads and writes on window addresses: the kernel copies between
+ * the file and the window once. Not registered buffers: io_uring charges
+ * those to the host user's RLIMIT_MEMLOCK (8 MiB by default), which all
+ * of that user's sessions share: 1 MiB each left the eighth session
+ * without even its ring.
+ */
 void call_prep_rw(struct io_uring_sqe *sqe, struct call *c, int fd,
 		  uint64_t off, int write)
 {
-	if (!write && fixed_bufs)
-		io_uring_prep_read_fixed(sqe, fd, c->out, c->out_max, off, 0);
-	else if (!write)
-		io_uring_prep_read(sqe, fd, c->out, c->out_max, off);
-	else if (fixed_bufs && c->in != c->in_copy)
-		io_uring_prep_write_fixed(sqe, fd, c->in, c->in_len, off, 0);
-	else
+	if (write)
 		io_uring_prep_write(sqe, fd, c->in, c->in_len, off);
+	else
+		io_uring_prep_read(sqe, fd, c->out, c->out_max, off);
 }
 
 static const char *const module_names[HC_MOD_COUNT] = {
@@ -552,8 +554,11 @@ static void finish(void)
 /*
  * The polling budget (Documentation/window.md): after work the loop keeps
  * looking for an adaptive time before it sleeps. Work found within it
- * doubles it, running out halves it; sched_yield between looks, so on a
- * 2-core host the vCPU the guest runs on is never starved.
+ * doubles it, running out halves it; a sleep that a kick ends soon after
+ * the last work (the guest's turnaround was just longer than the budget)
+ * raises it to 1.5 times that gap, so halving cannot lock it at the
+ * minimum for a caller that would have been caught. sched_yield between
+ * looks, so on a 2-core host the vCPU the guest runs on is never starved.
  */
 #define POLL_MIN_NS	2000
 #define POLL_MAX_NS	200000
@@ -585,8 +590,8 @@ static void ring_wait(int stalled)
 
 static void loop(void)
 {
-	long until = 0;
-	int polling = 0, st;
+	long until = 0, last_work = 0, gap;
+	int polling = 0, st, woke = 0;
 
 	while (!stopping) {
 		unsigned work;
@@ -603,10 +608,18 @@ static void loop(void)
 			io_uring_submit(&ring);
 		notify();
 		if (work) {
+			long t = now_ns();
+
+			gap = t - last_work;
 			if (polling && poll_ns < POLL_MAX_NS)
 				poll_ns *= 2;
+			else if (woke && gap < POLL_MAX_NS && gap > poll_ns)
+				poll_ns = gap + gap / 2 < POLL_MAX_NS ?
+					  gap + gap / 2 : POLL_MAX_NS;
+			woke = 0;
 			polling = 1;
-			until = now_ns() + poll_ns;
+			last_work = t;
+			until = t + poll_ns;
 			continue;
 		}
 		if (polling && now_ns() < until) {
@@ -622,6 +635,7 @@ static void loop(void)
 		arm_kick();
 		ring_wait(st == WIN_STALLED);
 		sleeping = 1;
+		woke = 1;
 		win_wake(&win, 0);
 	}
 }
@@ -722,12 +736,6 @@ int main(int argc, char **argv)
 	e = io_uring_queue_init_params(256, &ring, &prm);
 	if (e < 0)
 		die("io_uring: %s", strerror(-e));
-	/* Best effort: without it, reads and writes are the plain ops. */
-	e = ring_register_window(&ring, mem, HC_WIN_SIZE);
-	if (e < 0)
-		log_msg("window not registered with io_uring (%s); "
-			"plain reads and writes", strerror(-e));
-	fixed_bufs = e == 0;
 	e = ring_restrict(&ring, pol.modules);
 	if (e < 0)
 		die("io_uring restrictions: %s", strerror(-e));

@@ -78,8 +78,7 @@ static inline unsigned char *call_out(struct call *c)
 extern struct io_uring ring;
 /* An SQE for call c (user_data = c, pending set); never NULL. */
 struct io_uring_sqe *call_sqe(struct call *c, int fd, call_done_fn done);
-/* A read (out) or write (in) of a call's window buffer: a registered-
- * buffer operation when the window is registered with the ring. */
+/* A read (into out) or write (from in) of a call's window buffer. */
 void call_prep_rw(struct io_uring_sqe *sqe, struct call *c, int fd,
 		  uint64_t off, int write);
 /* Submit now: needed before close() of an fd a just-prepared op uses. */
@@ -250,8 +249,6 @@ int execwatch_start(const volatile pid_t *launching);
 /* confine.c */
 /* only the io_uring ops the shadow uses (opens with the fs module) */
 int ring_restrict(struct io_uring *r, unsigned modules);
-/* the window as the ring's registered buffer 0: 0 or -errno */
-int ring_register_window(struct io_uring *r, void *mem, size_t len);
 int confine(void);
 /* seccomp.c: the shadow's syscall filter (also used by a unit test).
  * Without the fs module, opens are allowed only with exactly these
