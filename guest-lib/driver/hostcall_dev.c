@@ -105,6 +105,8 @@ int hc_session_wait(struct hc_session *s, struct hc_request *req)
 	bool cancelled = false;
 	long left;
 
+	if (req->spin)
+		hc_qp_spin(req);
 	if (wait_for_completion_interruptible(&req->done)) {
 		for (;;) {
 			/* a cancel that found no window entry is tried again */
@@ -242,6 +244,7 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		return -ENOMEM;
 	req->sqe.args[2] = args[2];
 	req->sqe.args[3] = args[3];
+	req->spin = true;	/* hc_session_wait() polls, then sleeps */
 	ret = hc_wreq_data(req, in_len, out_len, HC_SUBMIT_NORMAL);
 	if (!ret && in_len)
 		ret = hc_copy_from_user(hc_wreq_in(req), u64_to_user_ptr(in_ptr),

@@ -135,6 +135,7 @@ struct hc_request {
 	/* window request: the entry, its pieces of the data area */
 	struct hc_sqe sqe;
 	u32 grain, ngrains;
+	bool spin;			/* its caller polls first: no irq yet */
 
 	/* control request: descriptor, kernel buffer, DMA segments */
 	struct hc_req desc;
@@ -156,7 +157,10 @@ struct hc_qp {
 	u32 sq_prod;			/* private copies of our indices */
 	u32 cq_cons;
 	u32 inflight;
+	u32 irq_waiters;		/* in flight, not spun for: irq wanted */
 	u32 tag_seq;
+	u32 spin_ns;			/* adaptive spin budget */
+	u32 spins;
 	struct hc_request *table[HC_QP_ENTRIES];
 	DECLARE_BITMAP(grains, HC_QP_GRAINS);	/* data area in use */
 };
@@ -202,6 +206,8 @@ void hc_undo(struct hc_device *hdev, struct hc_session *s, u16 module,
 void hc_req_unmap(struct hc_request *req);
 void hc_req_clear_notify(struct hc_request *req);
 int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out);
+int hc_wait_room(wait_queue_head_t *wq, enum hc_submit_mode mode,
+		 bool (*ready)(void *arg, u32 n), void *arg, u32 n);
 int hc_submit(struct hc_device *hdev, struct hc_request *req,
 	      enum hc_submit_mode mode);
 void hc_process_completions(struct hc_device *hdev);
@@ -224,6 +230,7 @@ int hc_copy_from_user(void *dst, const void __user *src, u32 len);
 int hc_copy_to_user(void __user *dst, const void *src, u32 len);
 void hc_copy_words(void *dst, const void *src, u32 len);
 int hc_wsubmit(struct hc_request *req, enum hc_submit_mode mode);
+void hc_qp_spin(struct hc_request *req);
 int hc_wcontrol(struct hc_session *s, u16 module, u16 op, s64 a0, s64 a1);
 void hc_qp_interrupt(struct hc_device *hdev);
 void hc_qp_fail(struct hc_session *s, int err);

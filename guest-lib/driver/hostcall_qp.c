@@ -16,6 +16,8 @@
 
 #include <linux/bitmap.h>
 #include <linux/io.h>
+#include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/poll.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -25,6 +27,15 @@
 #include "hostcall_drv.h"
 
 #define HC_QP_GONE	(HC_QP_DEAD | HC_QP_BROKEN)
+
+/* A caller's spin for its answer: adaptive between these (ns). */
+#define HC_SPIN_MIN	2000
+#define HC_SPIN_START	20000
+
+static unsigned int spin_max_us = 50;
+module_param(spin_max_us, uint, 0644);
+MODULE_PARM_DESC(spin_max_us,
+		 "longest a caller polls for its answer before it sleeps (0: never)");
 
 /* What a queue pair's state means for its callers. */
 static int hc_qp_state_err(u32 state)
@@ -59,6 +70,7 @@ int hc_qp_map(struct hc_session *s)
 	/* a new window starts at 0; the shadow starts from the same */
 	qp->sq_prod = READ_ONCE(qp->ctl->sq_prod);
 	qp->cq_cons = READ_ONCE(qp->ctl->cq_cons);
+	qp->spin_ns = HC_SPIN_START;
 	s->u_seen = READ_ONCE(s->uctl->cq_prod);
 
 	spin_lock_irqsave(&hdev->lock, flags);
@@ -101,8 +113,10 @@ struct hc_request *hc_wreq_alloc(struct hc_session *s, u16 module, u16 op,
 	return req;
 }
 
-static bool hc_qp_room(struct hc_session *s, u32 n)
+static bool hc_qp_room(void *arg, u32 n)
 {
+	struct hc_session *s = arg;
+
 	return READ_ONCE(s->dead) ||
 	       bitmap_find_next_zero_area(s->qp.grains, HC_QP_GRAINS, 0, n,
 					  0) < HC_QP_GRAINS;
@@ -141,10 +155,8 @@ int hc_wreq_data(struct hc_request *req, u32 in_len, u32 out_len,
 			return ret;
 		if (req->ngrains)
 			break;
-		if (mode != HC_SUBMIT_NORMAL)
-			return -EBUSY;
 		/* other calls hold the area: they give it back as they end */
-		ret = wait_event_interruptible(s->qwq, hc_qp_room(s, n));
+		ret = hc_wait_room(&s->qwq, mode, hc_qp_room, s, n);
 		if (ret)
 			return ret;
 	}
@@ -237,8 +249,10 @@ void hc_wreq_release(struct hc_request *req)
 	wake_up_all(&s->qwq);
 }
 
-static bool hc_qp_slot_ready(struct hc_session *s, u32 limit)
+static bool hc_qp_slot_ready(void *arg, u32 limit)
 {
+	struct hc_session *s = arg;
+
 	return READ_ONCE(s->dead) || READ_ONCE(s->qp.inflight) < limit;
 }
 
@@ -266,21 +280,9 @@ int hc_wsubmit(struct hc_request *req, enum hc_submit_mode mode)
 			break;
 		spin_unlock_irqrestore(&s->qlock, flags);
 
-		switch (mode) {
-		case HC_SUBMIT_NORMAL:
-			ret = wait_event_interruptible(s->qwq,
-						       hc_qp_slot_ready(s, limit));
-			if (ret)
-				return ret;
-			break;
-		case HC_SUBMIT_CONTROL:
-			if (!wait_event_timeout(s->qwq,
-						hc_qp_slot_ready(s, limit), HZ))
-				return -EBUSY;
-			break;
-		default:
-			return -EBUSY;
-		}
+		ret = hc_wait_room(&s->qwq, mode, hc_qp_slot_ready, s, limit);
+		if (ret)
+			return ret;
 	}
 	if (ret) {
 		spin_unlock_irqrestore(&s->qlock, flags);
@@ -298,10 +300,12 @@ int hc_wsubmit(struct hc_request *req, enum hc_submit_mode mode)
 	refcount_inc(&req->ref);
 	/*
 	 * Every entry in flight has someone waiting for its answer (a
-	 * caller, a read-ahead, an undo): ask for interrupts from the first
-	 * on, before the shadow can see it.
+	 * caller, a read-ahead, an undo). Unless its caller polls for it
+	 * first (hc_qp_spin()), ask for interrupts, before the shadow can see
+	 * the entry.
 	 */
-	if (!qp->inflight++)
+	qp->inflight++;
+	if (!req->spin && !qp->irq_waiters++)
 		WRITE_ONCE(qp->ctl->cq_flags, HC_CQ_WAITING);
 
 	memcpy(&qp->sq[qp->sq_prod % HC_QP_ENTRIES], &req->sqe,
@@ -357,6 +361,7 @@ static void hc_qp_fail_locked(struct hc_session *s, int err)
 		hc_req_complete(req);
 	}
 	qp->inflight = 0;
+	qp->irq_waiters = 0;
 	wake_up_all(&s->qwq);
 	wake_up_interruptible_all(&s->pollq);
 }
@@ -401,6 +406,9 @@ static void hc_qp_reap(struct hc_session *s)
 		}
 		qp->table[idx] = NULL;
 		qp->inflight--;
+		/* nobody waits for an interrupt any more: none */
+		if (!req->spin && !--qp->irq_waiters)
+			WRITE_ONCE(qp->ctl->cq_flags, 0);
 		req->result = READ_ONCE(cqe->result);
 		req->out_len = min(READ_ONCE(cqe->out_len), req->out_cap);
 		hc_req_complete(req);
@@ -410,14 +418,67 @@ static void hc_qp_reap(struct hc_session *s)
 		virt_mb();
 		qp->cq_cons = cons;
 		WRITE_ONCE(qp->ctl->cq_cons, cons);
-		/* nobody waits any more: no interrupts */
-		if (!qp->inflight)
-			WRITE_ONCE(qp->ctl->cq_flags, 0);
 		wake_up_all(&s->qwq);
 	}
 	err = hc_qp_state_err(READ_ONCE(qp->ctl->state));
 	if (err)
 		hc_qp_fail_locked(s, err);
+}
+
+/*
+ * A caller about to sleep for req's answer polls the completion ring
+ * first, for a budget that adapts as libhostcall's does: twice the time
+ * an answer took when it came while polling, halved when the poll ran
+ * out, the full spin_max_us every 32nd time. A shadow that polls answers
+ * in a few microseconds, far less than an interrupt and a wake-up cost.
+ * Then it asks for the interrupt: the guest-wait half of the protocol
+ * (flag, full barrier, recheck).
+ */
+void hc_qp_spin(struct hc_request *req)
+{
+	struct hc_session *s = req->s;
+	struct hc_qp *qp = &s->qp;
+	u64 max = (u64)READ_ONCE(spin_max_us) * NSEC_PER_USEC;
+	u64 start = ktime_get_ns(), budget, t = 0, next;
+	u32 spins = READ_ONCE(qp->spins) + 1;
+	unsigned long flags;
+	bool got = false;
+
+	WRITE_ONCE(qp->spins, spins);
+	budget = min_t(u64, spins % 32 ? READ_ONCE(qp->spin_ns) : max, max);
+	while (budget) {
+		if (completion_done(&req->done)) {
+			got = true;
+			break;
+		}
+		t = ktime_get_ns() - start;
+		if (t >= budget || need_resched() || signal_pending(current))
+			break;
+		if (READ_ONCE(qp->ctl->cq_prod) != READ_ONCE(qp->cq_cons)) {
+			spin_lock_irqsave(&s->qlock, flags);
+			if (!s->dead)
+				hc_qp_reap(s);
+			spin_unlock_irqrestore(&s->qlock, flags);
+			continue;
+		}
+		cpu_relax();
+	}
+	next = got ? max_t(u64, READ_ONCE(qp->spin_ns), 2 * t) :
+		READ_ONCE(qp->spin_ns) / 2;
+	WRITE_ONCE(qp->spin_ns, clamp_t(u64, next, HC_SPIN_MIN, max));
+	if (got)
+		return;
+
+	spin_lock_irqsave(&s->qlock, flags);
+	if (!s->dead && qp->table[lower_32_bits(req->tag)] == req) {
+		req->spin = false;
+		if (!qp->irq_waiters++)
+			WRITE_ONCE(qp->ctl->cq_flags, HC_CQ_WAITING);
+		/* the flag before the index: pairs with the shadow's (3) */
+		virt_mb();
+		hc_qp_reap(s);
+	}
+	spin_unlock_irqrestore(&s->qlock, flags);
 }
 
 /* Wake queue pair 1's waiters when it moved or died; qlock held. */

@@ -250,9 +250,28 @@ int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out)
 
 /* ---- submission ---------------------------------------------------------- */
 
-static bool hc_slot_ready(struct hc_device *hdev, u32 limit)
+static bool hc_slot_ready(void *arg, u32 limit)
 {
+	struct hc_device *hdev = arg;
+
 	return READ_ONCE(hdev->dead) || READ_ONCE(hdev->inflight) < limit;
+}
+
+/*
+ * Wait as mode says until ready(arg, n), which the side that frees room
+ * wakes wq for: 0, -ERESTARTSYS (a signal) or -EBUSY (no room in time).
+ */
+int hc_wait_room(wait_queue_head_t *wq, enum hc_submit_mode mode,
+		 bool (*ready)(void *arg, u32 n), void *arg, u32 n)
+{
+	switch (mode) {
+	case HC_SUBMIT_NORMAL:
+		return wait_event_interruptible(*wq, ready(arg, n));
+	case HC_SUBMIT_CONTROL:
+		return wait_event_timeout(*wq, ready(arg, n), HZ) ? 0 : -EBUSY;
+	default:
+		return -EBUSY;
+	}
 }
 
 /*
@@ -290,21 +309,10 @@ int hc_submit(struct hc_device *hdev, struct hc_request *req,
 			break;
 		spin_unlock_irqrestore(&hdev->lock, flags);
 
-		switch (mode) {
-		case HC_SUBMIT_NORMAL:
-			ret = wait_event_interruptible(hdev->slot_wq,
-						       hc_slot_ready(hdev, limit));
-			if (ret)
-				return ret;
-			break;
-		case HC_SUBMIT_CONTROL:
-			if (!wait_event_timeout(hdev->slot_wq,
-						hc_slot_ready(hdev, limit), HZ))
-				return -EBUSY;
-			break;
-		default:
-			return -EBUSY;
-		}
+		ret = hc_wait_room(&hdev->slot_wq, mode, hc_slot_ready, hdev,
+				   limit);
+		if (ret)
+			return ret;
 	}
 
 	idx = find_first_zero_bit(hdev->busy, hdev->entries);
