@@ -321,6 +321,7 @@ def main():
     check(d.r('VERSION') == 2, 'version 2')
     check(d.r('TOKEN') == 1 and e.r('TOKEN') == 2, 'tokens 1 and 2')
     check(d.r('FEATURES') & 2 and d.r('FEATURES') & 4, 'HC_F_MSIX and HC_F_WINDOW')
+    check(not d.r('FEATURES') & 8, 'no HC_F_HC_EVENTFD without KVM')
     check(d.r('MAX_DATA') == 128 * 1024 and d.r('MAX_SEGS') == 80, 'max data/segs')
     check(d.r('WIN_SLOTS') == 4 and e.r('WIN_SLOTS') == 512 and d.r('WIN_SIZE') == WIN_SIZE,
           'window slots 4 (windows=4) and 512 (default), 1 MiB each')
@@ -455,6 +456,9 @@ def main():
     tag += 1
     qt.writel(d.qp(sid, 0) + DATA_OFF, 0x12345678)
     check(qt.readl(d.qp(sid, 0) + DATA_OFF) != 0x12345678, 'closed: the slot is no RAM any more')
+    qt.writel(BAR0[0] + 0x1000 + 4 * (sid - 1), 1)
+    qt.writel(BAR0[0] + 0x1000 + 4 * 1023, 1)
+    check(d.r('MAGIC') == 0x4843414c and d.r('STATUS') & 1, 'doorbells of a closed and a never-open session are ignored')
     d.post(tag, sid, 0, 2)
     check(d.completions() == [(tag, -9, 0)], 'close twice -> EBADF')
     tag += 1
