@@ -136,6 +136,13 @@ int window_receive(int sock, void **mem, int *kick_fd, int *irq_fd)
 			e = -errno;
 			log_msg("HCP_WINDOW: mmap: %s; ending session",
 				strerror(-e));
+		} else if (madvise(m, HC_WIN_SIZE, MADV_DONTFORK) < 0) {
+			/* The launcher, forked later, must not carry the
+			 * guest's memory: it is not the one that checks it. */
+			e = -errno;
+			log_msg("HCP_WINDOW: madvise: %s; ending session",
+				strerror(-e));
+			munmap(m, HC_WIN_SIZE);
 		}
 	}
 	/* The mapping keeps the memory; the memfd itself is not needed. */
