@@ -220,6 +220,27 @@ static int hc_release(struct inode *inode, struct file *file)
 }
 
 /*
+ * Ops whose answer may be short (a read or write returns a count): when
+ * the window's data area is busy they move less rather than wait for
+ * room that calls blocked on the host may never give back.
+ */
+static bool hc_short_ok(u16 module, u16 op)
+{
+	switch ((module << 16) | op) {
+	case (HC_MOD_PROC << 16) | HC_PROC_READ:
+	case (HC_MOD_PROC << 16) | HC_PROC_WRITE:
+	case (HC_MOD_FS << 16) | HC_FS_READ:
+	case (HC_MOD_FS << 16) | HC_FS_WRITE:
+	case (HC_MOD_FS << 16) | HC_FS_PREAD:
+	case (HC_MOD_FS << 16) | HC_FS_PWRITE:
+	case (HC_MOD_FS << 16) | HC_FS_READDIR:
+		return true;
+	default:
+		return false;
+	}
+}
+
+/*
  * One call on behalf of the session, through queue pair 0: the input is
  * copied from the caller into the window, the output from the window to
  * the caller, once each. Returns 0 with the host's answer in *result and
@@ -245,10 +266,11 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 	req->sqe.args[2] = args[2];
 	req->sqe.args[3] = args[3];
 	req->spin = true;	/* hc_session_wait() polls, then sleeps */
-	ret = hc_wreq_data(req, in_len, out_len, HC_SUBMIT_NORMAL);
-	if (!ret && in_len)
+	ret = hc_wreq_data(req, in_len, out_len, HC_SUBMIT_NORMAL,
+			   hc_short_ok(module, op));
+	if (!ret && req->sqe.in_len)
 		ret = hc_copy_from_user(hc_wreq_in(req), u64_to_user_ptr(in_ptr),
-					in_len);
+					req->sqe.in_len);
 	if (!ret)
 		ret = hc_wsubmit(req, HC_SUBMIT_NORMAL);
 	if (!ret)

@@ -222,7 +222,7 @@ void hc_qp_unmap(struct hc_session *s);
 struct hc_request *hc_wreq_alloc(struct hc_session *s, u16 module, u16 op,
 				 s64 a0, s64 a1);
 int hc_wreq_data(struct hc_request *req, u32 in_len, u32 out_len,
-		 enum hc_submit_mode mode);
+		 enum hc_submit_mode mode, bool short_ok);
 void *hc_wreq_in(struct hc_request *req);
 void *hc_wreq_out(struct hc_request *req);
 void hc_wreq_release(struct hc_request *req);

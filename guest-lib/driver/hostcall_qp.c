@@ -123,15 +123,50 @@ static bool hc_qp_room(void *arg, u32 n)
 }
 
 /*
+ * How many grains a call that may be short gets, of the n it asks for:
+ * at most half of what is free (at least 4, when there are), so calls
+ * that block on the host (a read of an idle pipe) can never take all of
+ * the area from the call that would unblock them. qlock held.
+ */
+static u32 hc_qp_grant(struct hc_qp *qp, u32 n)
+{
+	u32 free = HC_QP_GRAINS - bitmap_weight(qp->grains, HC_QP_GRAINS);
+
+	return min(n, max(free / 2, min(free, 4u)));
+}
+
+/* A run of n grains, or of fewer down to 1 if may_shrink; qlock held. */
+static u32 hc_qp_take(struct hc_qp *qp, u32 n, bool may_shrink,
+		      unsigned long *start)
+{
+	if (may_shrink)
+		n = hc_qp_grant(qp, n);
+	while (n) {
+		*start = bitmap_find_next_zero_area(qp->grains, HC_QP_GRAINS,
+						    0, n, 0);
+		if (*start < HC_QP_GRAINS) {
+			bitmap_set(qp->grains, *start, n);
+			return n;
+		}
+		n = may_shrink ? n / 2 : 0;
+	}
+	return 0;
+}
+
+/*
  * Give the request in_len bytes of input and out_len of output in the
- * data area, until it is freed. The caller fills the input in place.
+ * data area, until it is freed. The caller fills the input in place. A
+ * call that may be short (short_ok: a read or write, which has one of
+ * the two) gets less when the area is busy, never waits while any of it
+ * is free, and sees the lengths it got in req->sqe.
  */
 int hc_wreq_data(struct hc_request *req, u32 in_len, u32 out_len,
-		 enum hc_submit_mode mode)
+		 enum hc_submit_mode mode, bool short_ok)
 {
 	struct hc_session *s = req->s;
 	u32 in_g = DIV_ROUND_UP(in_len, HC_QP_GRAIN);
 	u32 n = in_g + DIV_ROUND_UP(out_len, HC_QP_GRAIN);
+	bool may_shrink = short_ok && (!in_len || !out_len);
 	unsigned long start = 0, flags;
 	int ret;
 
@@ -141,14 +176,9 @@ int hc_wreq_data(struct hc_request *req, u32 in_len, u32 out_len,
 		spin_lock_irqsave(&s->qlock, flags);
 		ret = s->dead;
 		if (!ret) {
-			start = bitmap_find_next_zero_area(s->qp.grains,
-							   HC_QP_GRAINS, 0,
-							   n, 0);
-			if (start < HC_QP_GRAINS) {
-				bitmap_set(s->qp.grains, start, n);
-				req->grain = start;
-				req->ngrains = n;
-			}
+			req->ngrains = hc_qp_take(&s->qp, n, may_shrink,
+						  &start);
+			req->grain = start;
 		}
 		spin_unlock_irqrestore(&s->qlock, flags);
 		if (ret)
@@ -156,9 +186,14 @@ int hc_wreq_data(struct hc_request *req, u32 in_len, u32 out_len,
 		if (req->ngrains)
 			break;
 		/* other calls hold the area: they give it back as they end */
-		ret = hc_wait_room(&s->qwq, mode, hc_qp_room, s, n);
+		ret = hc_wait_room(&s->qwq, mode, hc_qp_room, s,
+				   may_shrink ? 1 : n);
 		if (ret)
 			return ret;
+	}
+	if (may_shrink) {
+		in_len = min(in_len, req->ngrains * HC_QP_GRAIN);
+		out_len = min(out_len, req->ngrains * HC_QP_GRAIN);
 	}
 	req->sqe.in_off = in_len ? HC_QP_DATA_OFF + start * HC_QP_GRAIN : 0;
 	req->sqe.in_len = in_len;

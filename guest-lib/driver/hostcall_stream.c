@@ -33,6 +33,11 @@
  * Bigger reads are one host-call each.
  */
 #define HC_STREAM_RA		(64 * 1024)
+/*
+ * A read-ahead starts this small and doubles while the host fills it: an
+ * idle stream (a quiet stderr) keeps little of the window waiting.
+ */
+#define HC_STREAM_RA_MIN	(4 * 1024)
 
 struct workqueue_struct *hc_stream_wq;
 
@@ -65,7 +70,7 @@ ssize_t hc_stream_call(struct hc_stream *st, u16 op, u64 uaddr, u32 len)
  */
 static int hc_stream_ra_start(struct hc_stream *st, enum hc_submit_mode mode)
 {
-	u32 cap = min_t(u32, HC_STREAM_RA, st->s->hdev->max_data);
+	u32 cap = min_t(u32, st->ra_size, st->s->hdev->max_data);
 	struct hc_request *req;
 	int ret;
 
@@ -73,7 +78,7 @@ static int hc_stream_ra_start(struct hc_stream *st, enum hc_submit_mode mode)
 			    st->stream);
 	if (!req)
 		return -ENOMEM;
-	ret = hc_wreq_data(req, 0, cap, mode);
+	ret = hc_wreq_data(req, 0, cap, mode, true);
 	if (!ret) {
 		req->notify = &st->pollq;
 		ret = hc_wsubmit(req, mode);
@@ -102,6 +107,11 @@ static void hc_stream_ra_take(struct hc_stream *st)
 	st->ra_err = err;
 	st->ra_off = 0;
 	st->ra_len = err ? 0 : req->result;
+	/* a full answer asks for more next time, a short one for less */
+	if (!err && req->result == req->out_cap)
+		st->ra_size = min_t(u32, st->ra_size * 2, HC_STREAM_RA);
+	else if (!err)
+		st->ra_size = max_t(u32, st->ra_size / 2, HC_STREAM_RA_MIN);
 }
 
 static void hc_stream_ra_drop(struct hc_stream *st)
@@ -310,6 +320,7 @@ long hc_ioctl_stream(struct hc_session *s,
 		return -ENOMEM;
 	st->handle = a.handle;
 	st->stream = a.stream;
+	st->ra_size = HC_STREAM_RA_MIN;
 	kref_init(&st->ref);
 	mutex_init(&st->lock);
 	init_waitqueue_head(&st->pollq);

@@ -36,6 +36,7 @@ struct hc_stream {
 	bool ra_done;		/* its answer was taken: */
 	long ra_err;		/* an error to give, */
 	u32 ra_off, ra_len;	/* or the bytes left (none: end of stream) */
+	u32 ra_size;		/* the next read-ahead's size (adaptive) */
 	wait_queue_head_t pollq;	/* read-ahead answered, reader done */
 
 	/* write-behind, under wlock */

@@ -29,10 +29,10 @@ static long hc_stream_send(struct hc_stream *st, void *kbuf, u32 len)
 			break;
 		}
 		/* a worker: no signal ends the wait for window room */
-		err = hc_wreq_data(req, len - off, 0, HC_SUBMIT_NORMAL);
+		err = hc_wreq_data(req, len - off, 0, HC_SUBMIT_NORMAL, true);
 		if (!err) {
 			hc_copy_words(hc_wreq_in(req), (char *)kbuf + off,
-				      len - off);
+				      req->sqe.in_len);
 			err = hc_wsubmit(req, HC_SUBMIT_NORMAL);
 		}
 		/*
@@ -47,7 +47,8 @@ static long hc_stream_send(struct hc_stream *st, void *kbuf, u32 len)
 		}
 		if (!err && req->result < 0)
 			err = hc_errno(req->result);
-		else if (!err && (req->result == 0 || req->result > len - off))
+		else if (!err && (req->result == 0 ||
+				  req->result > req->sqe.in_len))
 			err = -EIO;
 		if (!err)
 			off += req->result;
