@@ -20,6 +20,7 @@
 #include "qapi/error.h"
 #include "qemu/atomic.h"
 #include "qemu/error-report.h"
+#include "qemu/module.h"
 #include "exec/memory.h"
 #include "sysemu/hostcall.h"
 #include "sysemu/kvm.h"
@@ -84,31 +85,31 @@ HostcallWindow *hostcall_window_new(HostcallState *s, uint32_t id,
                                     Error **errp)
 {
     g_autofree char *name = g_strdup_printf("hostcall-window-%u", id);
-    HostcallWindow *w = g_new0(HostcallWindow, 1);
+    HostcallWindow *w;
     Error *err = NULL;
-    int ret;
+    int memfd, ret;
 
     trace_hostcall_window_create(id);
-    w->memfd = window_memfd(id, errp);
-    if (w->memfd < 0) {
-        g_free(w);
+    memfd = window_memfd(id, errp);
+    if (memfd < 0) {
         return NULL;
     }
+    w = HOSTCALL_WINDOW(object_new(TYPE_HOSTCALL_WINDOW));
+    w->memfd = memfd;
     ret = event_notifier_init(&w->kick, false);
     if (ret < 0) {
         error_setg_errno(errp, -ret, "kick eventfd for window %u", id);
-        close(w->memfd);
-        g_free(w);
+        close(memfd);
+        object_unref(OBJECT(w));
         return NULL;
     }
-    memory_region_init_ram_from_fd(&w->mr, OBJECT(s), name, HC_WIN_SIZE,
-                                   RAM_SHARED, w->memfd, 0, &err);
+    memory_region_init_ram_from_fd(&w->mr, OBJECT(w), name, HC_WIN_SIZE,
+                                   RAM_SHARED, memfd, 0, &err);
     if (err) {
         error_propagate_prepend(errp, err, "cannot map window %u: ", id);
         event_notifier_cleanup(&w->kick);
-        close(w->memfd);
-        object_unparent(OBJECT(&w->mr));
-        g_free(w);
+        close(memfd);
+        object_unref(OBJECT(w));
         return NULL;
     }
     w->host = memory_region_get_ram_ptr(&w->mr);
@@ -190,15 +191,11 @@ void hostcall_window_mark_dead(HostcallState *s, HostcallWindow *w,
     hostcall_notify(s);
 }
 
-static void window_reclaim(HostcallWindow *w)
-{
-    g_free(w);
-}
-
 /*
  * Unmap and free: unwire the kicks, take the slot out of BAR2 (one
- * transaction), then let RCU finish: the RAMBlock unmaps and closes the
- * memfd, and the struct goes, once no flat view or vCPU uses them.
+ * transaction), drop our reference. The window object, its region and
+ * the RAMBlock (which unmaps and closes the memfd, after an RCU grace
+ * period) go once no flat view refers to them any more.
  */
 void hostcall_window_free(HostcallState *s, HostcallWindow *w, uint32_t id)
 {
@@ -215,6 +212,18 @@ void hostcall_window_free(HostcallState *s, HostcallWindow *w, uint32_t id)
     memory_region_del_subregion(&s->windows, &w->mr);
     memory_region_transaction_commit();
     event_notifier_cleanup(&w->kick);
-    object_unparent(OBJECT(&w->mr));    /* memfd: the RAMBlock's now */
-    call_rcu(w, window_reclaim, rcu);
+    object_unref(OBJECT(w));
 }
+
+static const TypeInfo hostcall_window_info = {
+    .name          = TYPE_HOSTCALL_WINDOW,
+    .parent        = TYPE_OBJECT,
+    .instance_size = sizeof(HostcallWindow),
+};
+
+static void hostcall_window_register_types(void)
+{
+    type_register_static(&hostcall_window_info);
+}
+
+type_init(hostcall_window_register_types)

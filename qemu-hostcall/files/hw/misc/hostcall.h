@@ -23,7 +23,6 @@
 #include "hw/pci/pci.h"
 #include "qemu/event_notifier.h"
 #include "qemu/queue.h"
-#include "qemu/rcu.h"
 #include "qemu/timer.h"
 #include "qom/object.h"
 #include "hostcall_proto.h"     /* includes hostcall_abi.h */
@@ -70,18 +69,23 @@ struct HostcallReq {
 };
 
 /*
- * A session's window: its memfd mapped at BAR2 slot id - 1. Freed after
- * an RCU grace period, since a flat view may still point at the region.
+ * A session's window: its memfd mapped at BAR2 slot id - 1. A QOM object
+ * that owns its region, so flat views still pointing at the region keep
+ * it (and the RAMBlock, which owns the memfd) alive after the session
+ * closed: they hold references on the owner, not on the device.
  */
-typedef struct HostcallWindow {
-    struct rcu_head rcu;    /* first: call_rcu() wants it there */
+#define TYPE_HOSTCALL_WINDOW "hostcall-window"
+OBJECT_DECLARE_SIMPLE_TYPE(HostcallWindow, HOSTCALL_WINDOW)
+
+struct HostcallWindow {
+    Object parent_obj;
     MemoryRegion mr;        /* RAM_SHARED on memfd; its RAMBlock owns memfd */
     int memfd;
     EventNotifier kick;     /* guest -> shadow */
     uint8_t *host;          /* QEMU's mapping, HC_WIN_SIZE bytes */
     bool kvm_kick;          /* KVM signals kick from the hypercall */
     bool doorbell_fd;       /* the doorbell is an ioeventfd (else MMIO) */
-} HostcallWindow;
+};
 
 typedef enum {
     HC_SESS_OPENING,        /* HCP_OPEN sent, waiting for HCP_OPENED */
