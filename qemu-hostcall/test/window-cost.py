@@ -76,6 +76,10 @@ def main():
             starts[m.group(3)] = float(m.group(1))
         elif m and m.group(3) in starts:
             spans.append(float(m.group(1)) - starts.pop(m.group(3)))
+    if len(spans) >= 64:
+        first, last = sorted(spans[:32]), sorted(spans[-32:])
+        print('window creation, first 32 vs last 32 opens (flat views grow with the windows): '
+              'median %.0f us vs %.0f us' % (first[16] * 1e6, last[16] * 1e6))
     spans.sort()
     if spans:
         print('window creation in QEMU (memfd, seals, region, one memory transaction): '
