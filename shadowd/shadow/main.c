@@ -732,8 +732,12 @@ int main(int argc, char **argv)
 	memset(&prm, 0, sizeof(prm));
 	/* Created disabled: the ops it may carry are fixed before use. */
 	prm.flags = IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
-	prm.cq_entries = 4 * MAX_CALLS;
-	e = io_uring_queue_init_params(256, &ring, &prm);
+	/* Small: the kernel charges ring memory to the host user's
+	 * RLIMIT_MEMLOCK, shared by all of that user's sessions (64 at
+	 * once ran out with 4096 CQEs each). The queue pairs bound the
+	 * calls in flight to 128; a full CQ overflows, it loses nothing. */
+	prm.cq_entries = 1024;
+	e = io_uring_queue_init_params(128, &ring, &prm);
 	if (e < 0)
 		die("io_uring: %s", strerror(-e));
 	e = ring_restrict(&ring, pol.modules);
