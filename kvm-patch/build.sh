@@ -236,8 +236,9 @@ case "$vermagic" in
 esac
 
 # ---- Standalone selftest ------------------------------------------------------
-TEST_SRC=$HERE/selftest/hostcall_test.c
-TEST_DEPS=("$TEST_SRC" "$HERE/hostcall_kvm.h" "$TOP/guest-lib/include/hostcall_abi.h")
+TEST_SRC=("$HERE"/selftest/*.c)
+TEST_DEPS=("${TEST_SRC[@]}" "$HERE"/selftest/*.h "$HERE/hostcall_kvm.h"
+	"$TOP/guest-lib/include/hostcall_abi.h")
 rebuild=0
 [ -x "$OUT/hostcall_test" ] || rebuild=1
 for f in "${TEST_DEPS[@]}"; do
@@ -246,7 +247,7 @@ done
 if [ $rebuild = 1 ]; then
 	log "building hostcall_test (static)"
 	gcc -static -O2 -Wall -Wextra -I "$HERE" -I "$TOP/guest-lib/include" \
-		-o "$OUT/hostcall_test.tmp" "$TEST_SRC" ||
+		-o "$OUT/hostcall_test.tmp" "${TEST_SRC[@]}" ||
 		die "hostcall_test build failed (static linking needs libc6-dev)"
 	mv "$OUT/hostcall_test.tmp" "$OUT/hostcall_test"
 fi

@@ -10,7 +10,8 @@
 # console output that count as a hang, default 100), KVM_L1_TRIES (boots of
 # L1 when it hangs, default 3), KVM_L1_SMP and
 # KVM_L2_SMP (default 1 each, see below), KVM_L1_APPEND (more L1 kernel
-# arguments, e.g. hckvm.loglevel=7 to see L1's kernel messages).
+# arguments, e.g. hckvm.loglevel=7 to see L1's kernel messages, or hckvm.nol2
+# to run only the selftests, without the L2 guests).
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$B/tests"
 L1_IMG=$B/kvm-l1/initrd
@@ -107,6 +108,8 @@ fi
 pass "kvm: the nested run finished (${took} s)"
 # every result L1 promised is there
 for want in "kvm-patched: hostcall info: transport: hypercall (kvm)" \
+	"kvm-patched: selftest: KVM_CHECK_EXTENSION(KVM_CAP_HOSTCALL_EVENTFD) = 1" \
+	"kvm-patched: selftest: eventfd: registered session kick: 0 exits" \
 	"kvm-stock: hostcall info: transport: doorbell"; do
 	grep -q -F "PASS: $want" "$LOG" || fail "kvm: no 'PASS: $want' line"
 done
