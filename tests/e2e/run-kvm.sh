@@ -2,8 +2,8 @@
 # kvm-patch and the KVM transport on real KVM, nested under TCG: boot the
 # guest kernel with -cpu max (AMD SVM) as L1, with the image of
 # tests/e2e/kvm/mkl1.sh (make kvm-l1); its /init (tests/e2e/kvm/l1-init.sh)
-# runs the selftest and an L2 guest once on kvm-patch's modules
-# (transport "hypercall (kvm)") and once on Debian's (transport "doorbell").
+# runs the selftest and an L2 guest on kvm-patch's modules, on them again
+# with kvm.hostcall_eventfd=0, and on Debian's, one kick mode each.
 # Prints the PASS/FAIL lines of L1; the whole console goes to
 # BUILD_DIR/tests/kvm-l1-console.log.
 # Environment: KVM_L1_TIMEOUT (s, default 420), KVM_L1_SILENT (s without
@@ -110,6 +110,8 @@ pass "kvm: the nested run finished (${took} s)"
 for want in "kvm-patched: hostcall info: transport: hypercall (kvm)" \
 	"kvm-patched: selftest: KVM_CHECK_EXTENSION(KVM_CAP_HOSTCALL_EVENTFD) = 1" \
 	"kvm-patched: selftest: eventfd: registered session kick: 0 exits" \
+	"kvm-exit: KVM_CAP_HOSTCALL_EVENTFD withdrawn (0)" \
+	"kvm-exit: hostcall info: transport: hypercall (kvm)" \
 	"kvm-stock: hostcall info: transport: doorbell"; do
 	grep -q -F "PASS: $want" "$LOG" || fail "kvm: no 'PASS: $want' line"
 done
