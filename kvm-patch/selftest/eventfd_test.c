@@ -29,14 +29,11 @@
 #include "hostcall_abi.h"	/* HC_KICK_*: the guest's view */
 #include "hostcall_kvm.h"
 
-#define LOOP_GPA	(CODE_GPA + 0x100)
 #define KICKS		100
-#define TOKEN		0x4b1d0c0au
-#define SESSION		5u
 #define MAX_EVENTFDS	4096	/* the patch's bound per VM */
 
-static int hc_eventfd(struct vm *v, uint32_t token, uint32_t session, int fd,
-		      uint32_t flags)
+int hc_eventfd(struct vm *v, uint32_t token, uint32_t session, int fd,
+	       uint32_t flags)
 {
 	struct kvm_hostcall_eventfd a = {
 		.token = token, .session = session, .fd = fd, .flags = flags,
@@ -55,9 +52,9 @@ static uint64_t drain(int efd)
 	return n;
 }
 
-/* Point the vCPU of a fresh VM at the kick loop. */
-static void set_kicks(struct vm *v, uint64_t token, uint64_t kick,
-		      uint64_t session)
+/* Point the vCPU at the kick loop, to kick n times. */
+void set_kicks_n(struct vm *v, uint64_t token, uint64_t kick, uint64_t session,
+		 unsigned int n)
 {
 	static const uint8_t head[] = { 0x4c, 0x89, 0xc0 };	/* mov %r8, %rax */
 	static const uint8_t tail[] = {
@@ -82,10 +79,16 @@ static void set_kicks(struct vm *v, uint64_t token, uint64_t kick,
 	regs.rbx = token;
 	regs.rcx = kick;
 	regs.rdx = session;
-	regs.rdi = KICKS;
+	regs.rdi = n;
 	regs.r10 = 0;
 	if (ioctl(v->vcpu, KVM_SET_REGS, &regs))
 		die("KVM_SET_REGS");
+}
+
+static void set_kicks(struct vm *v, uint64_t token, uint64_t kick,
+		      uint64_t session)
+{
+	set_kicks_n(v, token, kick, session, KICKS);
 }
 
 /*
@@ -290,4 +293,5 @@ void eventfd_tests(void)
 	kicks("eventfd: CPL 3 -> -KVM_EPERM, no signal", 3, 1,
 	      TOKEN, HC_KICK_SESSION, SESSION, 1, 0, 0, (uint64_t)-KVM_EPERM);
 	test_deassign_exits_again();
+	kick_bench();
 }

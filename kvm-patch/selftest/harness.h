@@ -61,4 +61,15 @@ int at_done_port(struct vm *v);
 uint64_t guest_rax(struct vm *v, uint64_t *rip);
 void guest_regs(struct vm *v, struct kvm_regs *regs);
 
+/* eventfd_test.c: the kick loop (its comment) and the ioctl */
+#define LOOP_GPA	(CODE_GPA + 0x100)
+#define TOKEN		0x4b1d0c0au
+#define SESSION		5u
+int hc_eventfd(struct vm *v, uint32_t token, uint32_t session, int fd,
+	       uint32_t flags);
+void set_kicks_n(struct vm *v, uint64_t token, uint64_t kick, uint64_t session,
+		 unsigned int n);
+/* kick_bench.c */
+void kick_bench(void);
+
 #endif
