@@ -18,10 +18,11 @@ PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev libcap-ng-dev \
 	libattr1-dev liburing-dev libseccomp-dev libreadline-dev libncurses-dev \
 	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
-	apt-utils tmux coreutils procps linux-source-6.1
+	apt-utils tmux coreutils procps linux-source-6.1 \
+	clang libclang-rt-14-dev
 
 .PHONY: debs debian-image install uninstall
-.PHONY: all deps qemu kernel guest host image kvm-modules kvm-l1 run check check-kvm bench soak \
+.PHONY: all deps qemu kernel guest host image kvm-modules kvm-l1 run check check-kvm bench soak fuzz \
 	clean distclean
 
 all: image host
@@ -164,6 +165,12 @@ check-kvm: all kvm-l1
 
 bench: all
 	@bash tests/bench.sh $(B)
+
+# The window fuzzer, long: `make fuzz FUZZ_TIME=600` (seconds); make check
+# runs a 60 s smoke (the fuzz suite).
+FUZZ_TIME ?= 600
+fuzz:
+	@$(MAKE) -s -C tests/fuzz BUILD=$(B)/tests/fuzz run FUZZ_TIME=$(FUZZ_TIME)
 
 # Long fault/load run: `make soak DURATION=600` (seconds); make check runs
 # the short version (e2e-faults).

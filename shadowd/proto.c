@@ -42,16 +42,8 @@ static int hcp_size(uint16_t type, size_t *min, int *exact)
 	case HCP_OPENED:
 		*min = sizeof(struct hcp_opened);
 		return 0;
-	case HCP_CALL:
-		*min = sizeof(struct hcp_call);
-		*exact = 0;
-		return 0;
-	case HCP_CANCEL:
-		*min = sizeof(struct hcp_hdr);
-		return 0;
-	case HCP_REPLY:
-		*min = sizeof(struct hcp_reply);
-		*exact = 0;
+	case HCP_WINDOW:
+		*min = sizeof(struct hcp_window);
 		return 0;
 	}
 	return -1;

@@ -39,9 +39,11 @@ suite() {	# NAME CMD...
 
 suite unit make -s -C tests/unit BUILD="$B/tests/unit" run
 suite shadowd make -s -C tests/shadowd BUILD="$B/tests/shadowd" run
+suite fuzz make -s -C tests/fuzz BUILD="$B/tests/fuzz" smoke
 suite qemu-device bash -c 'python3 qemu-hostcall/test/qtest-hostcall.py "$0/bin/qemu-system-x86_64" &&
 	python3 qemu-hostcall/test/qtest-hostcall.py "$0/bin/qemu-system-x86_64" --private "$0/bin/shadowd"' "$B"
 suite dualsh make -s -C tests/dualsh BUILD="$B/tests/dualsh" run
+suite libhostcall make -s -C tests/libhostcall BUILD="$B/tests/libhostcall" SHADOWD="$B/bin" run
 suite e2e-core bash tests/e2e/run-core.sh "$B"
 suite e2e-dualsh bash tests/e2e/run-dualsh.sh "$B"
 suite e2e-interactive bash tests/e2e/run-interactive.sh "$B"

@@ -5,12 +5,17 @@
  *
  * Every open file is one session with one shadow process on the host. The
  * identity sent with the session open is the kernel's view of the opener;
- * nothing the caller passes claims an identity.
+ * nothing the caller passes claims an identity. After the open, the
+ * session's calls go through its window: queue pair 0 for the ioctls and
+ * stream fds, queue pair 1 mapped by mmap(2) for the user.
  */
 
 #include <linux/cred.h>
 #include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/pagemap.h>
 #include <linux/module.h>
+#include <linux/poll.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
@@ -48,15 +53,11 @@ void hc_session_get(struct hc_session *s)
 
 /*
  * The caller of req was killed: leave it in flight. Its completion undoes
- * what it created (HC_RQ_ORPHAN), on this session, which it keeps until
- * then so the session id is not reused meanwhile.
+ * what it created (HC_RQ_ORPHAN); a window request keeps its session (and
+ * the session id) until then.
  */
-static void hc_req_orphan(struct hc_session *s, struct hc_request *req)
+static void hc_req_orphan(struct hc_request *req)
 {
-	if (s->id) {
-		hc_session_get(s);
-		req->orphan_of = s;
-	}
 	req->flags |= HC_RQ_ORPHAN;
 }
 
@@ -66,6 +67,8 @@ static void hc_session_free(struct kref *ref)
 	struct hc_session *s = container_of(ref, struct hc_session, ref);
 	struct hc_device *hdev = s->hdev;
 
+	/* no entry is in flight: each holds a reference */
+	hc_qp_unmap(s);
 	/* the host ends the shadow and everything it started */
 	if (hc_control(hdev, s->id, HC_MOD_SESSION, HC_SESSION_CLOSE, 0, 0,
 		       HC_CLOSE_TIMEOUT) == -ETIMEDOUT)
@@ -94,28 +97,30 @@ void hc_session_put(struct hc_session *s)
  *   -EINTR        a fatal signal: the call stays in flight as an orphan,
  *                 whose late completion undoes what it created;
  *   req->err      a local failure (-ENODEV, -EIO).
- * The session open (s->id == 0) cannot be cancelled; it is waited for.
+ * The session open (a control request) cannot be cancelled; it is waited
+ * for.
  */
 int hc_session_wait(struct hc_session *s, struct hc_request *req)
 {
 	bool cancelled = false;
 	long left;
 
+	if (req->spin)
+		hc_qp_spin(req);
 	if (wait_for_completion_interruptible(&req->done)) {
 		for (;;) {
-			/* a cancel that found no ring slot is tried again */
-			if (!cancelled && s->id)
-				cancelled = !hc_control(s->hdev, s->id,
-							HC_MOD_SESSION,
-							HC_SESSION_CANCEL,
-							(s64)req->tag, 0, 0);
+			/* a cancel that found no window entry is tried again */
+			if (!cancelled && req->s)
+				cancelled = !hc_wcontrol(s, HC_MOD_SESSION,
+							 HC_SESSION_CANCEL,
+							 (s64)req->tag, 0);
 			left = wait_for_completion_killable_timeout(&req->done,
-				cancelled || !s->id ? MAX_SCHEDULE_TIMEOUT :
-						      HC_CANCEL_RETRY);
+				cancelled || !req->s ? MAX_SCHEDULE_TIMEOUT :
+						       HC_CANCEL_RETRY);
 			if (left > 0)
 				break;
 			if (left < 0) {
-				hc_req_orphan(s, req);
+				hc_req_orphan(req);
 				return -EINTR;
 			}
 		}
@@ -151,6 +156,10 @@ static int hc_open(struct inode *inode, struct file *file)
 	req->kbuf = buf;
 	get_device(&hdev->dev);
 	s->hdev = hdev;
+	INIT_LIST_HEAD(&s->node);
+	spin_lock_init(&s->qlock);
+	init_waitqueue_head(&s->qwq);
+	init_waitqueue_head(&s->pollq);
 
 	buf->id.uid = from_kuid_munged(&init_user_ns, current_uid());
 	buf->id.gid = from_kgid_munged(&init_user_ns, current_gid());
@@ -184,8 +193,17 @@ static int hc_open(struct inode *inode, struct file *file)
 	memcpy(&s->info, &buf->info, min_t(u32, req->out_len, sizeof(s->info)));
 	s->info.host_user[sizeof(s->info.host_user) - 1] = '\0';
 	s->info.session = s->id;
-	file->private_data = s;
 	hc_req_put(req);
+	ret = hc_qp_map(s);
+	if (ret) {
+		dev_err_ratelimited(&hdev->pdev->dev,
+				    "session %u: cannot map its window (%d)\n",
+				    s->id, ret);
+		/* closes it on the host */
+		hc_session_put(s);
+		return ret;
+	}
+	file->private_data = s;
 	return nonseekable_open(inode, file);
 
 out:
@@ -202,49 +220,50 @@ static int hc_release(struct inode *inode, struct file *file)
 }
 
 /*
- * One call on behalf of the session: buffers are the caller's own pages,
- * pinned for the call. Returns 0 with the host's answer in *result and
+ * One call on behalf of the session, through queue pair 0: the input is
+ * copied from the caller into the window, the output from the window to
+ * the caller, once each. Returns 0 with the host's answer in *result and
  * *out_used (also when a signal came while the host worked: see
  * hc_session_wait()), -ERESTARTSYS when a signal cancelled it before the
- * host did anything, or a local error (-EFAULT, -E2BIG, -ENODEV, -EIO).
+ * host did anything, or a local error (-EFAULT, -E2BIG, -ENODEV, -EIO,
+ * -ECONNRESET: the shadow is gone).
  */
 long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		     const s64 args[4], u64 in_ptr, u32 in_len,
 		     u64 out_ptr, u32 out_len, s64 *result, u32 *out_used)
 {
-	struct hc_device *hdev = s->hdev;
+	char __user *out = u64_to_user_ptr(out_ptr);
 	struct hc_request *req;
-	unsigned int nin, nout;
 	long ret;
 
-	if (in_len > hdev->max_data || out_len > hdev->max_data)
-		return -E2BIG;
-	nin = hc_user_segs(in_ptr, in_len);
-	nout = hc_user_segs(out_ptr, out_len);
-	if (nin + nout > hdev->max_segs)
-		return -E2BIG;
-
-	req = hc_req_alloc(hdev, nin + nout, GFP_KERNEL);
+	/* an output fault after the call would lose its answer: fault first */
+	if (out_len && fault_in_writeable(out, out_len))
+		return -EFAULT;
+	req = hc_wreq_alloc(s, module, op, args[0], args[1]);
 	if (!req)
 		return -ENOMEM;
-	req->desc.session = s->id;
-	req->desc.module = module;
-	req->desc.op = op;
-	memcpy(req->desc.args, args, sizeof(req->desc.args));
-	req->out_cap = out_len;
-
-	ret = hc_req_pin_user(req, in_ptr, in_len, false);
+	req->sqe.args[2] = args[2];
+	req->sqe.args[3] = args[3];
+	req->spin = true;	/* hc_session_wait() polls, then sleeps */
+	ret = hc_wreq_data(req, in_len, out_len, HC_SUBMIT_NORMAL);
+	if (!ret && in_len)
+		ret = hc_copy_from_user(hc_wreq_in(req), u64_to_user_ptr(in_ptr),
+					in_len);
 	if (!ret)
-		ret = hc_req_pin_user(req, out_ptr, out_len, true);
-	if (!ret)
-		ret = hc_submit(hdev, req, HC_SUBMIT_NORMAL);
+		ret = hc_wsubmit(req, HC_SUBMIT_NORMAL);
 	if (!ret)
 		ret = hc_session_wait(s, req);
 	if (!ret) {
 		*result = req->result;
 		*out_used = req->out_len;
+		if (req->out_len &&
+		    hc_copy_to_user(out, hc_wreq_out(req), req->out_len)) {
+			/* the caller never sees what the call created */
+			hc_undo(s->hdev, s, module, op, req->result);
+			ret = -EFAULT;
+		}
 	}
-	/* unpins (marking output pages dirty) unless left as an orphan */
+	/* gives the data area back, unless left as an orphan */
 	hc_req_put(req);
 	return ret;
 }
@@ -270,9 +289,10 @@ static long hc_ioctl_call(struct hc_session *s,
 		ret = -EINTR;	/* killed as it returns */
 	/* the caller will never see what the call created: undo it */
 	if (ret)
-		hc_undo(s->hdev, s->id, c.module, c.op, c.result);
+		hc_undo(s->hdev, s, c.module, c.op, c.result);
 	return ret;
 }
+
 static long hc_ioctl_info(struct hc_session *s,
 			  struct hostcall_ioc_info __user *uarg)
 {
@@ -285,9 +305,10 @@ static long hc_ioctl_info(struct hc_session *s,
 	info.accel = hdev->accel;
 	info.features = hdev->features;
 	info.session = s->id;
-	info.ring_entries = hdev->entries;
+	info.ring_entries = HC_QP_ENTRIES;
 	info.host = s->info;
 	strscpy(info.device, hdev->pci_name, sizeof(info.device));
+	hc_qp_stats(s, &info);
 	if (copy_to_user(uarg, &info, sizeof(info)))
 		return -EFAULT;
 	return 0;
@@ -304,15 +325,52 @@ static long hc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hc_ioctl_info(s, (void __user *)arg);
 	case HOSTCALL_IOC_STREAM:
 		return hc_ioctl_stream(s, (void __user *)arg);
+	case HOSTCALL_IOC_WAIT:
+		return hc_qp_wait_user(s, (void __user *)arg);
+	case HOSTCALL_IOC_KICK:
+		hc_qp_kick_user(s);
+		return READ_ONCE(s->dead);
 	default:
 		return -ENOTTY;
 	}
+}
+
+/*
+ * mmap(2) at offset 0, HC_QP_SIZE bytes: queue pair 1 of the window, and
+ * nothing else (never queue pair 0, never a register: the doorbell page
+ * holds every session's doorbell, so the user kicks with
+ * HOSTCALL_IOC_KICK). Cached, as the window is RAM on the host. Not
+ * inherited by fork(2): the child uses the ioctls.
+ */
+static int hc_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct hc_session *s = file->private_data;
+	int err = READ_ONCE(s->dead);
+
+	if (err)
+		return err;
+	if (vma->vm_pgoff || vma->vm_end - vma->vm_start != HC_QP_SIZE)
+		return -EINVAL;
+	vma->vm_flags |= VM_DONTCOPY | VM_DONTEXPAND;
+	return vm_iomap_memory(vma, s->hdev->win_base +
+			       (phys_addr_t)(s->id - 1) * HC_WIN_SIZE +
+			       HC_QP_USER * HC_QP_SIZE, HC_QP_SIZE);
+}
+
+static __poll_t hc_poll(struct file *file, poll_table *wait)
+{
+	struct hc_session *s = file->private_data;
+
+	poll_wait(file, &s->pollq, wait);
+	return hc_qp_poll_user(s);
 }
 
 static const struct file_operations hc_fops = {
 	.owner = THIS_MODULE,
 	.open = hc_open,
 	.release = hc_release,
+	.mmap = hc_mmap,
+	.poll = hc_poll,
 	.unlocked_ioctl = hc_ioctl,
 	.compat_ioctl = compat_ptr_ioctl,
 	.llseek = no_llseek,

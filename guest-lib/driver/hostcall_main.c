@@ -3,16 +3,19 @@
  * hostcall guest driver: PCI probe and remove, registers, interrupt,
  * transport selection.
  *
- * The device relays host-calls from guest processes to their shadow
- * processes on the host. Requests travel in a ring in guest memory; the
- * driver kicks the device with the host-call hypercall (patched TCG, or KVM
- * with kvm-patch) or, when the hypercall is not served, with a doorbell
- * register write. Completions come back in the same ring with an interrupt.
+ * The device connects guest processes to their shadow processes on the
+ * host. Session open and close travel in a control ring in guest memory;
+ * every call of a session goes through its window in BAR2, shared with
+ * its shadow (hostcall_qp.c). Kicks are the host-call hypercall where it
+ * is cheapest (TCG; KVM with the hypercall-eventfd patch) or a doorbell
+ * register write (stock KVM: an ioeventfd). One interrupt serves the
+ * control ring and every window.
  */
 
 #include <linux/dma-mapping.h>
 #include <linux/idr.h>
 #include <linux/interrupt.h>
+#include <linux/kvm_para.h>
 #include <linux/io.h>
 #include <linux/module.h>
 #include <linux/pci.h>
@@ -24,22 +27,25 @@
 static unsigned int ring_entries = HC_DEFAULT_ENTRIES;
 module_param(ring_entries, uint, 0444);
 MODULE_PARM_DESC(ring_entries,
-		 "ring slots per device (power of 2, 32.." __stringify(HC_RING_MAX) ")");
+		 "control ring slots per device (power of 2, 32.." __stringify(HC_RING_MAX) ")");
 
 static bool force_doorbell;
 module_param(force_doorbell, bool, 0444);
-MODULE_PARM_DESC(force_doorbell, "never kick with the hypercall");
+MODULE_PARM_DESC(force_doorbell, "never kick with the hypercall (tests)");
+
+static bool kvm_hypercall_kick;
+module_param(kvm_hypercall_kick, bool, 0444);
+MODULE_PARM_DESC(kvm_hypercall_kick,
+		 "under KVM, kick sessions by hypercall even when it exits to QEMU (benchmarks)");
 
 static DEFINE_IDA(hc_ida);
 
-/* Tell the device there are new requests; under kick_sem, not the lock. */
+/* Tell the device there are new control requests; under kick_sem. */
 void hc_kick(struct hc_device *hdev)
 {
-	u32 transport = READ_ONCE(hdev->transport);
 	long ret;
 
-	if (transport == HC_TRANSPORT_HYPERCALL_TCG ||
-	    transport == HC_TRANSPORT_HYPERCALL_KVM) {
+	if (READ_ONCE(hdev->ctrl_hypercall)) {
 		ret = kvm_hypercall2(HC_HYPERCALL_NR, hdev->token,
 				     HC_KICK_NOTIFY);
 		if (likely(!ret))
@@ -47,37 +53,80 @@ void hc_kick(struct hc_device *hdev)
 		dev_warn(&hdev->pdev->dev,
 			 "hypercall kick failed (%ld), switching to the doorbell\n",
 			 ret);
-		WRITE_ONCE(hdev->transport, HC_TRANSPORT_DOORBELL);
+		WRITE_ONCE(hdev->ctrl_hypercall, false);
 	}
 	writel(1, hdev->regs + HC_REG_DOORBELL);
 }
 
+/* Wake session id's shadow: new entries in its window. Process context. */
+void hc_kick_session(struct hc_device *hdev, u32 id)
+{
+	u32 transport;
+	long ret;
+
+	/* the registers stay mapped while we hold it (remove() waits) */
+	down_read(&hdev->kick_sem);
+	if (READ_ONCE(hdev->dead))
+		goto out;
+	transport = READ_ONCE(hdev->transport);
+	if (transport == HC_TRANSPORT_HYPERCALL_TCG ||
+	    transport == HC_TRANSPORT_HYPERCALL_KVM ||
+	    transport == HC_TRANSPORT_HYPERCALL_EVENTFD) {
+		ret = kvm_hypercall3(HC_HYPERCALL_NR, hdev->token,
+				     HC_KICK_SESSION, id);
+		if (likely(!ret))
+			goto out;
+		/* this kick goes by the doorbell; a missing service for good */
+		dev_warn_ratelimited(&hdev->pdev->dev,
+				     "session %u: hypercall kick failed (%ld)\n",
+				     id, ret);
+		if (ret == -KVM_ENOSYS)
+			WRITE_ONCE(hdev->transport,
+				   hdev->accel == HC_ACCEL_KVM ?
+				   HC_TRANSPORT_DOORBELL_IOEVENTFD :
+				   HC_TRANSPORT_DOORBELL);
+	}
+	writel(1, hdev->regs + HC_REG_SESSION_DOORBELL(id));
+out:
+	up_read(&hdev->kick_sem);
+}
+
 /*
- * Pick the kick transport. The hypercall is only tried where it cannot
- * fault: when the device says it serves it, or under KVM (which answers an
- * unknown hypercall with -KVM_ENOSYS). An unpatched TCG raises #UD.
+ * Pick the kicks. The hypercall is only tried where it cannot fault: when
+ * the device says it serves it, or under KVM (which answers an unknown
+ * hypercall with -KVM_ENOSYS). An unpatched TCG raises #UD. Sessions: under
+ * KVM the hypercall only when KVM itself signals the shadow's eventfd
+ * (HC_F_HC_EVENTFD), else the doorbell, an ioeventfd that never exits to
+ * QEMU (kvm_hypercall_kick=1 forces the hypercall that exits to QEMU, to
+ * compare the three); under TCG the hypercall when served.
  */
 static void hc_pick_transport(struct hc_device *hdev)
 {
+	bool kvm = hdev->accel == HC_ACCEL_KVM;
 	long ret;
 
-	hdev->transport = HC_TRANSPORT_DOORBELL;
-	if (force_doorbell)
-		goto out;
-	if (!(hdev->features & HC_F_HYPERCALL) &&
-	    hdev->accel != HC_ACCEL_KVM)
-		goto out;
-
-	ret = kvm_hypercall2(HC_HYPERCALL_NR, hdev->token, HC_KICK_PROBE);
-	if (ret == 0)
-		hdev->transport = hdev->accel == HC_ACCEL_KVM ?
-			HC_TRANSPORT_HYPERCALL_KVM : HC_TRANSPORT_HYPERCALL_TCG;
+	hdev->ctrl_hypercall = false;
+	if (!force_doorbell &&
+	    ((hdev->features & HC_F_HYPERCALL) || kvm)) {
+		ret = kvm_hypercall2(HC_HYPERCALL_NR, hdev->token,
+				     HC_KICK_PROBE);
+		hdev->ctrl_hypercall = ret == 0;
+		if (ret)
+			dev_info(&hdev->pdev->dev,
+				 "hypercall not served (%ld), using the doorbell\n",
+				 ret);
+	}
+	if (kvm && hdev->ctrl_hypercall && (hdev->features & HC_F_HC_EVENTFD))
+		hdev->transport = HC_TRANSPORT_HYPERCALL_EVENTFD;
+	else if (kvm && hdev->ctrl_hypercall && kvm_hypercall_kick)
+		hdev->transport = HC_TRANSPORT_HYPERCALL_KVM;
+	else if (kvm)
+		hdev->transport = HC_TRANSPORT_DOORBELL_IOEVENTFD;
 	else
-		dev_info(&hdev->pdev->dev,
-			 "hypercall not served (%ld), using the doorbell\n",
-			 ret);
-out:
-	dev_info(&hdev->pdev->dev, "transport: %s\n",
+		hdev->transport = hdev->ctrl_hypercall &&
+			(hdev->features & HC_F_HYPERCALL) ?
+			HC_TRANSPORT_HYPERCALL_TCG : HC_TRANSPORT_DOORBELL;
+	dev_info(&hdev->pdev->dev, "kick: %s\n",
 		 hc_transport_str(hdev->transport));
 }
 
@@ -89,7 +138,33 @@ static irqreturn_t hc_irq(int irq, void *data)
 	if (!hdev->msix && !readl(hdev->regs + HC_REG_ISR))
 		return IRQ_NONE;
 	hc_process_completions(hdev);
+	hc_qp_interrupt(hdev);
 	return IRQ_HANDLED;
+}
+
+/* BAR2: one window per session slot, RAM shared with its shadow. */
+static int hc_windows_init(struct hc_device *hdev)
+{
+	struct pci_dev *pdev = hdev->pdev;
+	u32 win_size = readl(hdev->regs + HC_REG_WIN_SIZE);
+
+	hdev->win_slots = readl(hdev->regs + HC_REG_WIN_SLOTS);
+	if (!(hdev->features & HC_F_WINDOW) || win_size != HC_WIN_SIZE ||
+	    !hdev->win_slots) {
+		dev_err(&pdev->dev, "no session windows (features %#x, window size %#x, %u slots)\n",
+			hdev->features, win_size, hdev->win_slots);
+		return -ENODEV;
+	}
+	if (!(pci_resource_flags(pdev, HC_BAR_WINDOWS) & IORESOURCE_MEM) ||
+	    !pci_resource_start(pdev, HC_BAR_WINDOWS) ||
+	    pci_resource_len(pdev, HC_BAR_WINDOWS) <
+	    (resource_size_t)hdev->win_slots * HC_WIN_SIZE) {
+		dev_err(&pdev->dev, "BAR%d not assigned or smaller than %u windows\n",
+			HC_BAR_WINDOWS, hdev->win_slots);
+		return -ENODEV;
+	}
+	hdev->win_base = pci_resource_start(pdev, HC_BAR_WINDOWS);
+	return 0;
 }
 
 static unsigned int hc_entries_param(void)
@@ -111,7 +186,7 @@ static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ret = pcim_iomap_regions(pdev, BIT(0), HC_DRV_NAME);
 	if (ret)
 		return ret;
-	if (pci_resource_len(pdev, 0) < HC_REG_MAX_SEGS + 4) {
+	if (pci_resource_len(pdev, 0) < HC_BAR0_SIZE) {
 		dev_err(&pdev->dev, "BAR0 too small\n");
 		return -ENODEV;
 	}
@@ -125,6 +200,7 @@ static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	init_rwsem(&hdev->kick_sem);
 	init_waitqueue_head(&hdev->slot_wq);
 	init_llist_head(&hdev->free_list);
+	INIT_LIST_HEAD(&hdev->sessions);
 	INIT_WORK(&hdev->free_work, hc_free_work);
 	strscpy(hdev->pci_name, pci_name(pdev), sizeof(hdev->pci_name));
 
@@ -158,8 +234,12 @@ static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!hdev->max_segs || hdev->max_segs > HC_MAX_SEGS)
 		hdev->max_segs = HC_MAX_SEGS;
 
+	ret = hc_windows_init(hdev);
+	if (ret)
+		goto err_put;
+
 	writel(HC_CTRL_RESET, hdev->regs + HC_REG_CTRL);
-	/* the device takes any guest address (through a vIOMMU, if any) */
+	/* the control ring: the device takes any guest address (through a vIOMMU, if any) */
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (ret)
 		goto err_put;
@@ -198,8 +278,8 @@ static int hc_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_reset;
 	pci_set_drvdata(pdev, hdev);
 
-	dev_info(&pdev->dev, "/dev/%s: %u ring entries, %s, accel %s%s\n",
-		 dev_name(&hdev->dev), hdev->entries,
+	dev_info(&pdev->dev, "/dev/%s: %u session windows, %s, accel %s%s\n",
+		 dev_name(&hdev->dev), hdev->win_slots,
 		 hdev->msix ? "MSI-X" : "INTx",
 		 hdev->accel == HC_ACCEL_KVM ? "kvm" :
 		 hdev->accel == HC_ACCEL_TCG ? "tcg" : "unknown",
@@ -233,7 +313,7 @@ static void hc_remove(struct pci_dev *pdev)
 	up_write(&hdev->kick_sem);
 	free_irq(hdev->irq, hdev);
 	pci_free_irq_vectors(pdev);
-	/* release what the failed requests pinned (device is reset) */
+	/* free the failed requests (the device is reset) */
 	flush_work(&hdev->free_work);
 	pci_clear_master(pdev);
 	hc_ring_free(hdev);

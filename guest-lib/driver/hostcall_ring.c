@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * hostcall guest driver: the request ring, requests, submission and
- * completion.
+ * hostcall guest driver: requests, and the control ring (session open and
+ * close; every other call goes through the session's window,
+ * hostcall_qp.c).
  *
- * The ring lives in guest memory: a header with four free-running indices,
+ * The control ring lives in guest memory: a header with four free-running indices,
  * then `entries` request slots, then `entries` completion slots. We own
  * req_prod and cpl_cons, the device owns req_cons and cpl_prod. At most
  * `entries` requests are in flight (submitted, completion not yet consumed);
@@ -68,20 +69,14 @@ struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 				gfp_t gfp)
 {
 	struct hc_request *req;
-	size_t size;
 
-	size = struct_size(req, segs, max_segs);
-	size = size_add(size, array_size(max_segs, sizeof(struct page *)));
-	/* a pinned page is one segment */
-	BUILD_BUG_ON(PAGE_SIZE != HC_SEG_SIZE);
-	req = kzalloc(size, gfp);
+	req = kzalloc(struct_size(req, segs, max_segs), gfp);
 	if (!req)
 		return NULL;
 	refcount_set(&req->ref, 1);
 	init_completion(&req->done);
 	req->hdev = hdev;
 	req->max_segs = max_segs;
-	req->pages = (struct page **)&req->segs[max_segs];
 	return req;
 }
 
@@ -90,22 +85,26 @@ struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
  * never see it: killed while the host carried it out, or as the answer
  * came. Nobody will ever use or release it.
  */
-void hc_undo(struct hc_device *hdev, u32 session, u16 module, u16 op,
-	     s64 result)
+void hc_undo(struct hc_device *hdev, struct hc_session *s, u16 module,
+	     u16 op, s64 result)
 {
 	s64 arg = result;
 	u16 undo;
+	int ret;
 
 	if (result < 0)
 		return;
 	switch ((module << 16) | op) {
 	case (HC_MOD_SESSION << 16) | HC_SESSION_OPEN:
+		/* the control ring: the session never got a file */
 		if (result == 0 || result > U32_MAX)
 			return;
-		session = (u32)result;
-		arg = 0;
-		undo = HC_SESSION_CLOSE;
-		break;
+		if (hc_control(hdev, (u32)result, HC_MOD_SESSION,
+			       HC_SESSION_CLOSE, 0, 0, 0))
+			dev_warn_ratelimited(&hdev->pdev->dev,
+					     "session %u: could not close it for a killed opener\n",
+					     (u32)result);
+		return;
 	case (HC_MOD_PROC << 16) | HC_PROC_SPAWN:
 		undo = HC_PROC_RELEASE;
 		break;
@@ -115,31 +114,31 @@ void hc_undo(struct hc_device *hdev, u32 session, u16 module, u16 op,
 	default:
 		return;
 	}
-	if (hc_control(hdev, session, module, undo, arg, 0, 0))
+	ret = hc_wcontrol(s, module, undo, arg, 0);
+	if (ret && ret != -ECONNRESET && ret != -ENODEV)
 		dev_warn_ratelimited(&hdev->pdev->dev,
-				     "session %u: could not undo op %u.%u of a killed caller\n",
-				     session, module, op);
+				     "session %u: could not undo op %u.%u of a killed caller (%d)\n",
+				     s->id, module, op, ret);
 }
 
 static void hc_req_free(struct hc_request *req)
 {
+	struct hc_session *s = req->s;
+
 	hc_req_unmap(req);
-	if (req->npin_in)
-		unpin_user_pages(req->pages, req->npin_in);
-	if (req->npin_out)
-		unpin_user_pages_dirty_lock(req->pages + req->npin_in,
-					    req->npin_out, true);
+	if (s)
+		hc_wreq_release(req);
 	if ((req->flags & HC_RQ_ORPHAN) && !req->err)
-		hc_undo(req->hdev, req->desc.session, req->desc.module,
-			req->desc.op, req->result);
-	/* after the undo: the session (and its id) outlive it */
-	if (req->orphan_of)
-		hc_session_put(req->orphan_of);
+		hc_undo(req->hdev, s, s ? req->sqe.module : req->desc.module,
+			s ? req->sqe.op : req->desc.op, req->result);
 	kfree(req->kbuf);
 	kfree(req);
+	/* after the undo: the session (its window, its id) outlives it */
+	if (s)
+		hc_session_put(s);
 }
 
-/* Drop a reference; process context (may sleep to unpin pages). */
+/* Drop a reference; process context (may sleep: undo, session close). */
 void hc_req_put(struct hc_request *req)
 {
 	if (refcount_dec_and_test(&req->ref))
@@ -147,7 +146,7 @@ void hc_req_put(struct hc_request *req)
 }
 
 /* Drop a reference from atomic context: the freeing is deferred. */
-static void hc_req_put_atomic(struct hc_request *req)
+void hc_req_put_atomic(struct hc_request *req)
 {
 	struct hc_device *hdev = req->hdev;
 
@@ -249,71 +248,30 @@ int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out)
 	return 0;
 }
 
-/* Number of segments (= pages) a user buffer needs. */
-unsigned int hc_user_segs(u64 uaddr, u32 len)
+/* ---- submission ---------------------------------------------------------- */
+
+static bool hc_slot_ready(void *arg, u32 limit)
 {
-	if (!len)
-		return 0;
-	return ((uaddr & (HC_SEG_SIZE - 1)) + len + HC_SEG_SIZE - 1) /
-		HC_SEG_SIZE;
+	struct hc_device *hdev = arg;
+
+	return READ_ONCE(hdev->dead) || READ_ONCE(hdev->inflight) < limit;
 }
 
 /*
- * Pin a user buffer (no copy) and describe it with one segment per page
- * piece. Input buffers are added before output buffers. The pages stay
- * pinned until the request is freed, which is after its completion
- * arrived; that may be long (a read waits for the host), so the pin is
- * FOLL_LONGTERM: the pages are moved out of movable and CMA memory first.
+ * Wait as mode says until ready(arg, n), which the side that frees room
+ * wakes wq for: 0, -ERESTARTSYS (a signal) or -EBUSY (no room in time).
  */
-int hc_req_pin_user(struct hc_request *req, u64 uaddr, u32 len, bool out)
+int hc_wait_room(wait_queue_head_t *wq, enum hc_submit_mode mode,
+		 bool (*ready)(void *arg, u32 n), void *arg, u32 n)
 {
-	unsigned long start = uaddr;
-	unsigned int npages = hc_user_segs(uaddr, len);
-	unsigned int first = req->npin_in + req->npin_out;
-	struct page **pages = req->pages + first;
-	unsigned int i, off;
-	int got, ret;
-
-	if (!len)
-		return 0;
-	if (uaddr != start || start + len < start)
-		return -EFAULT;
-	if (req->nsegs + npages > req->max_segs)
-		return -E2BIG;
-	if (WARN_ON_ONCE(!out && req->npin_out))
-		return -EINVAL;
-
-	got = pin_user_pages_fast(start & ~(unsigned long)(HC_SEG_SIZE - 1),
-				  npages,
-				  FOLL_LONGTERM | (out ? FOLL_WRITE : 0),
-				  pages);
-	if (got < 0)
-		return got;
-	if (out)
-		req->npin_out += got;
-	else
-		req->npin_in += got;
-	if (got != npages)
-		return -EFAULT;
-
-	off = start & (HC_SEG_SIZE - 1);
-	for (i = 0; i < npages; i++) {
-		u32 chunk = min_t(u32, len, HC_SEG_SIZE - off);
-
-		ret = hc_req_add_seg(req, pages[i], off, chunk, out);
-		if (ret)
-			return ret;
-		len -= chunk;
-		off = 0;
+	switch (mode) {
+	case HC_SUBMIT_NORMAL:
+		return wait_event_interruptible(*wq, ready(arg, n));
+	case HC_SUBMIT_CONTROL:
+		return wait_event_timeout(*wq, ready(arg, n), HZ) ? 0 : -EBUSY;
+	default:
+		return -EBUSY;
 	}
-	return 0;
-}
-
-/* ---- submission ---------------------------------------------------------- */
-
-static bool hc_slot_ready(struct hc_device *hdev, u32 limit)
-{
-	return READ_ONCE(hdev->dead) || READ_ONCE(hdev->inflight) < limit;
 }
 
 /*
@@ -351,21 +309,10 @@ int hc_submit(struct hc_device *hdev, struct hc_request *req,
 			break;
 		spin_unlock_irqrestore(&hdev->lock, flags);
 
-		switch (mode) {
-		case HC_SUBMIT_NORMAL:
-			ret = wait_event_interruptible(hdev->slot_wq,
-						       hc_slot_ready(hdev, limit));
-			if (ret)
-				return ret;
-			break;
-		case HC_SUBMIT_CONTROL:
-			if (!wait_event_timeout(hdev->slot_wq,
-						hc_slot_ready(hdev, limit), HZ))
-				return -EBUSY;
-			break;
-		default:
-			return -EBUSY;
-		}
+		ret = hc_wait_room(&hdev->slot_wq, mode, hc_slot_ready, hdev,
+				   limit);
+		if (ret)
+			return ret;
 	}
 
 	idx = find_first_zero_bit(hdev->busy, hdev->entries);
@@ -419,8 +366,11 @@ static struct hc_request *hc_take_locked(struct hc_device *hdev, u64 tag)
 	return req;
 }
 
-/* Hand a request its answer; hdev->lock held, so notify stays valid. */
-static void hc_req_complete_locked(struct hc_request *req)
+/*
+ * Hand a request its answer, with the lock that guards it held (hdev->lock,
+ * or s->qlock for a window request), so notify stays valid.
+ */
+void hc_req_complete(struct hc_request *req)
 {
 	complete(&req->done);
 	if (req->notify)
@@ -431,12 +381,12 @@ static void hc_req_complete_locked(struct hc_request *req)
 /* Stop waking notify; after this returns, the request never touches it. */
 void hc_req_clear_notify(struct hc_request *req)
 {
-	struct hc_device *hdev = req->hdev;
+	spinlock_t *lock = req->s ? &req->s->qlock : &req->hdev->lock;
 	unsigned long flags;
 
-	spin_lock_irqsave(&hdev->lock, flags);
+	spin_lock_irqsave(lock, flags);
 	req->notify = NULL;
-	spin_unlock_irqrestore(&hdev->lock, flags);
+	spin_unlock_irqrestore(lock, flags);
 }
 
 /*
@@ -448,6 +398,7 @@ void hc_req_clear_notify(struct hc_request *req)
  */
 void hc_fail_all(struct hc_device *hdev, int err)
 {
+	struct hc_session *s;
 	unsigned long flags;
 	u32 idx;
 
@@ -471,10 +422,13 @@ void hc_fail_all(struct hc_device *hdev, int err)
 		hdev->table[idx] = NULL;
 		__clear_bit(idx, hdev->busy);
 		req->err = err;
-		hc_req_complete_locked(req);
+		hc_req_complete(req);
 	}
 	hdev->inflight = 0;
 	wake_up_all(&hdev->slot_wq);
+	/* the windows are BAR2: nothing may touch them after the reset */
+	list_for_each_entry(s, &hdev->sessions, node)
+		hc_qp_fail(s, err);
 	spin_unlock_irqrestore(&hdev->lock, flags);
 }
 
@@ -525,7 +479,7 @@ void hc_process_completions(struct hc_device *hdev)
 		}
 		req->result = result;
 		req->out_len = min(out_len, req->out_cap);
-		hc_req_complete_locked(req);
+		hc_req_complete(req);
 	}
 
 	if (any) {
@@ -551,8 +505,8 @@ void hc_process_completions(struct hc_device *hdev)
 }
 
 /*
- * A request without buffers (session close, cancel, stream close, undo),
- * sent with the ring's reserve and waited for up to timeout jiffies (0: not
+ * A request without buffers on the control ring (session close), sent
+ * with the ring's reserve and waited for up to timeout jiffies (0: not
  * at all), killable. 0 once sent (and answered, when waited for),
  * -ETIMEDOUT without an answer in time, -EINTR when killed, or why it
  * could not be sent.

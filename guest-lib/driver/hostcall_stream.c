@@ -4,10 +4,12 @@
  *
  * A stream fd is bound to one stream of a host process of a session, so a
  * guest program (a dualsh pipeline stage, say) reads and writes the host
- * process directly, with no relay process: big reads and writes are
- * host-calls on the caller's own pinned pages, small ones go through a
- * read-ahead (here) or write-behind (hostcall_stream_wb.c) buffer. This
- * file: the fd, reads, poll and the fd's lifetime.
+ * process directly, with no relay process. Everything goes through the
+ * session's window: big reads and writes copy between the caller and the
+ * window once; small reads are served from a read-ahead left in the window
+ * (here), small writes gather in a write-behind buffer
+ * (hostcall_stream_wb.c). This file: the fd, reads, poll and the fd's
+ * lifetime.
  */
 
 #include <linux/anon_inodes.h>
@@ -25,10 +27,10 @@
 #include "hostcall_stream.h"
 
 /*
- * A read smaller than this asks the host for this much into a kernel
- * buffer and keeps the rest for the next reads: a tool that reads 4 KiB at
- * a time then costs one host-call per HC_STREAM_RA bytes, not per read.
- * Bigger reads go to the caller's pages directly.
+ * A read smaller than this asks the host for this much into the window and
+ * keeps the rest there for the next reads: a tool that reads 4 KiB at a
+ * time then costs one host-call per HC_STREAM_RA bytes, not per read.
+ * Bigger reads are one host-call each.
  */
 #define HC_STREAM_RA		(64 * 1024)
 
@@ -56,51 +58,26 @@ ssize_t hc_stream_call(struct hc_stream *st, u16 op, u64 uaddr, u32 len)
 	return result;
 }
 
-/* A request for op on this stream on len bytes of kernel memory at buf. */
-struct hc_request *hc_stream_kreq(struct hc_stream *st, u16 op, void *buf,
-				  u32 len, bool out)
-{
-	struct hc_device *hdev = st->s->hdev;
-	struct hc_request *req;
-
-	req = hc_req_alloc(hdev, DIV_ROUND_UP(len, HC_SEG_SIZE) + 1,
-			   GFP_KERNEL);
-	if (!req)
-		return NULL;
-	req->desc.session = st->s->id;
-	req->desc.module = HC_MOD_PROC;
-	req->desc.op = op;
-	req->desc.args[0] = st->handle;
-	req->desc.args[1] = st->stream;
-	req->out_cap = out ? len : 0;
-	if (hc_req_add_kbuf(req, buf, len, out)) {
-		hc_req_put(req);
-		return NULL;
-	}
-	return req;
-}
-
 /*
- * Start a read-ahead: HC_PROC_READ of up to HC_STREAM_RA bytes into a
- * kernel buffer the request owns; its completion wakes pollers. st->lock
- * held.
+ * Start a read-ahead: HC_PROC_READ of up to HC_STREAM_RA bytes into the
+ * window, where the request keeps them; its completion wakes pollers.
+ * st->lock held.
  */
 static int hc_stream_ra_start(struct hc_stream *st, enum hc_submit_mode mode)
 {
-	struct hc_device *hdev = st->s->hdev;
-	u32 cap = min_t(u32, HC_STREAM_RA, hdev->max_data);
-	void *kbuf = kmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
+	u32 cap = min_t(u32, HC_STREAM_RA, st->s->hdev->max_data);
 	struct hc_request *req;
 	int ret;
 
-	req = kbuf ? hc_stream_kreq(st, HC_PROC_READ, kbuf, cap, true) : NULL;
-	if (!req) {
-		kfree(kbuf);
+	req = hc_wreq_alloc(st->s, HC_MOD_PROC, HC_PROC_READ, st->handle,
+			    st->stream);
+	if (!req)
 		return -ENOMEM;
+	ret = hc_wreq_data(req, 0, cap, mode);
+	if (!ret) {
+		req->notify = &st->pollq;
+		ret = hc_wsubmit(req, mode);
 	}
-	req->kbuf = kbuf;
-	req->notify = &st->pollq;
-	ret = hc_submit(hdev, req, mode);
 	if (ret) {
 		hc_req_put(req);
 		return ret;
@@ -116,7 +93,6 @@ static void hc_stream_ra_take(struct hc_stream *st)
 	struct hc_request *req = st->ra;
 	long err = req->err;
 
-	hc_req_unmap(req);	/* the data is the CPU's now */
 	if (!err && req->result < 0)
 		err = hc_errno(req->result);
 	else if (!err && (req->result > req->out_cap ||
@@ -160,7 +136,7 @@ static ssize_t hc_stream_read_ra(struct hc_stream *st, char __user *buf,
 		return ret;
 	}
 	n = min_t(size_t, len, st->ra_len - st->ra_off);
-	if (copy_to_user(buf, (char *)st->ra->kbuf + st->ra_off, n))
+	if (hc_copy_to_user(buf, (char *)hc_wreq_out(st->ra) + st->ra_off, n))
 		return -EFAULT;
 	st->ra_off += n;
 	if (st->ra_off == st->ra_len)
@@ -190,13 +166,13 @@ static ssize_t hc_stream_read(struct file *file, char __user *buf,
 		ret = hc_stream_ra_start(st, nonblock ? HC_SUBMIT_NOWAIT :
 							HC_SUBMIT_NORMAL);
 		if (ret == -ENOMEM && !nonblock) {
-			/* no memory for read-ahead: the caller's pages */
+			/* no memory for read-ahead: straight to the caller */
 			ret = hc_stream_call(st, HC_PROC_READ,
 					     (u64)(uintptr_t)buf, len);
 			goto out;
 		}
 		if (ret == -EBUSY)
-			ret = -EAGAIN;	/* the ring is full */
+			ret = -EAGAIN;	/* the window is full */
 		if (ret)
 			goto out;
 	}
@@ -249,14 +225,15 @@ static bool hc_killed(void)
 /*
  * HC_PROC_CLOSE for the stream: the host process sees end of input, or
  * SIGPIPE on output; pending host operations on it end. Not waited for:
- * the ring keeps it after the stream's last write and before anything
- * the closer sends next, and a stalled host must not stall close(2).
+ * the queue pair keeps it after the stream's last write and before
+ * anything the closer sends next, and a stalled host must not stall
+ * close(2).
  */
 static void hc_stream_close_host(struct hc_stream *st)
 {
 	st->closed_sent = true;
-	hc_control(st->s->hdev, st->s->id, HC_MOD_PROC, HC_PROC_CLOSE,
-		   st->handle, st->stream, 0);
+	hc_wcontrol(st->s, HC_MOD_PROC, HC_PROC_CLOSE, st->handle,
+		    st->stream);
 }
 
 /*

@@ -19,7 +19,7 @@
  * meanwhile gathers into the next request. A tool that writes 4 KiB at a
  * time then costs one host-call per up to HC_STREAM_WB bytes, and no
  * latency is added: a lone small write leaves at once. Bigger writes wait
- * for that queue to empty and go from the caller's pages directly.
+ * for that queue to empty and are copied into the window directly.
  */
 #define HC_STREAM_WB		(64 * 1024)
 
@@ -32,7 +32,7 @@ struct hc_stream {
 	s32 handle;
 	u32 stream;
 	struct mutex lock;	/* readers, or writers, one at a time */
-	struct hc_request *ra;	/* read-ahead: its kbuf gets the data */
+	struct hc_request *ra;	/* read-ahead: its window output has the data */
 	bool ra_done;		/* its answer was taken: */
 	long ra_err;		/* an error to give, */
 	u32 ra_off, ra_len;	/* or the bytes left (none: end of stream) */
@@ -49,8 +49,6 @@ struct hc_stream {
 };
 
 ssize_t hc_stream_call(struct hc_stream *st, u16 op, u64 uaddr, u32 len);
-struct hc_request *hc_stream_kreq(struct hc_stream *st, u16 op, void *buf,
-				  u32 len, bool out);
 void hc_stream_free(struct kref *ref);
 
 /* hostcall_stream_wb.c */

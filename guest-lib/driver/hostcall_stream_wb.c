@@ -3,8 +3,8 @@
  * hostcall guest driver: writes to a stream fd.
  *
  * Small writes are gathered in a kernel buffer and sent by a work item,
- * one request in flight at a time (see HC_STREAM_WB); big ones go from the
- * writer's own pinned pages once the queue is empty.
+ * one request in flight at a time (see HC_STREAM_WB); big ones are copied
+ * from the writer into the window once the queue is empty.
  */
 
 #include <linux/fs.h>
@@ -22,23 +22,27 @@ static long hc_stream_send(struct hc_stream *st, void *kbuf, u32 len)
 	long err = 0;
 
 	while (!err && off < len) {
-		req = hc_stream_kreq(st, HC_PROC_WRITE, (char *)kbuf + off,
-				     len - off, false);
+		req = hc_wreq_alloc(st->s, HC_MOD_PROC, HC_PROC_WRITE,
+				    st->handle, st->stream);
 		if (!req) {
 			err = -ENOMEM;
 			break;
 		}
+		/* a worker: no signal ends the wait for window room */
+		err = hc_wreq_data(req, len - off, 0, HC_SUBMIT_NORMAL);
+		if (!err) {
+			hc_copy_words(hc_wreq_in(req), (char *)kbuf + off,
+				      len - off);
+			err = hc_wsubmit(req, HC_SUBMIT_NORMAL);
+		}
 		/*
-		 * Waited for whole, so kbuf may go once it is answered. As
-		 * long as the host reader takes: idle, not hung. It ends when
-		 * the host takes the bytes, the host process goes (EPIPE), a
-		 * killed writer's close cancels it, or the device goes.
+		 * As long as the host reader takes: idle, not hung. It ends
+		 * when the host takes the bytes, the host process goes
+		 * (EPIPE), a killed writer's close cancels it, or the shadow
+		 * or the device goes.
 		 */
-		err = hc_submit(st->s->hdev, req, HC_SUBMIT_NORMAL);
 		if (!err) {
 			wait_for_completion_state(&req->done, TASK_IDLE);
-			/* before kbuf goes: the completion's own put may come later */
-			hc_req_unmap(req);
 			err = req->err;
 		}
 		if (!err && req->result < 0)
@@ -159,7 +163,7 @@ static ssize_t hc_stream_gather(struct hc_stream *st, const char __user *buf,
 	return done ? done : err;
 }
 
-/* A big write: after what was gathered, from the caller's own pages. */
+/* A big write: after what was gathered, straight into the window. */
 static ssize_t hc_stream_direct(struct hc_stream *st, const char __user *buf,
 				size_t len)
 {

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
- * libhostcall: thin typed wrappers around the /dev/hostcall ioctls.
- * See hostcall.h for the API contract.
+ * libhostcall: typed wrappers for host-calls. Calls go through the
+ * session's window (hc_window.c) when the driver maps it, else through
+ * the /dev/hostcall ioctl. See hostcall.h for the API contract.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -10,11 +11,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "hostcall.h"
-
-struct hc_session {
-	int fd;
-};
+#include "hc_internal.h"
 
 #define HC_DEFAULT_DEVICE "/dev/hostcall"
 
@@ -50,6 +47,7 @@ hc_session *hc_open_path(const char *path)
 		return NULL;
 	}
 	hc->fd = fd;
+	hc_win_open(hc);
 	return hc;
 }
 
@@ -62,6 +60,7 @@ void hc_close(hc_session *hc)
 {
 	if (!hc)
 		return;
+	hc_win_close(hc);
 	close(hc->fd);
 	free(hc);
 }
@@ -73,11 +72,54 @@ int hc_fd(const hc_session *hc)
 
 int hc_call(hc_session *hc, struct hostcall_ioc_call *call)
 {
+	int ret;
+
 	if (!hc || !call)
 		return -EINVAL;
+	ret = hc_win_call(hc, call);
+	if (ret != HC_WIN_FALLBACK)
+		return ret;
 	if (ioctl(hc->fd, HOSTCALL_IOC_CALL, call) < 0)
 		return -errno;
 	return 0;
+}
+
+int hc_direct(const hc_session *hc)
+{
+	return hc && hc_win_get(hc) ? 1 : 0;
+}
+
+/* ---- the program's own window buffers ------------------------------------ */
+
+void *hc_buf_alloc(hc_session *hc, size_t len)
+{
+	struct hc_window *w = hc ? hc_win_get(hc) : NULL;
+	void *p = NULL;
+
+	if (w && len && len <= HC_MAX_DATA)
+		p = hc_win_buf_alloc(w, len);
+	return p ? p : malloc(len ? len : 1);
+}
+
+void hc_buf_free(hc_session *hc, void *buf)
+{
+	struct hc_window *w;
+
+	if (!buf)
+		return;
+	/* in a forked child the parent's window buffers are simply gone */
+	if (hc && hc_win_holds(hc, buf, 1)) {
+		w = hc_win_get(hc);
+		if (w)
+			hc_win_buf_free(w, buf);
+		return;
+	}
+	free(buf);
+}
+
+int hc_buf_in_window(const hc_session *hc, const void *buf, size_t len)
+{
+	return hc && hc_win_get(hc) && hc_win_holds(hc, buf, len ? len : 1);
 }
 
 int64_t hc_call4(hc_session *hc, unsigned module, unsigned op,

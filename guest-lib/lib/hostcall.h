@@ -7,7 +7,25 @@
  * A session (hc_session) is one open /dev/hostcall: one shadow process on
  * the host, running as the host user this guest user maps to. Closing the
  * session ends the shadow and everything it started (host processes, open
- * host files). A session may be used by many threads at once.
+ * host files).
+ *
+ * The data path. hc_open() maps queue pair 1 of the session's window (the
+ * memory the session shares with its shadow, Documentation/window.md), and
+ * each call is then an entry in it: no system call while the shadow polls,
+ * its data copied once into the window (or not at all: hc_buf_alloc). Calls
+ * go through the /dev/hostcall ioctl instead when the window is absent (a
+ * driver without it, HOSTCALL_WINDOW=0 in the environment, a forked child)
+ * or has no room (64 calls in flight, its 500 KiB of buffers taken); both
+ * paths give the same results. hc_direct() says which one a session uses.
+ *
+ * Threads. A session may be used by many threads at once: each call is
+ * answered to its own caller (completions are matched by tag), a call that
+ * blocks on the host (a read of a silent pipe) holds up no other thread's,
+ * and the calls of one thread happen in order. A fork()ed child keeps the
+ * session (the same shadow) but not its window: its calls use the ioctl,
+ * and the parent's window buffers are not mapped in it. Functions are not
+ * async-signal-safe (a mutex guards the window): in a signal handler use
+ * ioctl(hc_fd(), HOSTCALL_IOC_CALL, ...).
  *
  * Conventions
  *  - hc_open() returns NULL and sets errno on failure; it is the only
@@ -21,6 +39,15 @@
  *    safe. A signal while the host worked does not change the result: a
  *    read or write returns what moved (maybe a short count), a spawn or
  *    open its handle. Nothing is retried here, so callers see signals.
+ *    Through the window: a call is on the host once submitted, so a signal
+ *    that interrupts its wait sends the host a cancel for it and the wait
+ *    goes on for its real answer (-EINTR only if that is "cancelled before
+ *    it started"); SA_RESTART and ignored signals just go on waiting. A
+ *    signal in the first microseconds, while the library polls for the
+ *    answer instead of sleeping, runs its handler without interrupting.
+ *  - Pointers are used as memcpy(3) uses them: a bad one faults in the
+ *    caller (the ioctl path answered -EFAULT); NULL with a length > 0 is
+ *    -EFAULT.
  *  - Reads and writes longer than HC_MAX_DATA (128 KiB) are clamped: they
  *    transfer at most HC_MAX_DATA bytes and return the short count, as
  *    write(2) may. Loop for more.
@@ -86,8 +113,33 @@ HC_API int64_t hc_call4(hc_session *hc, unsigned module, unsigned op,
 			const void *in, size_t in_len, void *out, size_t out_len,
 			uint32_t *out_used);
 
-/* "hypercall (tcg)", "hypercall (kvm)", "doorbell" or "none". */
+/* The kick's name, as hc_transport_str(): "hypercall-eventfd (kvm)",
+ * "doorbell-ioeventfd (kvm)", "hypercall (tcg)", ... or "none". */
 HC_API const char *hc_transport_name(unsigned transport);
+
+/* 1 if this session's calls go through its mapped window (no system call
+ * while the shadow polls), 0 if through the ioctl. */
+HC_API int hc_direct(const hc_session *hc);
+
+/* ---- zero copy: buffers in the window --------------------------------------- */
+
+/*
+ * A buffer of len bytes (at most HC_MAX_DATA) in the session's window. Any
+ * call given a window buffer as its input or output (hc_proc_write,
+ * hc_fs_read, hc_call ...) moves the data there and back with no copy in
+ * the guest: the shadow reads and writes it in place. Keep it untouched
+ * while a call uses it. Without a window (or without room in its 500 KiB
+ * data area, which ordinary calls need too: hold little) this is malloc()
+ * memory and the calls copy as usual, so a program need not care. NULL
+ * only when malloc() fails. Not inherited by a forked child.
+ */
+HC_API void *hc_buf_alloc(hc_session *hc, size_t len);
+/* Free what hc_buf_alloc() gave (NULL is a no-op). */
+HC_API void hc_buf_free(hc_session *hc, void *buf);
+/* 1 if [buf, buf + len) lies in the session's window (calls on it are
+ * zero copy), 0 otherwise. */
+HC_API int hc_buf_in_window(const hc_session *hc, const void *buf,
+			    size_t len);
 
 /* ---- HC_MOD_SYS ---------------------------------------------------------- */
 

@@ -72,7 +72,9 @@ static void usage(FILE *f)
 		"        and SIGQUIT are forwarded to it. Exits with CMD's status,\n"
 		"        128+N if it was killed by signal N, 127 if not found on the\n"
 		"        host, 126 if not executable, 125 if hostcall itself failed.\n"
-		"  info  show the device, transport, session and host\n"
+		"  info  show the device, transport (the kick in use), session,\n"
+		"        host, data path and the session's calls, kicks, wakeups\n"
+		"        and interrupts\n"
 		"  ping [-c COUNT] [-s SIZE]\n"
 		"        COUNT (default 10) round trips of SIZE bytes (default 0);\n"
 		"        prints min/avg/max in microseconds\n"
@@ -396,6 +398,34 @@ static const char *accel_name(unsigned accel)
 	}
 }
 
+/* The data path and this session's window statistics (the driver sums
+ * both queue pairs), read after the host info call so it counts. */
+static void print_stats(hc_session *hc)
+{
+	struct hostcall_ioc_info st;
+
+	printf("data path: %s\n", hc_direct(hc) ? "window" : "ioctl");
+	if (hc_dev_info(hc, &st) < 0)
+		return;
+	printf("calls: %llu\n", (unsigned long long)st.calls);
+	printf("kicks: %llu\n", (unsigned long long)st.kicks);
+	printf("wakeups: %llu\n", (unsigned long long)st.wakeups);
+	printf("irqs: %llu\n", (unsigned long long)st.irqs);
+}
+
+/* ping's summary of the same, on one line */
+static void print_path(hc_session *hc)
+{
+	struct hostcall_ioc_info st;
+
+	if (hc_dev_info(hc, &st) < 0)
+		return;
+	printf("data path: %s; %llu calls, %llu kicks, %llu wakeups, %llu irqs\n",
+	       hc_direct(hc) ? "window" : "ioctl",
+	       (unsigned long long)st.calls, (unsigned long long)st.kicks,
+	       (unsigned long long)st.wakeups, (unsigned long long)st.irqs);
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	struct hc_info info;
@@ -417,9 +447,11 @@ static int cmd_info(int argc, char **argv)
 	printf("device: %s\n", info.dev.device);
 	printf("transport: %s\n", hc_transport_name(info.dev.transport));
 	printf("accel: %s\n", accel_name(info.dev.accel));
-	printf("features:%s%s\n",
+	printf("features:%s%s%s%s\n",
 	       info.dev.features & HC_F_HYPERCALL ? " hypercall" : "",
-	       info.dev.features & HC_F_MSIX ? " msix" : "");
+	       info.dev.features & HC_F_MSIX ? " msix" : "",
+	       info.dev.features & HC_F_WINDOW ? " window" : "",
+	       info.dev.features & HC_F_HC_EVENTFD ? " hypercall-eventfd" : "");
 	printf("ring entries: %u\n", info.dev.ring_entries);
 	printf("session: %u\n", info.dev.session);
 	printf("host user: %s (uid %u, gid %u)\n", info.dev.host.host_user,
@@ -433,6 +465,7 @@ static int cmd_info(int argc, char **argv)
 	}
 	printf("host: %s %s\n", info.sys.hostname, info.sys.kernel);
 	printf("host cwd: %s\n", info.sys.cwd);
+	print_stats(hc);
 	hc_close(hc);
 	return 0;
 }
@@ -527,6 +560,7 @@ static int cmd_ping(int argc, char **argv)
 	if (ok)
 		printf("rtt min/avg/max = %.1f/%.1f/%.1f us\n",
 		       min, sum / ok, max);
+	print_path(hc);
 	hc_close(hc);
 	free(in);
 	free(out);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Confinement of the shadow, once at startup, after the session socket,
- * the ring and the fs roots exist and before the first call is read:
+ * Confinement of the shadow, once at startup, after the session window
+ * is received and mapped (winrecv.c), the ring and the fs roots exist,
+ * and before the first entry is taken:
  *
  *   1. identity: shadowd already set groups, gid and uid; check that all
  *      three uids and gids agree, that root is ours only when a rule
@@ -50,7 +51,7 @@ int ring_restrict(struct io_uring *r, unsigned modules)
 {
 	static const unsigned char ops[] = {
 		IORING_OP_NOP, IORING_OP_READ, IORING_OP_WRITE,
-		IORING_OP_RECV, IORING_OP_SEND, IORING_OP_POLL_ADD,
+		IORING_OP_RECV, IORING_OP_POLL_ADD,
 		IORING_OP_POLL_REMOVE, IORING_OP_ASYNC_CANCEL,
 		/* fs module only, from here */
 		IORING_OP_OPENAT, IORING_OP_OPENAT2,

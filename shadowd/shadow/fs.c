@@ -126,10 +126,8 @@ static int64_t fs_rw(struct call *c)
 		off = c->args[1];
 	}
 	sqe = call_sqe(c, fd, rw_done);
-	if (c->op == HC_FS_READ || c->op == HC_FS_PREAD)
-		io_uring_prep_read(sqe, fd, call_out(c), c->out_max, off);
-	else
-		io_uring_prep_write(sqe, fd, call_in(c), c->in_len, off);
+	call_prep_rw(sqe, c, fd, off, c->op == HC_FS_WRITE ||
+		     c->op == HC_FS_PWRITE);
 	return ASYNC;
 }
 
@@ -306,7 +304,7 @@ static int64_t fs_readlink(struct call *c)
 		return -EINVAL;
 	if (strlen(p) >= sizeof(path))
 		return -ENAMETOOLONG;
-	/* The reply overwrites the request: copy the path out first. */
+	/* On the stack, sized for the lookup calls. */
 	strcpy(path, p);
 	if (fsroot_on()) {
 		char last[NAME_MAX + 1];

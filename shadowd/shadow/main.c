@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostcall-shadow: serves one guest session on fd 3 (SOCK_SEQPACKET).
+ * hostcall-shadow: serves one guest session's window.
  *
- * One io_uring drives everything: an outstanding recv on fd 3, the
- * operations of calls in flight, reply sends and a poll on a signalfd.
- * A call's packet buffer becomes its reply buffer, so read data lands
- * directly after the reply header and is sent from there.
- * EOF on fd 3 (or SIGTERM from shadowd) ends the session: every process
- * group the shadow started is killed and reaped, then it exits.
+ * fd 3 (SOCK_SEQPACKET) brings the window first (winrecv.c) and is then
+ * only watched: EOF on it (or SIGTERM from shadowd) ends the session:
+ * every process group the shadow started is killed and reaped, then it
+ * exits. Calls are entries in the window's two queue pairs (window.c);
+ * their input and output stay in the window, and host reads and writes
+ * go straight between it and the file.
+ *
+ * One io_uring drives everything: the operations of calls in flight, a
+ * recv on fd 3, polls on a signalfd and, while the shadow sleeps, on the
+ * kick eventfd. After work the loop polls the queue pairs for an
+ * adaptive budget before it sleeps (Documentation/window.md).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -20,6 +25,7 @@
 #include <string.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sched.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,12 +33,13 @@
 #include "log.h"
 #include "session_policy.h"
 #include "shadow.h"
+#include "window.h"
 
 /* user_data: a pointer with its kind in the low bits (malloc aligns to 16) */
 enum {
 	UD_CALL = 0,	/* a call's operation */
-	UD_SEND = 1,	/* a call's reply send */
-	UD_RECV = 2,
+	UD_KICK = 1,	/* the kick eventfd is readable */
+	UD_RECV = 2,	/* fd 3: anything but EOF is a protocol error */
 	UD_SIGNAL = 3,
 	UD_REAP = 4,	/* a released process: reap it when it exits */
 	UD_IGNORE = 5,	/* cancel requests */
@@ -44,31 +51,15 @@ struct io_uring ring;
 static struct call calls;		/* in-flight list head */
 static int ncalls;			/* calls not yet freed */
 static unsigned pending_ops;		/* SQEs without their CQE yet */
-static unsigned char *rx_buf;		/* the outstanding recv's buffer */
+static unsigned char rx_buf[HCP_MAX_MSG + 1];	/* fd 3's recv */
+static int rx_armed, kick_armed;
+static int sleeping;			/* the last wait was a sleep */
 static int sig_fd = -1;
 static int stopping;
 static uint32_t session_id;
 
-/* ---- buffers ------------------------------------------------------------ */
-
-#define POOL_MAX 16
-static unsigned char *pool[POOL_MAX];
-static int npool;
-
-static unsigned char *buf_get(void)
-{
-	if (npool)
-		return pool[--npool];
-	return malloc(BUF_SIZE);
-}
-
-static void buf_put(unsigned char *b)
-{
-	if (npool < POOL_MAX)
-		pool[npool++] = b;
-	else
-		free(b);
-}
+static struct win win;
+static int kick_fd = -1, irq_fd = -1;
 
 /* ---- ring helpers -------------------------------------------------------- */
 
@@ -138,7 +129,7 @@ static void call_free(struct call *c)
 		c->cleanup(c);
 	if (c->job_fd >= 0)
 		close(c->job_fd);
-	buf_put(c->buf);
+	free(c->in_copy);
 	free(c->path);
 	free(c);
 	ncalls--;
@@ -146,10 +137,6 @@ static void call_free(struct call *c)
 
 static void reply(struct call *c, int64_t result)
 {
-	struct hcp_reply r;
-	uint32_t len;
-	struct io_uring_sqe *sqe;
-
 	/* Leave the in-flight list: a CANCEL arriving now finds nothing. */
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
@@ -161,17 +148,36 @@ static void reply(struct call *c, int64_t result)
 		result = -ECANCELED;
 	if (result < 0 || c->out_len > c->out_max)
 		c->out_len = 0;
-	len = sizeof(r) + c->out_len;
-	memset(&r, 0, sizeof(r));
-	hcp_init(&r.hdr, HCP_REPLY, len, c->session, c->tag);
-	r.result = result;
-	memcpy(c->buf, &r, sizeof(r));
-	if (stopping) {
-		call_free(c);
-		return;
-	}
-	sqe = get_sqe((uint64_t)(uintptr_t)c | UD_SEND);
-	io_uring_prep_send(sqe, SESSION_FD, c->buf, len, MSG_NOSIGNAL);
+	if (!stopping)
+		win_post(&win.qp[c->qp], c->tag, result, c->out_len);
+	call_free(c);
+}
+
+/* Ops whose input goes to the host as it is (write data, a ping's
+ * echo): read in place from the window. Every other input is parsed,
+ * and so copied out first: the guest may change the window meanwhile. */
+static int input_in_place(const struct call *c)
+{
+	return (c->module == HC_MOD_FS && (c->op == HC_FS_WRITE ||
+					   c->op == HC_FS_PWRITE)) ||
+	       (c->module == HC_MOD_PROC && c->op == HC_PROC_WRITE) ||
+	       (c->module == HC_MOD_SYS && c->op == HC_SYS_PING);
+}
+
+/*
+ * Plain reads and writes on window addresses: the kernel copies between
+ * the file and the window once. Not registered buffers: io_uring charges
+ * those to the host user's RLIMIT_MEMLOCK (8 MiB by default), which all
+ * of that user's sessions share: 1 MiB each left the eighth session
+ * without even its ring.
+ */
+void call_prep_rw(struct io_uring_sqe *sqe, struct call *c, int fd,
+		  uint64_t off, int write)
+{
+	if (write)
+		io_uring_prep_write(sqe, fd, c->in, c->in_len, off);
+	else
+		io_uring_prep_read(sqe, fd, c->out, c->out_max, off);
 }
 
 static const char *const module_names[HC_MOD_COUNT] = {
@@ -226,30 +232,55 @@ static int64_t dispatch(struct call *c)
 	return -ENOSYS;
 }
 
-static void call_start(unsigned char *buf, size_t n)
+/* HC_SESSION_CANCEL: a pending call of the same queue pair, by tag. */
+static int64_t cancel_tag(int qp, uint64_t tag)
 {
-	struct hcp_call hc;
+	struct call *c;
+
+	for (c = calls.next; c != &calls; c = c->next)
+		if (c->qp == qp && c->tag == tag && c->pending &&
+		    !c->nocancel)
+			cancel_call(c);
+	return 0;
+}
+
+/* Input: in place, or copied out of the window (the one copy). */
+static int64_t call_input(struct call *c, const unsigned char *in)
+{
+	if (input_in_place(c) || !c->in_len) {
+		c->in = (unsigned char *)in;
+		return 0;
+	}
+	c->in_copy = malloc(c->in_len);
+	if (!c->in_copy)
+		return -ENOMEM;
+	memcpy(c->in_copy, in, c->in_len);
+	c->in = c->in_copy;
+	return 0;
+}
+
+/* A taken entry (e: our copy; err: its check) becomes a call. */
+static void call_start(int qp, const struct hc_sqe *e, int err)
+{
+	struct wqp *q = &win.qp[qp];
 	struct call *c;
 	int64_t res;
 
-	memcpy(&hc, buf, sizeof(hc));
 	c = calloc(1, sizeof(*c));
 	if (!c) {
-		/* Cannot even answer; drop the packet, keep serving. */
-		log_msg("out of memory; call %llu dropped",
-			(unsigned long long)hc.hdr.tag);
-		buf_put(buf);
+		win_post(q, e->tag, -ENOMEM, 0);
 		return;
 	}
 	ncalls++;
-	c->tag = hc.hdr.tag;
-	c->session = hc.hdr.session;
-	c->module = hc.module;
-	c->op = hc.op;
-	c->out_max = hc.out_max;
-	memcpy(c->args, hc.args, sizeof(c->args));
-	c->buf = buf;
-	c->in_len = n - sizeof(hc);
+	c->tag = e->tag;
+	c->qp = qp;
+	c->module = e->module;
+	c->op = e->op;
+	c->out_max = e->out_len;
+	memcpy(c->args, e->args, sizeof(c->args));
+	c->in_len = e->in_len;
+	c->out = win_buf(q, e->out_off, e->out_len);
+	c->in = c->out;
 	c->fd = -1;
 	c->job_fd = -1;
 	c->next = calls.next;
@@ -257,11 +288,14 @@ static void call_start(unsigned char *buf, size_t n)
 	calls.next->prev = c;
 	calls.next = c;
 
-	if (c->out_max > HC_MAX_DATA)
-		res = -EINVAL;
+	if (err)
+		res = err;
+	else if (c->module == HC_MOD_SESSION)
+		res = cancel_tag(qp, (uint64_t)c->args[0]);
 	else if (ncalls > MAX_CALLS)
 		res = -EBUSY;
-	else if ((res = policy_gate(c)) == 0)
+	else if ((res = policy_gate(c)) == 0 &&
+		 (res = call_input(c, win_buf(q, e->in_off, e->in_len))) == 0)
 		res = dispatch(c);
 	if (res != ASYNC)
 		reply(c, res);
@@ -283,71 +317,91 @@ static void call_complete(struct call *c, int res)
 		reply(c, r);
 }
 
-static void cancel_tag(uint64_t tag)
-{
-	struct call *c;
+/* ---- the session socket and the window ------------------------------- */
 
-	for (c = calls.next; c != &calls; c = c->next)
-		if (c->tag == tag && c->pending && !c->nocancel)
-			cancel_call(c);
-}
-
-/* ---- the session socket -------------------------------------------------- */
-
+/* fd 3 after the window: EOF ends the session, and so does anything else. */
 static void arm_recv(void)
 {
 	struct io_uring_sqe *sqe;
 
-	if (rx_buf || stopping)
+	if (rx_armed || stopping)
 		return;
-	rx_buf = buf_get();
-	if (!rx_buf) {
-		log_msg("out of memory; ending session");
-		stopping = 1;
-		return;
-	}
+	rx_armed = 1;
 	sqe = get_sqe(UD_RECV);
-	/* BUF_SIZE is one more than the largest legal packet, so an
-	 * oversized one shows as such instead of being cut to size. */
-	io_uring_prep_recv(sqe, SESSION_FD, rx_buf, BUF_SIZE, 0);
+	io_uring_prep_recv(sqe, SESSION_FD, rx_buf, sizeof(rx_buf), 0);
 }
 
 static void on_recv(int res)
 {
-	unsigned char *buf = rx_buf;
-	struct hcp_hdr h;
-
-	rx_buf = NULL;
-	if (res == -EINTR || res == -EAGAIN) {
-		buf_put(buf);
+	rx_armed = 0;
+	if (res == -EINTR || res == -EAGAIN)
 		return;
-	}
-	if (res <= 0) {
-		if (res < 0 && !(stopping && res == -ECANCELED))
-			log_msg("session socket: %s", strerror(-res));
-		buf_put(buf);
-		stopping = 1;
-		return;
-	}
-	if (hcp_check(buf, res) < 0) {
-		log_msg("malformed packet (%d bytes); ending session", res);
-		buf_put(buf);
-		stopping = 1;
-		return;
-	}
-	memcpy(&h, buf, sizeof(h));
-	switch (h.type) {
-	case HCP_CALL:
-		call_start(buf, res);
-		return;
-	case HCP_CANCEL:
-		cancel_tag(h.tag);
-		buf_put(buf);
-		return;
-	}
-	log_msg("unexpected packet type %u; ending session", h.type);
-	buf_put(buf);
+	if (res < 0 && !(stopping && res == -ECANCELED))
+		log_msg("session socket: %s", strerror(-res));
+	else if (res > 0)
+		log_msg("unexpected message (%d bytes) after the window; "
+			"ending session", res);
 	stopping = 1;
+}
+
+static void arm_kick(void)
+{
+	struct io_uring_sqe *sqe;
+
+	if (kick_armed || stopping)
+		return;
+	kick_armed = 1;
+	sqe = get_sqe(UD_KICK);
+	io_uring_prep_poll_add(sqe, kick_fd, POLLIN);
+}
+
+static void on_kick(int res)
+{
+	uint64_t n;
+
+	kick_armed = 0;
+	if (sleeping)
+		win_wake(&win, 1);	/* counts the wakeup */
+	if (res >= 0 && read(kick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		log_err("kick eventfd");
+}
+
+/* Take what the queue pairs have: the number of entries taken. */
+static int serve(void)
+{
+	static int reported[2];
+	struct hc_sqe e;
+	int i, r = 0, err, n = 0;
+	uint64_t one = 1;
+
+	for (i = 0; i < 2; i++) {
+		while (!stopping && (r = win_take(&win.qp[i], &e, &err)) == 1) {
+			call_start(i, &e, err);
+			n++;
+		}
+		if (r < 0 && !reported[i]) {
+			reported[i] = 1;
+			log_msg("queue pair %d broken (%s); not served any more",
+				i, win.qp[i].broken == HC_QPERR_SQ_INDEX ?
+				"sq_prod out of range" :
+				"cq_cons out of range");
+			/* Its waiters see the state now, not at a timeout. */
+			if (write(irq_fd, &one, sizeof(one)) < 0)
+				log_err("interrupt eventfd");
+		}
+	}
+	return n;
+}
+
+/* Completions posted: the interrupt, once, if a guest waits for one. */
+static void notify(void)
+{
+	uint64_t one = 1;
+	int irq = win_notify(&win.qp[0]);
+
+	irq |= win_notify(&win.qp[1]);
+	if (irq && write(irq_fd, &one, sizeof(one)) < 0)
+		log_err("interrupt eventfd");
 }
 
 /* ---- signals and released processes ------------------------------------ */
@@ -423,11 +477,8 @@ static void handle_cqe(struct io_uring_cqe *cqe)
 	case UD_CALL:
 		call_complete(ptr, cqe->res);
 		break;
-	case UD_SEND:
-		if (cqe->res < 0 && cqe->res != -EPIPE &&
-		    cqe->res != -ECONNRESET && cqe->res != -ECANCELED)
-			log_msg("reply send: %s", strerror(-cqe->res));
-		call_free(ptr);
+	case UD_KICK:
+		on_kick(cqe->res);
 		break;
 	case UD_RECV:
 		on_recv(cqe->res);
@@ -446,7 +497,8 @@ static void handle_cqe(struct io_uring_cqe *cqe)
 	}
 }
 
-static void drain(void)
+/* Handle the ring's completions: how many. */
+static unsigned drain(void)
 {
 	struct io_uring_cqe *cqe;
 	unsigned head, n = 0;
@@ -456,6 +508,7 @@ static void drain(void)
 		n++;
 	}
 	io_uring_cq_advance(&ring, n);
+	return n;
 }
 
 /*
@@ -494,16 +547,103 @@ static void finish(void)
 	io_uring_queue_exit(&ring);
 	while (calls.next != &calls)
 		reply(calls.next, -ECANCELED);	/* frees: stopping is set */
-	if (rx_buf)
-		buf_put(rx_buf);
-	while (npool)
-		free(pool[--npool]);
+}
+
+/* ---- the loop: serve, poll a while, sleep ------------------------------ */
+
+/*
+ * The polling budget (Documentation/window.md): after work the loop keeps
+ * looking for an adaptive time before it sleeps. Work found within it
+ * doubles it, running out halves it; a sleep that a kick ends soon after
+ * the last work (the guest's turnaround was just longer than the budget)
+ * raises it to 1.5 times that gap, so halving cannot lock it at the
+ * minimum for a caller that would have been caught. sched_yield between
+ * looks, so on a 2-core host the vCPU the guest runs on is never starved.
+ */
+#define POLL_MIN_NS	2000
+#define POLL_MAX_NS	200000
+static long poll_ns = 16000;
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void ring_wait(int stalled)
+{
+	/* Stalled on completion slots: the guest reaps without a kick. */
+	struct __kernel_timespec ts = { .tv_sec = 0, .tv_nsec = 1000000 };
+	struct io_uring_cqe *cqe;
+	int e;
+
+	if (stalled)
+		e = io_uring_submit_and_wait_timeout(&ring, &cqe, 1, &ts, NULL);
+	else
+		e = io_uring_submit_and_wait(&ring, 1);
+	if (e < 0 && e != -EINTR && e != -EAGAIN && e != -EBUSY &&
+	    e != -ETIME)
+		die("io_uring_submit_and_wait: %s", strerror(-e));
+}
+
+static void loop(void)
+{
+	long until = 0, last_work = 0, gap;
+	int polling = 0, st, woke = 0;
+
+	while (!stopping) {
+		unsigned work;
+
+		arm_recv();
+		/* The ring first: a session ending (SIGTERM, EOF on fd 3)
+		 * is seen before entries that came with it are taken. */
+		if (io_uring_sq_ready(&ring))
+			io_uring_submit(&ring);
+		work = drain();
+		sleeping = 0;
+		work += serve();
+		if (io_uring_sq_ready(&ring))
+			io_uring_submit(&ring);
+		notify();
+		if (work) {
+			long t = now_ns();
+
+			gap = t - last_work;
+			if (polling && poll_ns < POLL_MAX_NS)
+				poll_ns *= 2;
+			else if (woke && gap < POLL_MAX_NS && gap > poll_ns)
+				poll_ns = gap + gap / 2 < POLL_MAX_NS ?
+					  gap + gap / 2 : POLL_MAX_NS;
+			woke = 0;
+			polling = 1;
+			last_work = t;
+			until = t + poll_ns;
+			continue;
+		}
+		if (polling && now_ns() < until) {
+			sched_yield();
+			continue;
+		}
+		if (polling && poll_ns > POLL_MIN_NS)
+			poll_ns /= 2;
+		polling = 0;
+		st = win_sleep(&win);
+		if (st == WIN_WORK)
+			continue;
+		arm_kick();
+		ring_wait(st == WIN_STALLED);
+		sleeping = 1;
+		woke = 1;
+		win_wake(&win, 0);
+	}
 }
 
 static void check_session_fd(void)
 {
 	struct stat st;
-	int type = 0, sz = 1 << 20;
+	int type = 0;
 	socklen_t len = sizeof(type);
 
 	if (fstat(SESSION_FD, &st) < 0 || !S_ISSOCK(st.st_mode) ||
@@ -512,16 +652,14 @@ static void check_session_fd(void)
 		die("fd %d is not a SOCK_SEQPACKET socket; "
 		    "hostcall-shadow is started by shadowd", SESSION_FD);
 	fcntl(SESSION_FD, F_SETFD, FD_CLOEXEC);
-	/* Room for several full-size replies (best effort). */
-	setsockopt(SESSION_FD, SOL_SOCKET, SO_SNDBUF, &sz, sizeof(sz));
-	setsockopt(SESSION_FD, SOL_SOCKET, SO_RCVBUF, &sz, sizeof(sz));
 }
 
 static void usage(void)
 {
 	fprintf(stderr,
 "usage: hostcall-shadow --session N [--user NAME] [--guest DESC] [--vm NAME]\n"
-"Serves one hostcall session on fd 3; started by shadowd, not by hand.\n");
+"Serves one hostcall session's window (sent on fd 3); started by shadowd,\n"
+"not by hand.\n");
 }
 
 int main(int argc, char **argv)
@@ -536,6 +674,7 @@ int main(int argc, char **argv)
 	};
 	struct io_uring_params prm;
 	const char *guest = "?";
+	void *mem;
 	sigset_t set;
 	int o, fd, e;
 
@@ -585,6 +724,11 @@ int main(int argc, char **argv)
 	if (sig_fd < 0)
 		die("signalfd: %s", strerror(errno));
 
+	/* The window before anything else is served; before confinement. */
+	if (window_receive(SESSION_FD, &mem, &kick_fd, &irq_fd) < 0)
+		return 1;
+	win_init(&win, mem);
+
 	memset(&prm, 0, sizeof(prm));
 	/* Created disabled: the ops it may carry are fixed before use. */
 	prm.flags = IORING_SETUP_CQSIZE | IORING_SETUP_R_DISABLED;
@@ -607,13 +751,7 @@ int main(int argc, char **argv)
 	calls.next = calls.prev = &calls;
 	arm_signal();
 	arm_offload();
-	while (!stopping) {
-		arm_recv();
-		e = io_uring_submit_and_wait(&ring, 1);
-		if (e < 0 && e != -EINTR && e != -EAGAIN && e != -EBUSY)
-			die("io_uring_submit_and_wait: %s", strerror(-e));
-		drain();
-	}
+	loop();
 	finish();
 	close(sig_fd);
 	policy_release();

@@ -421,12 +421,7 @@ static void rw_submit(struct call *c, int fd)
 {
 	struct io_uring_sqe *sqe = call_sqe(c, fd, io_done);
 
-	if (c->op == HC_PROC_READ)
-		io_uring_prep_read(sqe, fd, call_out(c), c->out_max,
-				   (uint64_t)-1);
-	else
-		io_uring_prep_write(sqe, fd, call_in(c), c->in_len,
-				    (uint64_t)-1);
+	call_prep_rw(sqe, c, fd, (uint64_t)-1, c->op == HC_PROC_WRITE);
 }
 
 static int64_t io_done(struct call *c, int res)

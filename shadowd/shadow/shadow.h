@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * hostcall-shadow internals. One shadow serves one guest session over fd 3;
- * every call runs as its own asynchronous operation on one io_uring, so a
- * call that blocks (a pipe read, a wait) never delays the others.
+ * hostcall-shadow internals. One shadow serves one guest session: its
+ * calls arrive as entries in the session window (window.c), whose memfd
+ * comes on fd 3 (winrecv.c); every call runs as its own asynchronous
+ * operation on one io_uring, so a call that blocks (a pipe read, a wait)
+ * never delays the others.
  */
 #ifndef HC_SHADOW_H
 #define HC_SHADOW_H
@@ -19,8 +21,6 @@
 #define MAX_PROCS	256	/* process handles */
 #define MAX_FILES	1024	/* file handles */
 #define MAX_SPAWN_STRS	4096	/* argc and envc limits */
-/* One buffer holds a received packet and then the reply built in place. */
-#define BUF_SIZE	(HCP_MAX_MSG + 1)
 
 /* A handler's result when the call went asynchronous. */
 #define ASYNC		INT64_MIN
@@ -35,15 +35,18 @@ typedef int64_t (*call_done_fn)(struct call *c, int res);
 struct call {
 	struct call *next, *prev;	/* in-flight list */
 	uint64_t tag;
-	uint32_t session;
+	int qp;			/* the queue pair it came from */
 	uint16_t module, op;
 	uint32_t out_max;
 	int64_t args[4];
-	unsigned char *buf;	/* the request; the reply is built here */
+	/* Input: a private copy when a handler parses it, else (write data)
+	 * the window itself; output: always the window. */
+	unsigned char *in, *out;
+	unsigned char *in_copy;	/* the private copy, freed with the call */
 	uint32_t in_len;	/* input bytes at call_in() */
 	uint32_t out_len;	/* output bytes at call_out() */
 	int pending;		/* an io_uring operation is in flight */
-	int cancelled;		/* HCP_CANCEL asked for it */
+	int cancelled;		/* a CANCEL entry asked for it */
 	int fd;			/* fd the pending op uses, for cancel_fd */
 	call_done_fn done;
 	struct proc *proc;	/* holds a reference while pending */
@@ -63,18 +66,21 @@ struct call {
 
 static inline unsigned char *call_in(struct call *c)
 {
-	return c->buf + sizeof(struct hcp_call);
+	return c->in;
 }
 
 static inline unsigned char *call_out(struct call *c)
 {
-	return c->buf + sizeof(struct hcp_reply);
+	return c->out;
 }
 
 /* main.c: the ring and the pieces handlers use */
 extern struct io_uring ring;
 /* An SQE for call c (user_data = c, pending set); never NULL. */
 struct io_uring_sqe *call_sqe(struct call *c, int fd, call_done_fn done);
+/* A read (into out) or write (from in) of a call's window buffer. */
+void call_prep_rw(struct io_uring_sqe *sqe, struct call *c, int fd,
+		  uint64_t off, int write);
 /* Submit now: needed before close() of an fd a just-prepared op uses. */
 void ring_flush(void);
 /* Ask every pending call on fd to end with -ECANCELED. */
@@ -93,6 +99,10 @@ int64_t offload_file(struct call *c, int64_t (*job)(struct call *c));
 void offload_cancel(struct call *c);	/* only one not yet started */
 struct call *offload_next(int64_t *res);	/* a finished one, or NULL */
 int offload_stop(void);			/* session end; -EBUSY if stuck */
+
+/* winrecv.c: the window QEMU sends first on fd 3 (HCP_WINDOW): 0 with
+ * the mapping and the kick and interrupt eventfds, or -errno, logged. */
+int window_receive(int sock, void **mem, int *kick_fd, int *irq_fd);
 
 /* sys.c: what INFO reports that needs a lookup, before confinement */
 void sys_init(void);

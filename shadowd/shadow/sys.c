@@ -16,7 +16,7 @@ static int64_t sys_ping(struct call *c)
 {
 	uint32_t n = c->in_len < c->out_max ? c->in_len : c->out_max;
 
-	/* In and out share the buffer; they overlap. */
+	/* In and out are both in the window, and may overlap. */
 	memmove(call_out(c), call_in(c), n);
 	c->out_len = n;
 	return n;

@@ -2,8 +2,12 @@
 /*
  * hc-bench: guest half of `make bench`. Measures, in one guest:
  *   hostcall round trip (1-byte SYS_PING)       vs  virtio-serial 1-byte echo
+ *     through the session window (libhostcall, direct) and through the
+ *     ioctl, best of 3 rounds each, interleaved; the window's kicks,
+ *     wakeups and interrupts per 1000 of those calls
  *   guest->host stream into host `cat >/dev/null` vs virtio-serial 64 KiB writes
  *   host->guest stream from host `head -c N /dev/zero`
+ *     both from/into a window buffer (zero copy in the guest)
  * The virtio-serial port "bench" is served on the host by tests/bench-peer.c.
  * Prints "name value unit" lines for tests/bench.sh.
  *   hc-bench [MiB]
@@ -16,16 +20,11 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <hostcall.h>
 #include "hc-util.h"
 
 #define CHUNK (128 * 1024)
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int open_port(const char *want)
 {
@@ -92,17 +91,48 @@ int main(int argc, char **argv)
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	memset(buf, 0, CHUNK);
 
-	int fd = open("/dev/hostcall", O_RDWR);
-	if (fd < 0) {
+	hc_session *hc = hc_open();
+	if (!hc) {
 		perror("hc-bench: /dev/hostcall");
 		return 1;
 	}
-	/* round trips */
+	int fd = hc_fd(hc);
+	/* round trips: the window (direct) and the ioctl, interleaved */
 	char b = 'x', r;
-	double t0 = now();
-	for (int i = 0; i < n; i++)
-		hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, &b, 1, &r, 1, &res);
-	printf("hostcall_rtt_us %.1f\n", (now() - t0) / n * 1e6);
+	double t0, best[2] = { 1e9, 1e9 };
+	struct hostcall_ioc_info i0, i1;
+	unsigned long long direct_calls = 0, kicks = 0, wakeups = 0, irqs = 0;
+	for (int round = 0; round < 3; round++) {
+		hc_dev_info(hc, &i0);
+		t0 = now();
+		for (int i = 0; i < n; i++)
+			hc_ping(hc, &b, &r, 1);
+		double dt = (now() - t0) / n * 1e6;
+		hc_dev_info(hc, &i1);
+		direct_calls += n;
+		kicks += i1.kicks - i0.kicks;
+		wakeups += i1.wakeups - i0.wakeups;
+		irqs += i1.irqs - i0.irqs;
+		if (dt < best[0])
+			best[0] = dt;
+		t0 = now();
+		for (int i = 0; i < n; i++)
+			hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, &b, 1, &r, 1, &res);
+		dt = (now() - t0) / n * 1e6;
+		if (dt < best[1])
+			best[1] = dt;
+	}
+	printf("hostcall_rtt_us %.1f\n", best[0]);
+	printf("hostcall_ioctl_rtt_us %.1f\n", best[1]);
+	printf("hostcall_direct %d\n", hc_direct(hc));
+	printf("hostcall_kicks_per_1000 %.1f\n", kicks * 1000.0 / direct_calls);
+	printf("hostcall_wakeups_per_1000 %.1f\n", wakeups * 1000.0 / direct_calls);
+	printf("hostcall_irqs_per_1000 %.1f\n", irqs * 1000.0 / direct_calls);
+	/* streams move data from and into a window buffer: no guest copy */
+	char *wbuf = hc_buf_alloc(hc, CHUNK);
+	if (!wbuf)
+		return 1;
+	memset(wbuf, 0, CHUNK);
 
 	int port = open_port("bench");
 	if (port >= 0) {
@@ -122,10 +152,10 @@ int main(int argc, char **argv)
 	long h = spawn(fd, cat, sizeof(cat) - 1, 3);
 	t0 = now();
 	for (size_t off = 0; off < total;) {
-		hc_raw(fd, HC_MOD_PROC, HC_PROC_WRITE, h, 0, 0, buf, CHUNK, NULL, 0, &res);
-		if (res <= 0)
+		ssize_t w = hc_proc_write(hc, (int)h, wbuf, CHUNK);
+		if (w <= 0)
 			break;
-		off += (size_t)res;
+		off += (size_t)w;
 	}
 	hc_raw(fd, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, 0, NULL, 0, NULL, 0, &res);
 	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
@@ -152,10 +182,10 @@ int main(int argc, char **argv)
 	size_t got = 0;
 	t0 = now();
 	for (;;) {
-		hc_raw(fd, HC_MOD_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, buf, CHUNK, &res);
-		if (res <= 0)
+		ssize_t rd = hc_proc_read(hc, (int)h, HC_STDOUT, wbuf, CHUNK);
+		if (rd <= 0)
 			break;
-		got += (size_t)res;
+		got += (size_t)rd;
 	}
 	double dt = now() - t0;
 	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
@@ -247,5 +277,7 @@ int main(int argc, char **argv)
 		hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0, &res);
 	}
 	printf("hostcall_spawn_true_ms %.2f\n", (now() - t0) / 50 * 1e3);
+	hc_buf_free(hc, wbuf);
+	hc_close(hc);
 	return 0;
 }

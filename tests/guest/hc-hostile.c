@@ -2,11 +2,15 @@
 /*
  * hc-hostile: a hostile guest program. Run as root in a guest with two
  * hostcall devices: it takes the second device away from the driver,
- * drives it raw (its own ring in its own locked pages) and feeds it
- * malformed descriptors, bad addresses, bad lengths and corrupted ring
- * indices. Each must get an error completion or a device error status;
- * afterwards the first device, still owned by the driver, must keep
- * serving (checked by running `hostcall ping`).
+ * drives it raw and abuses both of its planes:
+ *  - the control ring (its own ring in its own locked pages): malformed
+ *    descriptors, bad addresses, bad lengths, corrupted ring indices;
+ *  - a session's window (BAR2, through sysfs resource2): malformed
+ *    entries, offsets outside the data area, broken queue pair indices.
+ * Each must fail alone (an error completion) or stop only what it broke
+ * (a device error status, a BROKEN queue pair); afterwards the first
+ * device, still owned by the driver, must keep serving (checked by
+ * running `hostcall ping`).
  * Prints PASS:/FAIL: lines.
  */
 #define _GNU_SOURCE
@@ -25,7 +29,8 @@
 #include "hostcall_abi.h"
 
 static int failures;
-static volatile uint32_t *regs;
+static volatile uint32_t *regs;		/* BAR0, with the session doorbells */
+static char *win;			/* BAR2: the raw session's window */
 static char *ring;		/* one locked page: header, 8 req, 8 cpl */
 static uint64_t ring_pa;
 static char *buf;		/* locked data pages */
@@ -172,6 +177,145 @@ static struct hc_seg *segs(void)
 	return (struct hc_seg *)buf;
 }
 
+/* ---- the window: queue pair q of the raw session ---- */
+
+#define QP(q) (win + (q) * HC_QP_SIZE)
+#define CTL(q) ((volatile struct hc_qp_ctl *)(QP(q) + HC_QP_CTL_OFF))
+#define SQ(q, i) ((struct hc_sqe *)(QP(q) + HC_QP_SQ_OFF) + (i) % HC_QP_ENTRIES)
+#define CQ(q, i) ((volatile struct hc_cqe *)(QP(q) + HC_QP_CQ_OFF) + (i) % HC_QP_ENTRIES)
+#define DATA_IN	HC_QP_DATA_OFF			/* input here ... */
+#define DATA_OUT (HC_QP_DATA_OFF + 0x10000)	/* ... output here */
+
+static uint32_t wsess;
+
+/* Publish as window.md says and kick the session's doorbell every time. */
+static void wpublish(int q, const struct hc_sqe *e)
+{
+	uint32_t prod = CTL(q)->sq_prod;
+
+	*SQ(q, prod) = *e;
+	__sync_synchronize();
+	CTL(q)->sq_prod = prod + 1;
+	__sync_synchronize();
+	regs[HC_REG_SESSION_DOORBELL(wsess) / 4] = 1;
+}
+
+/* One entry, waited for (bounded); its result, or -100000 without one. */
+static long wcall(int q, uint16_t mod, uint16_t op, uint32_t flags,
+		  uint32_t in_off, uint32_t in_len, uint32_t out_off, uint32_t out_len)
+{
+	static uint64_t tag = 500;
+	struct hc_sqe e = { .tag = ++tag, .module = mod, .op = op, .flags = flags,
+			    .in_off = in_off, .in_len = in_len,
+			    .out_off = out_off, .out_len = out_len };
+	uint32_t cons = CTL(q)->cq_cons;
+
+	wpublish(q, &e);
+	for (int i = 0; i < 5000; i++) {	/* up to ~5 s */
+		__sync_synchronize();
+		if (CTL(q)->cq_prod != cons) {
+			long r = CQ(q, cons)->result;
+			uint64_t t = CQ(q, cons)->tag;
+
+			CTL(q)->cq_cons = cons + 1;
+			return t == e.tag ? r : -100001;
+		}
+		usleep(1000);
+	}
+	return -100000;
+}
+
+/* Wait (bounded) until queue pair q is BROKEN; its error, or -1. */
+static long wbroken(int q)
+{
+	for (int i = 0; i < 2000; i++) {
+		__sync_synchronize();
+		if (CTL(q)->state & HC_QP_BROKEN)
+			return CTL(q)->error;
+		usleep(1000);
+	}
+	return -1;
+}
+
+static long wping(int q, const char *msg)
+{
+	size_t n = strlen(msg);
+
+	memcpy(QP(q) + DATA_IN, msg, n);
+	memset(QP(q) + DATA_OUT, 0, n);
+	long r = wcall(q, HC_MOD_SYS, HC_SYS_PING, 0, DATA_IN, n, DATA_OUT, n);
+	return r == (long)n && !memcmp(QP(q) + DATA_OUT, msg, n) ? r : (r >= 0 ? -100002 : r);
+}
+
+/* The raw session's window: malformed entries, then broken indices. */
+static void window_part(const char *dev, long sess)
+{
+	char path[600];
+	long r;
+
+	snprintf(path, sizeof(path), "%s/resource2", dev);
+	int fd = open(path, O_RDWR | O_SYNC);
+	win = fd < 0 ? MAP_FAILED : mmap(NULL, HC_WIN_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
+					 fd, (off_t)(sess - 1) * HC_WIN_SIZE);
+	if (win == MAP_FAILED) {
+		check(0, "window: map the raw session's window", "errno %ld", (long)errno);
+		return;
+	}
+	wsess = (uint32_t)sess;
+	check(CTL(0)->state == 0 && CTL(1)->state == 0, "window: both queue pairs alive",
+	      "state %lx", (long)(CTL(0)->state | CTL(1)->state << 8));
+	r = wping(0, "window-ping");
+	check(r == 11, "window: raw ping echoes", "result %ld", r);
+
+	/* Each malformed entry fails alone. */
+	r = wcall(0, 77, 1, 0, 0, 0, 0, 0);
+	check(r == -ENOSYS, "window: unknown module gets ENOSYS", "result %ld", r);
+	r = wcall(0, HC_MOD_SYS, 999, 0, 0, 0, 0, 0);
+	check(r == -ENOSYS, "window: unknown op gets ENOSYS", "result %ld", r);
+	r = wcall(0, HC_MOD_SESSION, HC_SESSION_OPEN, 0, 0, 0, 0, 0);
+	check(r == -ENOSYS, "window: session open as an entry gets ENOSYS", "result %ld", r);
+	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 5, 0, 0, 0, 0);
+	check(r == -EINVAL, "window: nonzero flags get EINVAL", "result %ld", r);
+	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, DATA_IN, HC_MAX_DATA + 1, 0, 0);
+	check(r == -EINVAL, "window: input over HC_MAX_DATA gets EINVAL", "result %ld", r);
+	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, HC_QP_SQ_OFF, 64, 0, 0);
+	check(r == -EFAULT, "window: input in the ring area gets EFAULT", "result %ld", r);
+	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, DATA_IN, 16, HC_QP_CTL_OFF, 16);
+	check(r == -EFAULT, "window: output over the indices gets EFAULT", "result %ld", r);
+	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, HC_QP_SIZE - 8, 16, 0, 0);
+	check(r == -EFAULT, "window: input past the queue pair gets EFAULT", "result %ld", r);
+	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, 0xfffffff0u, 0x20, 0, 0);
+	check(r == -EFAULT, "window: offset wrapping around gets EFAULT", "result %ld", r);
+	r = wcall(0, HC_MOD_SESSION, HC_SESSION_CANCEL, 0, 0, 0, 0, 0);
+	check(r == 0, "window: cancel of an unknown tag completes with 0", "result %ld", r);
+	r = wping(0, "still-here");
+	check(r == 10, "window: queue pair still serves after malformed entries", "result %ld", r);
+
+	/* Broken indices stop that queue pair only. */
+	CTL(0)->sq_prod = CTL(0)->sq_cons + 1000;
+	__sync_synchronize();
+	regs[HC_REG_SESSION_DOORBELL(wsess) / 4] = 1;
+	r = wbroken(0);
+	check(r == HC_QPERR_SQ_INDEX, "window: corrupted sq_prod breaks qp 0 with SQ_INDEX",
+	      "error %ld", r);
+	r = wping(1, "other-qp");
+	check(r == 8, "window: the other queue pair lives on", "result %ld", r);
+	CTL(1)->cq_cons = CTL(1)->cq_prod + 1000;
+	struct hc_sqe e = { .tag = 9, .module = HC_MOD_SYS, .op = HC_SYS_TIME };
+	wpublish(1, &e);
+	r = wbroken(1);
+	check(r == HC_QPERR_CQ_INDEX, "window: corrupted cq_cons breaks qp 1 with CQ_INDEX",
+	      "error %ld", r);
+	/* Garbage in a broken queue pair's ring: nothing happens. */
+	for (int i = 0; i < 4096; i++)
+		QP(0)[HC_QP_SQ_OFF + i] = (char)(rand() & 0xff);
+	regs[HC_REG_SESSION_DOORBELL(wsess) / 4] = 1;
+	/* A doorbell of a session that has no window is ignored. */
+	regs[HC_REG_SESSION_DOORBELL(wsess + 7) / 4] = 1;
+	munmap(win, HC_WIN_SIZE);
+	close(fd);
+}
+
 static int enable_ring(uint64_t pa, uint32_t entries)
 {
 	regs[HC_REG_CTRL / 4] = HC_CTRL_RESET;
@@ -237,7 +381,7 @@ int main(void)
 	close(cfd);
 	snprintf(path, sizeof(path), "%s/resource0", dev);
 	int rfd = open(path, O_RDWR | O_SYNC);
-	regs = rfd < 0 ? MAP_FAILED : mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
+	regs = rfd < 0 ? MAP_FAILED : mmap(NULL, HC_BAR0_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, rfd, 0);
 	if (regs == MAP_FAILED) {
 		printf("FAIL: hostile: setup: map BAR0: %s\n", strerror(errno));
 		return 1;
@@ -291,49 +435,55 @@ int main(void)
 	long sess = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], 1, 1, 0);
 	check(sess > 0, "raw session open works", "result %ld", sess);
 
-	/* A valid ping, to show the raw path is right before abusing it. */
+	/* The control ring carries session open and close only. */
 	memcpy(buf + 3 * 4096, "hostile-ping", 12);
 	s[0] = (struct hc_seg){ buf_pa[3], 12, 0 };
 	s[1] = (struct hc_seg){ buf_pa[4], 12, 0 };
 	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 1, 0);
-	check(r == 12 && !memcmp(buf + 4 * 4096, "hostile-ping", 12), "raw ping echoes", "result %ld", r);
+	check(r == -ENOSYS, "ping on the control ring gets ENOSYS", "result %ld", r);
 
-	/* Malformed descriptors: each gets its error, the ring keeps going. */
+	/* Malformed descriptors: each gets its error, the ring keeps going.
+	 * Opens with bad segments fail before any session exists. */
 	r = call(77, 1, (uint32_t)sess, 0, 0, 0, 0);
 	check(r == -ENOSYS, "unknown module gets ENOSYS", "result %ld", r);
-	r = call(HC_MOD_SYS, 999, (uint32_t)sess, 0, 0, 0, 0);
-	check(r == -ENOSYS, "unknown op gets ENOSYS", "result %ld", r);
-	r = call(HC_MOD_SYS, HC_SYS_PING, 4242, 0, 0, 0, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_CLOSE, 4242, 0, 0, 0, 0);
 	check(r == -EBADF, "unknown session gets EBADF", "result %ld", r);
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, 0, 0, 0, 5);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 7, 0, 0, 0, 0);
+	check(r == -EINVAL, "open naming a session gets EINVAL", "result %ld", r);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, 0, 0, 0, 5);
 	check(r == -EINVAL, "nonzero flags get EINVAL", "result %ld", r);
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, 0xfffffff0000ull, 1, 0, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, 0xfffffff0000ull, 1, 0, 0);
 	check(r == -EFAULT, "segment table past guest RAM gets EFAULT", "result %ld", r);
 	s[0] = (struct hc_seg){ 0xfffffff0000ull, 16, 0 };
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 0, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], 1, 0, 0);
 	check(r == -EFAULT, "input segment past guest RAM gets EFAULT", "result %ld", r);
-	s[0] = (struct hc_seg){ buf_pa[3], 12, 0 };
+	s[0] = (struct hc_seg){ buf_pa[1], sizeof(*id), 0 };
 	s[1] = (struct hc_seg){ 0xfffffff0000ull, 12, 0 };
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 1, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], 1, 1, 0);
 	check(r == -EFAULT, "output segment past guest RAM gets EFAULT", "result %ld", r);
 	s[0] = (struct hc_seg){ buf_pa[3] + 4000, 200, 0 };
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 0, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], 1, 0, 0);
 	check(r == -EINVAL, "segment crossing a page gets EINVAL", "result %ld", r);
 	s[0] = (struct hc_seg){ buf_pa[3], 0, 0 };
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 0, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], 1, 0, 0);
 	check(r == -EINVAL, "empty segment gets EINVAL", "result %ld", r);
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], HC_MAX_SEGS, 1, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], HC_MAX_SEGS, 1, 0);
 	check(r == -E2BIG, "too many segments get E2BIG", "result %ld", r);
 	for (int i = 0; i < 40; i++)	/* 40 pages of input > HC_MAX_DATA */
 		s[i] = (struct hc_seg){ buf_pa[3 + i % 4], 4096, 0 };
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 40, 0, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], 40, 0, 0);
 	check(r == -E2BIG, "input over HC_MAX_DATA gets E2BIG", "result %ld", r);
 	r = call(HC_MOD_SESSION, 42, (uint32_t)sess, 0, 0, 0, 0);
 	check(r == -ENOSYS, "unknown session op gets ENOSYS", "result %ld", r);
-	s[0] = (struct hc_seg){ buf_pa[3], 12, 0 };
-	s[1] = (struct hc_seg){ buf_pa[4], 12, 0 };
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 1, 0);
-	check(r == 12, "device still serves after malformed requests", "result %ld", r);
+	s[0] = (struct hc_seg){ buf_pa[1], sizeof(*id), 0 };
+	s[1] = (struct hc_seg){ buf_pa[2], sizeof(struct hc_session_info), 0 };
+	long sess2 = call(HC_MOD_SESSION, HC_SESSION_OPEN, 0, buf_pa[0], 1, 1, 0);
+	r = sess2 > 0 ? call(HC_MOD_SESSION, HC_SESSION_CLOSE, (uint32_t)sess2, 0, 0, 0, 0) : sess2;
+	check(sess2 > 0 && r == 0, "device still opens and closes after malformed requests",
+	      "result %ld", r);
+
+	/* The session's window, abused. */
+	window_part(dev, sess);
 
 	/* The hypercall from user mode: refused with -KVM_EPERM, never served. */
 	r = user_hypercall(0);
@@ -358,7 +508,7 @@ int main(void)
 	regs[HC_REG_CTRL / 4] = HC_CTRL_RESET;
 	req_prod = 0;
 	st = enable_ring(ring_pa, ENTRIES);
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 1, 0);
+	r = call(HC_MOD_SESSION, HC_SESSION_CLOSE, (uint32_t)sess, 0, 0, 0, 0);
 	check(r == -EBADF, "reset ends the raw session", "result %ld", r);
 	regs[HC_REG_CTRL / 4] = HC_CTRL_RESET;
 

@@ -23,12 +23,6 @@ static void on_alarm(int sig)
 	(void)sig;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 int main(void)
 {

@@ -22,13 +22,6 @@ static volatile int writing = 1;
 static long long written;
 static int write_err;
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void on_usr1(int sig)
 {

@@ -9,9 +9,19 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <time.h>
 #include "hostcall_abi.h"
 
 static int hc_failures;
+
+/* CLOCK_MONOTONIC in seconds */
+static inline double now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
 
 static inline void hc_check(int ok, const char *name, const char *fmt, ...)
 {

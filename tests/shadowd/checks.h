@@ -18,6 +18,9 @@ void check_blocking(int ctl, uint32_t session);
 /* check_hosterrors.c: ENOSPC, EROFS, EIO of host writes */
 void check_hosterrors(struct sess *s);
 
+/* check_window.c: bad entries, broken queue pairs, kicks, interrupts */
+void check_window(int ctl, uint32_t *next_session);
+
 /* check_daemon.c: shadowd serving several VMs (socket mode) */
 void check_daemon(void);
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The test client: plays QEMU's side of the host protocol against
- * BUILD/shadowd and the shadows it hands out, and reports checks as
+ * BUILD/shadowd and the shadows it hands out (and the guest's side of
+ * their windows, qp.c), and reports checks as
  *   PASS: name | FAIL: name: reason | SKIP: name: reason
  * Shared by test_shadowd (the shadow's services) and test_security (the
  * security model).
@@ -263,78 +264,7 @@ int open_session_id(int ctl, uint32_t session, const struct hc_identity *id,
 	return r.status;
 }
 
-/* ---- the session connection ------------------------------------------------ */
-
-unsigned char big[HCP_MAX_MSG + 16];
-
-/* args[3] of the next call sent (0 unless a caller sets it) */
-int64_t next_a3;
-
-int send_call(struct sess *s, uint64_t tag, uint16_t mod, uint16_t op,
-	      int64_t a0, int64_t a1, int64_t a2, const void *in,
-	      size_t in_len, uint32_t out_max)
-{
-	struct hcp_call *c = (struct hcp_call *)big;
-	size_t len = sizeof(*c) + in_len;
-	int64_t a3 = next_a3;
-
-	memset(c, 0, sizeof(*c));
-	hcp_init(&c->hdr, HCP_CALL, len, s->id, tag);
-	c->module = mod;
-	c->op = op;
-	c->out_max = out_max;
-	c->args[0] = a0;
-	c->args[1] = a1;
-	c->args[2] = a2;
-	c->args[3] = a3;
-	next_a3 = 0;
-	if (in_len)
-		memcpy(big + sizeof(*c), in, in_len);
-	return send(s->fd, big, len, MSG_NOSIGNAL) == (ssize_t)len ? 0 : -errno;
-}
-
-int send_cancel(struct sess *s, uint64_t tag)
-{
-	struct hcp_hdr h;
-
-	hcp_init(&h, HCP_CANCEL, sizeof(h), s->id, tag);
-	return send(s->fd, &h, sizeof(h), MSG_NOSIGNAL) == sizeof(h) ? 0 : -1;
-}
-
-/* Next reply from the socket: 0, -ETIMEDOUT, or -ECONNRESET at EOF. */
-int recv_reply(struct sess *s, int ms, struct reply *r)
-{
-	struct pollfd p = { .fd = s->fd, .events = POLLIN };
-	struct hcp_reply h;
-	ssize_t n;
-
-	if (s->eof)
-		return -ECONNRESET;
-	if (poll(&p, 1, ms) <= 0)
-		return -ETIMEDOUT;
-	n = recv(s->fd, big, sizeof(big), 0);
-	if (n <= 0) {
-		s->eof = 1;
-		return -ECONNRESET;
-	}
-	if (hcp_check(big, n) < 0) {
-		fprintf(stderr, "test: bad reply packet (%zd bytes)\n", n);
-		return -EPROTO;
-	}
-	memcpy(&h, big, sizeof(h));
-	if (h.hdr.type != HCP_REPLY || h.hdr.session != s->id) {
-		fprintf(stderr, "test: unexpected packet type %u session %u\n",
-			h.hdr.type, h.hdr.session);
-		return -EPROTO;
-	}
-	r->tag = h.hdr.tag;
-	r->result = h.result;
-	r->len = n - sizeof(h);
-	r->data = malloc(r->len + 1);
-	memcpy(r->data, big + sizeof(h), r->len);
-	r->data[r->len] = 0;
-	return 0;
-}
+/* ---- the session connection (the window itself: qp.c) ------------------ */
 
 /* Any next reply, stashed ones first. */
 int next_reply(struct sess *s, int ms, struct reply *r)
@@ -405,18 +335,6 @@ int64_t path_call(struct sess *s, uint16_t mod, uint16_t op,
 			 int64_t a0, int64_t a1, const char *path)
 {
 	return call0(s, mod, op, a0, a1, path, strlen(path) + 1);
-}
-
-void sess_close(struct sess *s)
-{
-	int i;
-
-	for (i = 0; i < s->nstash; i++)
-		free(s->stash[i].data);
-	s->nstash = 0;
-	if (s->fd >= 0)
-		close(s->fd);
-	s->fd = -1;
 }
 
 /* Spawn: argv and env as NULL-terminated lists; handle or -errno. */

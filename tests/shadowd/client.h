@@ -47,12 +47,27 @@ int open_session(int ctl, uint32_t session, uint32_t guest_uid,
 int open_session_id(int ctl, uint32_t session, const struct hc_identity *id,
 		    struct hc_session_info *info, int *fd);
 
-/* ---- session connection ---- */
+/* ---- session connection and window (qp.c) ---- */
 struct reply {
 	uint64_t tag;
 	int64_t result;
 	uint32_t len;
 	unsigned char *data;
+};
+
+/* A call in a queue pair: its entry's tag and its data's place. */
+struct slot {
+	uint64_t tag;
+	uint32_t off, len;	/* the region: input, then output */
+	uint32_t out_off, out_len;
+	int used;
+	int internal;		/* a CANCEL entry: its completion is ours */
+};
+
+/* The guest's view of one queue pair. */
+struct gqp {
+	uint32_t prod, cons;	/* sq_prod, cq_cons: ours */
+	struct slot slots[2 * HC_QP_ENTRIES];
 };
 
 struct sess {
@@ -61,15 +76,38 @@ struct sess {
 	struct reply stash[64];
 	int nstash;
 	int eof;
+	/* The fake QEMU's window, sent at the first call (sess_attach):
+	 * the test plays the guest on it. */
+	unsigned char *win;
+	int kick, irq;		/* eventfds: we write kicks, read irqs */
+	int qp;			/* the queue pair calls go to */
+	struct gqp q[2];
+	unsigned kicks, irqs;	/* what we did and saw */
+	int spin_us;		/* look this long before waiting (0) */
 };
 
-extern unsigned char big[HCP_MAX_MSG + 16];
+/* Create the window (a sealed memfd, two eventfds) and send HCP_WINDOW:
+ * 0 or -errno. send_call does it when a session has none yet. */
+int sess_attach(struct sess *s);
+/* A raw HCP_WINDOW: the given fds (nfds of them, -1 skipped) and size. */
+int send_window(int sock, uint32_t session, const int *fds, int nfds,
+		uint32_t size);
+struct hc_qp_ctl *sess_ctl(struct sess *s, int qp);
+/* An entry as it is (no data placed): 0, -EAGAIN when the SQ is full. */
+int submit_sqe(struct sess *s, int qp, const struct hc_sqe *e);
+/* Place len bytes in qp's data area for a raw entry: the offset. */
+uint32_t sess_data(struct sess *s, int qp, const void *data, uint32_t len);
+
 extern int64_t next_a3;		/* args[3] of the next call sent */
 
 int send_call(struct sess *s, uint64_t tag, uint16_t mod, uint16_t op,
 	      int64_t a0, int64_t a1, int64_t a2, const void *in,
 	      size_t in_len, uint32_t out_max);
+/* A CANCEL entry for tag in the same queue pair (its own completion is
+ * consumed here). */
 int send_cancel(struct sess *s, uint64_t tag);
+/* The next completion of either queue pair: 0, -ETIMEDOUT, or
+ * -ECONNRESET once the shadow is gone (fd 3 at EOF). */
 int recv_reply(struct sess *s, int ms, struct reply *r);
 int next_reply(struct sess *s, int ms, struct reply *r);
 int64_t wait_reply(struct sess *s, uint64_t tag, int ms,

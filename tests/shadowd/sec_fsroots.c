@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include "sec.h"
@@ -154,6 +155,106 @@ static void outside(struct sess *s)
 	      "open %lld", (long long)r);
 }
 
+/* The window is the guest's to change while a call runs. */
+struct flipper {
+	volatile unsigned char *at;	/* the path in the window */
+	char a[200], b[200];		/* same length, NUL included */
+	size_t len;
+	volatile int stop;
+};
+
+static void *flip(void *arg)
+{
+	struct flipper *f = arg;
+	unsigned long k = 0;
+
+	while (!f->stop) {
+		const char *p = (k++ & 1) ? f->b : f->a;
+		size_t i;
+
+		for (i = 0; i < f->len; i++)
+			f->at[i] = p[i];
+	}
+	return NULL;
+}
+
+/*
+ * An OPEN whose path flips between a file inside the root and one outside
+ * while the call is queued and running: the shadow checks the copy it
+ * took, so the outside file is never opened, whichever path it saw.
+ */
+static void toctou(struct sess *s)
+{
+	struct flipper f;
+	pthread_t t;
+	int i, n = 300, opened = 0, refused = 0, leaked = 0, other = 0;
+	char buf[64];
+	uint32_t off;
+
+	memset(&f, 0, sizeof(f));
+	snprintf(f.b, sizeof(f.b), "%s/outside.txt", S.dir);
+	snprintf(f.a, sizeof(f.a), "%s/in.txt", S.share);
+	/* Leading slashes make the two paths the same length. */
+	while (strlen(f.b) < strlen(f.a))
+		memmove(f.b + 1, f.b, strlen(f.b) + 1);
+	while (strlen(f.a) < strlen(f.b))
+		memmove(f.a + 1, f.a, strlen(f.a) + 1);
+	f.len = strlen(f.a) + 1;
+	off = sess_data(s, 0, f.a, f.len);
+	if (!off) {
+		fail("fsroots: a path changed in the window", "no room");
+		return;
+	}
+	f.at = s->win + off;
+	if (pthread_create(&t, NULL, flip, &f) != 0) {
+		fail("fsroots: a path changed in the window", "thread");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		struct hc_sqe e;
+		int64_t r;
+
+		memset(&e, 0, sizeof(e));
+		e.tag = next_tag++;
+		e.module = HC_MOD_FS;
+		e.op = HC_FS_OPEN;
+		e.args[0] = O_RDONLY;
+		e.in_off = off;
+		e.in_len = f.len;
+		if (submit_sqe(s, 0, &e) < 0)
+			break;
+		r = wait_reply(s, e.tag, TIMEOUT_MS, NULL, NULL);
+		if (r == -EPERM) {
+			refused++;
+			continue;
+		}
+		if (r < 0) {
+			other++;
+			continue;
+		}
+		opened++;
+		memset(buf, 0, sizeof(buf));
+		{
+			unsigned char *o = NULL;
+			uint32_t olen = 0;
+
+			if (call(s, HC_MOD_FS, HC_FS_READ, r, 0, 0, NULL, 0,
+				 sizeof(buf) - 1, &o, &olen) > 0 &&
+			    strcmp((char *)o, "inside\n"))
+				leaked++;
+			free(o);
+		}
+		call0(s, HC_MOD_FS, HC_FS_CLOSE, r, 0, NULL, 0);
+	}
+	f.stop = 1;
+	pthread_join(t, NULL);
+	/* A copy taken mid-flip mixes the two: ENOENT, also fine. */
+	CHECK("fsroots: a path changed in the window while its call runs",
+	      leaked == 0 && opened + refused + other == n,
+	      "%d opened, %d refused, %d read outside, %d other errors",
+	      opened, refused, leaked, other);
+}
+
 static void roots(void *arg)
 {
 	struct hc_session_info info;
@@ -167,6 +268,7 @@ static void roots(void *arg)
 	} else {
 		inside(&s);
 		outside(&s);
+		toctou(&s);
 		sess_close(&s);
 	}
 	if (ctl >= 0)

@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -581,13 +583,26 @@ static void check_bad_input(struct sess *s)
 	      "result %lld", (long long)r);
 }
 
-/* Each bad packet ends its session; the control connection lives on. */
-static void check_bad_packets(int ctl, uint32_t *next_session)
+/* A memfd for a bad window: size bytes, sealed against shrinking or not. */
+static int test_memfd(off_t size, int seal)
 {
-	static const struct { const char *name; int kind; } cases[] = {
-		{ "short packet", 0 }, { "wrong magic", 1 },
-		{ "length mismatch", 2 }, { "oversized packet", 3 },
-		{ "wrong type on session", 4 }, { "call header cut", 5 },
+	int fd = memfd_create("hc-bad-window", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+
+	if (fd < 0 || ftruncate(fd, size) < 0 ||
+	    (seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) < 0))
+		return -1;
+	return fd;
+}
+
+/* Each bad window message ends its session with a log line; the control
+ * connection lives on. */
+static void check_bad_windows(int ctl, uint32_t *next_session)
+{
+	static const char *const cases[] = {
+		"short message", "wrong magic", "not HCP_WINDOW first",
+		"no fds", "two fds", "memfd not sealed", "memfd too small",
+		"size field wrong", "kick fd not an eventfd",
+		"a message after the window",
 	};
 	struct hc_session_info info;
 	struct sess s;
@@ -595,12 +610,12 @@ static void check_bad_packets(int ctl, uint32_t *next_session)
 
 	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
 		char name[80];
-		struct hcp_call c;
+		struct hcp_window w;
 		struct reply rp;
-		size_t len = sizeof(c);
-		int fd, st, r;
+		int fd, st, r, fds[3], pfd[2] = { -1, -1 }, i;
+		uint32_t size = HC_WIN_SIZE;
 
-		snprintf(name, sizeof(name), "malformed: %s", cases[k].name);
+		snprintf(name, sizeof(name), "bad window: %s", cases[k]);
 		st = open_session(ctl, (*next_session)++, 1000, &info, &fd);
 		if (st != 0) {
 			fail(name, "open %d", st);
@@ -609,35 +624,52 @@ static void check_bad_packets(int ctl, uint32_t *next_session)
 		memset(&s, 0, sizeof(s));
 		s.fd = fd;
 		s.id = info.session;
-		memset(big, 0, sizeof(big));
-		memset(&c, 0, sizeof(c));
-		hcp_init(&c.hdr, HCP_CALL, sizeof(c), s.id, 1);
-		c.module = HC_MOD_SYS;
-		c.op = HC_SYS_PING;
-		switch (cases[k].kind) {
+		fds[0] = test_memfd(HC_WIN_SIZE, k != 5);
+		if (k == 6) {
+			close(fds[0]);
+			fds[0] = test_memfd(HC_WIN_SIZE / 2, 1);
+		}
+		fds[1] = eventfd(0, EFD_CLOEXEC);
+		fds[2] = eventfd(0, EFD_CLOEXEC);
+		if (k == 8 && pipe2(pfd, O_CLOEXEC) == 0) {
+			close(fds[1]);
+			fds[1] = pfd[0];
+		}
+		memset(&w, 0, sizeof(w));
+		hcp_init(&w.hdr, HCP_WINDOW, sizeof(w), s.id, 0);
+		w.size = size;
+		switch (k) {
 		case 0:
-			len = 10;
+			send(fd, &w, 10, MSG_NOSIGNAL);
 			break;
 		case 1:
-			c.hdr.magic = 0x12345678;
+			w.hdr.magic = 0x12345678;
+			send(fd, &w, sizeof(w), MSG_NOSIGNAL);
 			break;
 		case 2:
-			c.hdr.len = sizeof(c) + 100;
+			w.hdr.type = HCP_OPEN;
+			send(fd, &w, sizeof(w), MSG_NOSIGNAL);
 			break;
 		case 3:
-			len = HCP_MAX_MSG + 8;
-			c.hdr.len = len;
+			send_window(fd, s.id, fds, 0, size);
 			break;
 		case 4:
-			c.hdr.type = HCP_HELLO;
+			send_window(fd, s.id, fds, 2, size);
 			break;
-		case 5:
-			len = sizeof(struct hcp_hdr) + 4;
-			c.hdr.len = len;
+		case 7:
+			send_window(fd, s.id, fds, 3, HC_WIN_SIZE / 2);
 			break;
+		case 9:
+			send_window(fd, s.id, fds, 3, size);
+			send(fd, &w, sizeof(w), MSG_NOSIGNAL);
+			break;
+		default:
+			send_window(fd, s.id, fds, 3, size);
 		}
-		memcpy(big, &c, sizeof(c));
-		send(fd, big, len, MSG_NOSIGNAL);
+		for (i = 0; i < 3; i++)
+			close(fds[i]);
+		if (pfd[1] >= 0)
+			close(pfd[1]);
 		r = recv_reply(&s, TIMEOUT_MS, &rp);
 		if (r == 0)
 			free(rp.data);
@@ -1016,7 +1048,8 @@ int main(int argc, char **argv)
 	CHECK("shadow exits on close", gone_within(info.shadow_pid, 5000),
 	      "shadow %d still there", info.shadow_pid);
 
-	check_bad_packets(ctl, &session);
+	check_bad_windows(ctl, &session);
+	check_window(ctl, &session);
 	st = open_session(ctl, session++, 1000, &info, &s.fd);
 	s.id = info.session;
 	CHECK("second session after bad packets", st == 0 &&

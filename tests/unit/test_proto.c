@@ -26,24 +26,24 @@ int main(void)
 		{ HCP_HELLO_OK, sizeof(struct hcp_status), 0 },
 		{ HCP_OPEN, sizeof(struct hcp_open), 0 },
 		{ HCP_OPENED, sizeof(struct hcp_opened), 0 },
-		{ HCP_CALL, sizeof(struct hcp_call), 1 },
-		{ HCP_CANCEL, sizeof(struct hcp_hdr), 0 },
-		{ HCP_REPLY, sizeof(struct hcp_reply), 1 },
+		{ HCP_WINDOW, sizeof(struct hcp_window), 0 },
 	};
 	char name[128];
 	unsigned i;
 
 	/* hcp_init */
-	pkt(HCP_CALL, 100);
-	CHECK("init fields", h->magic == HCP_MAGIC && h->type == HCP_CALL &&
+	pkt(HCP_HELLO, 100);
+	CHECK("init fields", h->magic == HCP_MAGIC && h->type == HCP_HELLO &&
 	      h->flags == 0 && h->len == 100 && h->session == 9 &&
 	      h->tag == 77);
 
 	/* Layout the peers agree on (host order, natural alignment). */
 	CHECK("header is 24 bytes", sizeof(struct hcp_hdr) == 24);
-	CHECK("call fixed part is 64 bytes", sizeof(struct hcp_call) == 64);
-	CHECK("reply fixed part is 32 bytes", sizeof(struct hcp_reply) == 32);
-	CHECK("max message", HCP_MAX_MSG == 64 + HC_MAX_DATA);
+	CHECK("window message is 32 bytes", sizeof(struct hcp_window) == 32);
+	CHECK("max message fits every type",
+	      HCP_MAX_MSG >= sizeof(struct hcp_opened) &&
+	      HCP_MAX_MSG >= sizeof(struct hcp_hello));
+	CHECK("version 2", HCP_VERSION == 2);
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
 		snprintf(name, sizeof(name), "type %u exact size ok", t[i].type);
@@ -58,45 +58,47 @@ int main(void)
 			    (t[i].variable ? 0 : -EPROTO));
 	}
 
-	CHECK("call with max data", hcp_check(pkt(HCP_CALL, HCP_MAX_MSG),
-					      HCP_MAX_MSG) == 0);
-	CHECK("call over max", hcp_check(pkt(HCP_CALL, HCP_MAX_MSG + 1),
-					 HCP_MAX_MSG + 1) == -EPROTO);
-	CHECK("reply with max data",
-	      hcp_check(pkt(HCP_REPLY, sizeof(struct hcp_reply) + HC_MAX_DATA),
-			sizeof(struct hcp_reply) + HC_MAX_DATA) == 0);
+	CHECK("hello with max size", hcp_check(pkt(HCP_HELLO, HCP_MAX_MSG),
+					       HCP_MAX_MSG) == 0);
+	CHECK("hello over max", hcp_check(pkt(HCP_HELLO, HCP_MAX_MSG + 1),
+					  HCP_MAX_MSG + 1) == -EPROTO);
+	/* Version 1's call, cancel and reply are gone. */
+	CHECK("type 5 (old call)", hcp_check(pkt(5, 64), 64) == -EPROTO);
+	CHECK("type 6 (old cancel)", hcp_check(pkt(6, 24), 24) == -EPROTO);
+	CHECK("type 7 (old reply)", hcp_check(pkt(7, 32), 32) == -EPROTO);
 
-	pkt(HCP_CALL, 100);
+	pkt(HCP_HELLO, 100);
 	CHECK("len below packet size", hcp_check(buf, 101) == -EPROTO);
 	CHECK("len above packet size", hcp_check(buf, 99) == -EPROTO);
 	CHECK("len matches", hcp_check(buf, 100) == 0);
 
-	pkt(HCP_CALL, 100);
+	pkt(HCP_HELLO, 100);
 	h->magic = 0x31504348;	/* byte-swapped magic */
 	CHECK("wrong magic", hcp_check(buf, 100) == -EPROTO);
-	pkt(HCP_CALL, 100);
+	pkt(HCP_HELLO, 100);
 	h->flags = 1;
 	CHECK("flags set", hcp_check(buf, 100) == -EPROTO);
 	CHECK("type 0", hcp_check(pkt(0, 64), 64) == -EPROTO);
-	CHECK("type 8", hcp_check(pkt(8, 64), 64) == -EPROTO);
+	CHECK("type 9", hcp_check(pkt(9, 64), 64) == -EPROTO);
 	CHECK("type 0xffff", hcp_check(pkt(0xffff, 64), 64) == -EPROTO);
 
 	CHECK("empty packet", hcp_check(buf, 0) == -EPROTO);
 	CHECK("NULL buffer", hcp_check(NULL, 64) == -EPROTO);
-	pkt(HCP_CANCEL, 24);
+	pkt(HCP_WINDOW, 32);
 	CHECK("23 bytes", hcp_check(buf, 23) == -EPROTO);
 	h->len = 0;
-	CHECK("len 0 in a full header", hcp_check(buf, 24) == -EPROTO);
-	pkt(HCP_CANCEL, 24);
+	CHECK("len 0 in a full message", hcp_check(buf, 32) == -EPROTO);
+	pkt(HCP_WINDOW, 32);
 	h->len = 0xffffffff;
-	CHECK("len 0xffffffff", hcp_check(buf, 24) == -EPROTO);
+	CHECK("len 0xffffffff", hcp_check(buf, 32) == -EPROTO);
 
 	/* Unaligned buffers are fine (the codec copies the header out). */
 	memset(buf, 0, sizeof(buf));
 	{
-		struct hcp_hdr x;
+		struct hcp_window x;
 
-		hcp_init(&x, HCP_CANCEL, sizeof(x), 1, 2);
+		memset(&x, 0, sizeof(x));
+		hcp_init(&x.hdr, HCP_WINDOW, sizeof(x), 1, 2);
 		memcpy(buf + 1, &x, sizeof(x));
 		CHECK("unaligned buffer", hcp_check(buf + 1, sizeof(x)) == 0);
 	}

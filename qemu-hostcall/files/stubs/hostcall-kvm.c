@@ -11,3 +11,8 @@ bool hostcall_kvm_enable(void)
 {
     return false;
 }
+
+int hostcall_kvm_session_eventfd(uint32_t token, uint32_t session, int fd)
+{
+    return -ENOSYS;
+}

@@ -7,8 +7,8 @@
 #include "qemu/osdep.h"
 #include "sysemu/hostcall.h"
 
-bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
-                        int64_t *ret)
+bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                        int cpl, int64_t *ret)
 {
     return false;
 }

@@ -5,13 +5,24 @@ cd /tmp
 # info names the transport, the host user and the shadow
 info=$(hostcall info 2>&1)
 echo "$info" | sed 's/^/# /'
-case "$info" in *"transport: hypercall (tcg)"*|*"transport: hypercall (kvm)"*|*"transport: doorbell"*)
+case "$info" in *"transport: hypercall (tcg)"*|*"transport: hypercall (kvm)"*|*"transport: doorbell"*|\
+	*"transport: hypercall-eventfd (kvm)"*)
 	pass "core: hostcall info names the transport" ;;
 	*) fail "core: hostcall info names the transport" ;; esac
 case "$info" in *"host user:"*"uid"*) pass "core: hostcall info names the host user" ;;
 	*) fail "core: hostcall info names the host user" ;; esac
 case "$info" in *"shadow pid:"*[0-9]*) pass "core: hostcall info names the shadow pid" ;;
 	*) fail "core: hostcall info names the shadow pid" ;; esac
+
+# with session windows, libhostcall submits through them
+case "$info" in *"features:"*" window"*)
+	case "$info" in *"data path: window"*) pass "core: hostcall info: the data path is the window" ;;
+		*) fail "core: hostcall info: the data path is the window" ;; esac ;;
+	*) echo "SKIP: core: hostcall info: the data path is the window: the device has no windows" ;; esac
+for k in calls kicks wakeups irqs; do
+	case "$info" in *"$k: "[0-9]*) pass "core: hostcall info counts $k" ;;
+		*) fail "core: hostcall info counts $k" ;; esac
+done
 
 out=$(hostcall ping -c 50 2>&1); rc=$?
 echo "$out" | sed 's/^/# /'
@@ -110,5 +121,13 @@ $T/hc-intr
 $T/hc-stream
 $T/hc-threads 8 200 4
 $T/hc-fs
+# libhostcall's direct path: threads, fork, zero copy, kicks; signals
+$T/hc-lib-window 16 300
+$T/hc-lib-signal
+# the same signal checks on the ioctl path (e2e-signals storms hostcall exec)
+HOSTCALL_WINDOW=0 $T/hc-lib-signal | sed 's/libsig:/libsig (ioctl):/'
+# direct submission vs the ioctl, one after the other (figures only)
+hostcall ping -c 500 | grep -E 'rtt|data path' | sed 's/^/# window: /'
+HOSTCALL_WINDOW=0 hostcall ping -c 500 | grep -E 'rtt|data path' | sed 's/^/# ioctl: /'
 
 echo "core: $fails failure(s)"

@@ -8,10 +8,10 @@
  *
  * One control connection per device to shadowd (a private shadowd started
  * by us, or a running one at socket=PATH), one direct connection per guest
- * session to its shadow. All are non-blocking SOCK_SEQPACKET sockets served
- * by main-loop fd handlers; a packet that does not fit waits in the
- * connection's queue until the socket is writable. A vCPU never waits for
- * the host.
+ * session to its shadow, control only: HCP_WINDOW goes out on it, and its
+ * EOF says the shadow died. All are non-blocking SOCK_SEQPACKET sockets
+ * served in the main loop (fd handlers, the ring's bottom half); a vCPU
+ * never connects, spawns or waits for the host.
  */
 #include "qemu/osdep.h"
 #include <spawn.h>
@@ -28,20 +28,16 @@
 
 #define HOSTCALL_RECONNECT_NS   (1 * NANOSECONDS_PER_SECOND)
 #define HOSTCALL_RX_BURST       64      /* packets per handler call */
-#define HOSTCALL_TXQ_MAX        (2 * HC_RING_MAX)
 
 static void ctrl_read(void *opaque);
 static void ctrl_write(void *opaque);
-static void session_read(void *opaque);
-static void session_write(void *opaque);
 
-/* ---- connections ---------------------------------------------------------- */
+/* ---- connections ----------------------------------------------------- */
 
 static void chan_init(HostcallChan *c)
 {
     c->fd = -1;
     c->want_write = false;
-    c->txq_len = 0;
     QSIMPLEQ_INIT(&c->txq);
 }
 
@@ -53,7 +49,6 @@ static void chan_close(HostcallChan *c)
         QSIMPLEQ_REMOVE_HEAD(&c->txq, next);
         g_free(m);
     }
-    c->txq_len = 0;
     c->want_write = false;
     if (c->fd >= 0) {
         qemu_set_fd_handler(c->fd, NULL, NULL, NULL);
@@ -71,78 +66,30 @@ static HostcallMsg *msg_new(const void *data, size_t len)
     return m;
 }
 
-static void chan_queue(HostcallChan *c, HostcallMsg *m)
-{
-    QSIMPLEQ_INSERT_TAIL(&c->txq, m, next);
-    c->txq_len++;
-}
-
-/* Build the HCP_CALL for req in s->txbuf, reading its input from the guest. */
-static ssize_t build_call(HostcallState *s, HostcallReq *req)
-{
-    struct hcp_call *c = (struct hcp_call *)s->txbuf;
-    size_t len = sizeof(*c) + req->in_len;
-    int i;
-
-    memset(c, 0, sizeof(*c));
-    hcp_init(&c->hdr, HCP_CALL, len, req->session, req->tag);
-    c->module = req->module;
-    c->op = req->op;
-    c->out_max = req->out_max;
-    for (i = 0; i < 4; i++) {
-        c->args[i] = req->args[i];
-    }
-    if (hostcall_gather(s, req, s->txbuf + sizeof(*c)) < 0) {
-        return -EFAULT;
-    }
-    return len;
-}
-
 /*
  * Send queued packets until the socket is full, then wait for POLLOUT.
  * Returns 0, or -errno when the connection is broken (caller closes it).
  */
-static int chan_flush(HostcallState *s, HostcallChan *c, IOHandler *rd,
-                      IOHandler *wr, void *opaque)
+static int chan_flush(HostcallChan *c, IOHandler *rd, IOHandler *wr,
+                      void *opaque)
 {
     HostcallMsg *m;
     bool want;
 
     while (c->fd >= 0 && (m = QSIMPLEQ_FIRST(&c->txq))) {
-        HostcallReq *call = m->call;
-        const void *buf = m->data;
-        ssize_t len = m->len, n;
-        int err = 0;
+        ssize_t n;
 
-        if (call) {
-            len = build_call(s, call);
-            buf = s->txbuf;
-            if (len < 0) {
-                err = len;
-            }
+        do {
+            n = send(c->fd, m->data, m->len, MSG_DONTWAIT | MSG_NOSIGNAL);
+        } while (n < 0 && errno == EINTR);
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            break;
         }
-        if (!err) {
-            do {
-                n = send(c->fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-            } while (n < 0 && errno == EINTR);
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-                break;
-            }
-            if (n < 0 && !(call && errno == EMSGSIZE)) {
-                return -errno;
-            }
-            err = n < 0 ? -errno : 0;
+        if (n < 0) {
+            return -errno;
         }
         QSIMPLEQ_REMOVE_HEAD(&c->txq, next);
-        c->txq_len--;
         g_free(m);
-        if (call) {
-            if (err) {
-                hostcall_complete(s, call, err, 0);
-            } else {
-                call->sent = true;
-            }
-        }
     }
     if (c->fd < 0) {
         return 0;
@@ -169,20 +116,19 @@ static int set_nonblock(int fd)
 
 static HostcallSession *session_new(HostcallState *s)
 {
-    int i;
+    uint32_t i;
 
-    for (i = 0; i < HOSTCALL_MAX_SESSIONS; i++) {
+    for (i = 0; i < s->nwindows; i++) {
         uint32_t id = s->next_session;
 
-        s->next_session = id % HOSTCALL_MAX_SESSIONS + 1;
+        s->next_session = id % s->nwindows + 1;
         if (!s->sessions[id]) {
             HostcallSession *sess = g_new0(HostcallSession, 1);
 
             sess->s = s;
             sess->id = id;
             sess->state = HC_SESS_OPENING;
-            chan_init(&sess->chan);
-            QTAILQ_INIT(&sess->calls);
+            sess->fd = -1;
             s->sessions[id] = sess;
             return sess;
         }
@@ -190,88 +136,51 @@ static HostcallSession *session_new(HostcallState *s)
     return NULL;
 }
 
-/* Drop a session; its calls must have been completed or freed. */
+static void session_close_fd(HostcallSession *sess)
+{
+    if (sess->fd >= 0) {
+        qemu_set_fd_handler(sess->fd, NULL, NULL, NULL);
+        close(sess->fd);        /* the shadow ends its session on EOF */
+        sess->fd = -1;
+    }
+}
+
+/* Drop a session: its socket, its window and its id. */
 static void session_free(HostcallSession *sess)
 {
-    assert(QTAILQ_EMPTY(&sess->calls));
-    chan_close(&sess->chan);
-    sess->s->sessions[sess->id] = NULL;
+    HostcallState *s = sess->s;
+
+    session_close_fd(sess);
+    if (sess->win) {
+        hostcall_window_free(s, sess->win, sess->id);
+        sess->win = NULL;
+    }
+    s->sessions[sess->id] = NULL;
     g_free(sess);
 }
 
-/* The shadow is gone (or we end it): fail what waits, keep the id. */
-static void session_dead(HostcallSession *sess, int err)
+/* The shadow is gone: mark the window, keep it and the id until CLOSE. */
+static void session_dead(HostcallSession *sess)
 {
-    HostcallReq *req;
-
-    chan_close(&sess->chan);       /* queued packets point at calls */
-    sess->state = HC_SESS_DEAD;
-    while ((req = QTAILQ_FIRST(&sess->calls))) {
-        hostcall_complete(sess->s, req, err, 0);
+    session_close_fd(sess);
+    if (sess->state == HC_SESS_OPEN) {
+        sess->state = HC_SESS_DEAD;
+        hostcall_window_mark_dead(sess->s, sess->win, sess->id);
     }
 }
 
-static void session_flush(HostcallSession *sess)
-{
-    if (chan_flush(sess->s, &sess->chan, session_read, session_write,
-                   sess) < 0) {
-        session_dead(sess, -ECONNRESET);
-    }
-}
-
-static void session_write(void *opaque)
-{
-    session_flush(opaque);
-}
-
-static void session_send(HostcallSession *sess, HostcallMsg *m)
-{
-    chan_queue(&sess->chan, m);
-    if (!sess->chan.want_write) {
-        session_flush(sess);
-    }
-}
-
-static void session_reply(HostcallSession *sess, size_t n)
-{
-    HostcallState *s = sess->s;
-    struct hcp_reply *r = (struct hcp_reply *)s->rxbuf;
-    size_t dlen = n - sizeof(*r);
-    HostcallReq *req;
-    int err;
-
-    QTAILQ_FOREACH(req, &sess->calls, link) {
-        if (req->sent && req->tag == r->hdr.tag) {
-            break;
-        }
-    }
-    if (!req) {
-        qemu_log_mask(LOG_UNIMP, "hostcall: session %u: reply for unknown "
-                      "tag 0x%" PRIx64 " dropped\n", sess->id, r->hdr.tag);
-        return;
-    }
-    if (dlen > req->out_max) {
-        hostcall_complete(s, req, -EPROTO, 0);
-        return;
-    }
-    err = hostcall_scatter(s, req, s->rxbuf + sizeof(*r), dlen);
-    if (err < 0) {
-        hostcall_complete(s, req, err, 0);
-    } else {
-        hostcall_complete(s, req, r->result, dlen);
-    }
-}
-
+/*
+ * The session socket is control only: the shadow sends nothing we act on.
+ * Drain it; EOF or an error means the shadow died.
+ */
 static void session_read(void *opaque)
 {
     HostcallSession *sess = opaque;
-    HostcallState *s = sess->s;
+    char buf[HCP_MAX_MSG];
     int i;
 
     for (i = 0; i < HOSTCALL_RX_BURST; i++) {
-        struct iovec iov = { .iov_base = s->rxbuf, .iov_len = HCP_MAX_MSG };
-        struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-        ssize_t n = recvmsg(sess->chan.fd, &mh, MSG_DONTWAIT);
+        ssize_t n = recv(sess->fd, buf, sizeof(buf), MSG_DONTWAIT);
 
         if (n < 0 && errno == EINTR) {
             continue;
@@ -280,47 +189,28 @@ static void session_read(void *opaque)
             return;
         }
         if (n <= 0) {
-            /* The shadow exited: its session is over. */
-            session_dead(sess, -ECONNRESET);
+            session_dead(sess);
             return;
         }
-        if ((mh.msg_flags & MSG_TRUNC) || hcp_check(s->rxbuf, n) < 0 ||
-            ((struct hcp_hdr *)s->rxbuf)->type != HCP_REPLY) {
-            error_report("hostcall: session %u: malformed packet from the "
-                         "shadow, ending the session", sess->id);
-            session_dead(sess, -ECONNRESET);
-            return;
-        }
-        session_reply(sess, n);
+        qemu_log_mask(LOG_UNIMP, "hostcall: session %u: %zd-byte packet "
+                      "from the shadow ignored\n", sess->id, n);
     }
-}
-
-static void session_cancel(HostcallSession *sess, uint64_t tag)
-{
-    struct hcp_hdr h;
-    HostcallReq *req;
-
-    if (sess->state != HC_SESS_OPEN ||
-        sess->chan.txq_len >= HOSTCALL_TXQ_MAX) {
-        return;
-    }
-    QTAILQ_FOREACH(req, &sess->calls, link) {
-        if (req->tag == tag && !req->cancel_sent) {
-            break;
-        }
-    }
-    if (!req) {
-        return;         /* finished already: nothing to cancel */
-    }
-    req->cancel_sent = true;
-    hcp_init(&h, HCP_CANCEL, sizeof(h), sess->id, tag);
-    session_send(sess, msg_new(&h, sizeof(h)));
 }
 
 bool hostcall_host_session_exists(HostcallState *s, uint32_t id)
 {
-    return id >= 1 && id <= HOSTCALL_MAX_SESSIONS && s->sessions[id] &&
+    return id >= 1 && id <= s->nwindows && s->sessions[id] &&
            s->sessions[id]->state != HC_SESS_OPENING;
+}
+
+/* The session with a window at id (open or dead), or NULL. */
+HostcallSession *hostcall_host_session(HostcallState *s, uint64_t id)
+{
+    if (id < 1 || id > s->nwindows || !s->sessions[id] ||
+        !s->sessions[id]->win) {
+        return NULL;
+    }
+    return s->sessions[id];
 }
 
 /* ---- the shadowd control connection ----------------------------------- */
@@ -335,7 +225,7 @@ static void ctrl_down(HostcallState *s, const char *why)
     }
     chan_close(&s->ctrl);
     s->host_up = false;
-    for (id = 1; id <= HOSTCALL_MAX_SESSIONS; id++) {
+    for (id = 1; id <= s->nwindows; id++) {
         HostcallSession *sess = s->sessions[id];
 
         if (sess && sess->state == HC_SESS_OPENING) {
@@ -351,7 +241,7 @@ static void ctrl_down(HostcallState *s, const char *why)
 
 static void ctrl_flush(HostcallState *s)
 {
-    int err = chan_flush(s, &s->ctrl, ctrl_read, ctrl_write, s);
+    int err = chan_flush(&s->ctrl, ctrl_read, ctrl_write, s);
 
     if (err < 0) {
         ctrl_down(s, strerror(-err));
@@ -365,7 +255,7 @@ static void ctrl_write(void *opaque)
 
 static void ctrl_send(HostcallState *s, HostcallMsg *m)
 {
-    chan_queue(&s->ctrl, m);
+    QSIMPLEQ_INSERT_TAIL(&s->ctrl.txq, m, next);
     if (!s->ctrl.want_write) {
         ctrl_flush(s);
     }
@@ -380,6 +270,34 @@ static bool is_seqpacket(int fd)
            type == SOCK_SEQPACKET;
 }
 
+/*
+ * Give an opened session its window: map it, hand it to the shadow, and
+ * only then tell the guest (so its first kick finds the shadow ready).
+ * Returns 0 or -errno.
+ */
+static int session_start(HostcallSession *sess, int fd)
+{
+    HostcallState *s = sess->s;
+    Error *err = NULL;
+    int ret;
+
+    sess->fd = fd;
+    sess->win = hostcall_window_new(s, sess->id, &err);
+    if (!sess->win) {
+        error_report_err(err);
+        return -ENOMEM;
+    }
+    ret = hostcall_window_send(s, sess->win, sess->id, fd);
+    if (ret < 0) {
+        error_report("hostcall: session %u: cannot hand the window to its "
+                     "shadow: %s", sess->id, strerror(-ret));
+        return -ECONNRESET;
+    }
+    sess->state = HC_SESS_OPEN;
+    qemu_set_fd_handler(fd, session_read, NULL, sess);
+    return 0;
+}
+
 static void ctrl_opened(HostcallState *s, const struct hcp_opened *o, int fd)
 {
     uint32_t id = o->hdr.session;
@@ -388,9 +306,8 @@ static void ctrl_opened(HostcallState *s, const struct hcp_opened *o, int fd)
     HostcallReq *req;
     int status = o->status;
     uint32_t n;
-    int err;
 
-    if (id >= 1 && id <= HOSTCALL_MAX_SESSIONS) {
+    if (id >= 1 && id <= s->nwindows) {
         sess = s->sessions[id];
     }
     if (!sess || sess->state != HC_SESS_OPENING) {
@@ -407,11 +324,12 @@ static void ctrl_opened(HostcallState *s, const struct hcp_opened *o, int fd)
     } else if (status > 0) {
         status = -EPROTO;
     }
-    if (status && fd >= 0) {
-        close(fd);
+    req = sess->open_req;
+    sess->open_req = NULL;
+    if (!status && req) {
+        status = session_start(sess, fd);
         fd = -1;
     }
-    req = sess->open_req;
     if (status || !req) {
         /* failed, or the guest reset the device meanwhile */
         if (fd >= 0) {
@@ -424,20 +342,13 @@ static void ctrl_opened(HostcallState *s, const struct hcp_opened *o, int fd)
         return;
     }
 
-    sess->open_req = NULL;
-    sess->state = HC_SESS_OPEN;
-    sess->chan.fd = fd;
-    qemu_set_fd_handler(fd, session_read, NULL, sess);
-
     info = o->info;
     info.session = id;
     info.host_user[sizeof(info.host_user) - 1] = 0;
     n = MIN(sizeof(info), req->out_max);
-    err = hostcall_scatter(s, req, &info, n);
-    if (err < 0) {
-        session_dead(sess, -ECONNRESET);
+    if (hostcall_scatter(s, req, &info, n) < 0) {
         session_free(sess);
-        hostcall_complete(s, req, err, 0);
+        hostcall_complete(s, req, -EFAULT, 0);
         return;
     }
     hostcall_complete(s, req, id, n);
@@ -731,42 +642,19 @@ static void session_open(HostcallState *s, HostcallReq *req)
     ctrl_send(s, msg_new(&o, sizeof(o)));   /* on failure completes req */
 }
 
-/* Serve a validated request: session ops here, calls go to the shadow. */
+/*
+ * Serve a validated session request (main loop). CLOSE ends the shadow
+ * (it sees EOF) and frees the window and the id.
+ */
 void hostcall_host_submit(HostcallState *s, HostcallReq *req)
 {
-    HostcallSession *sess;
-    HostcallMsg *m;
-
-    if (req->module == HC_MOD_SESSION && req->op == HC_SESSION_OPEN) {
+    if (req->op == HC_SESSION_OPEN) {
         session_open(s, req);
         return;
     }
-    sess = s->sessions[req->session];   /* checked by the ring parser */
-    assert(sess && sess->state != HC_SESS_OPENING);
-
-    if (req->module == HC_MOD_SESSION) {
-        switch (req->op) {
-        case HC_SESSION_CLOSE:
-            session_dead(sess, -ECONNRESET);
-            session_free(sess);
-            break;
-        case HC_SESSION_CANCEL:
-            session_cancel(sess, req->args[0]);
-            break;
-        }
-        hostcall_complete(s, req, 0, 0);
-        return;
-    }
-
-    if (sess->state == HC_SESS_DEAD) {
-        hostcall_complete(s, req, -ECONNRESET, 0);
-        return;
-    }
-    req->sess = sess;
-    QTAILQ_INSERT_TAIL(&sess->calls, req, link);
-    m = g_new0(HostcallMsg, 1);
-    m->call = req;
-    session_send(sess, m);
+    assert(req->op == HC_SESSION_CLOSE);
+    session_free(s->sessions[req->session]);    /* checked by the parser */
+    hostcall_complete(s, req, 0, 0);
 }
 
 /* Device reset: end every session; the guest gets no completions. */
@@ -774,9 +662,8 @@ void hostcall_host_reset(HostcallState *s)
 {
     uint32_t id;
 
-    for (id = 1; id <= HOSTCALL_MAX_SESSIONS; id++) {
+    for (id = 1; id <= s->nwindows; id++) {
         HostcallSession *sess = s->sessions[id];
-        HostcallReq *req;
 
         if (!sess) {
             continue;
@@ -786,11 +673,6 @@ void hostcall_host_reset(HostcallState *s)
             g_free(sess->open_req);
             sess->open_req = NULL;
             continue;
-        }
-        chan_close(&sess->chan);
-        while ((req = QTAILQ_FIRST(&sess->calls))) {
-            QTAILQ_REMOVE(&sess->calls, req, link);
-            g_free(req);
         }
         session_free(sess);
     }
@@ -802,7 +684,7 @@ void hostcall_host_close(HostcallState *s)
     uint32_t id;
 
     hostcall_host_reset(s);
-    for (id = 1; id <= HOSTCALL_MAX_SESSIONS; id++) {
+    for (id = 1; id <= s->nwindows; id++) {
         if (s->sessions[id]) {
             session_free(s->sessions[id]);
         }

@@ -6,9 +6,10 @@
  * This work is licensed under the terms of the GNU GPL, version 2 or later.
  * See the COPYING file in the top-level directory.
  *
- * Everything read from the guest is copied out once, then checked: the
- * ring and every segment must be guest RAM (never MMIO, so no device,
- * including this one, is ever reached through a guest-supplied address).
+ * The ring carries session OPEN and CLOSE only. Everything read from the
+ * guest is copied out once, then checked: the ring and every segment must
+ * be RAM (never MMIO, so no device, including this one,
+ * is ever reached through a guest-supplied address).
  */
 #include "qemu/osdep.h"
 #include "qemu/atomic.h"
@@ -17,6 +18,7 @@
 #include "qemu/bswap.h"
 #include "exec/memory.h"
 #include "hostcall.h"
+#include "trace.h"
 
 #define HDR_OFF(f)      offsetof(struct hc_ring_hdr, f)
 
@@ -179,6 +181,8 @@ static unsigned hc_post_completions(HostcallState *s)
             (uint64_t)s->entries * sizeof(struct hc_req) +
             (uint64_t)(s->cpl_prod & (s->entries - 1)) * sizeof(c);
 
+        trace_hostcall_ring_complete(req->tag, req->result);
+
         if (!hc_write(s, s->ring + off, &c, sizeof(c))) {
             hc_ring_error(s, HC_DEVERR_RING_ADDR);
             return n;
@@ -203,6 +207,8 @@ static unsigned hc_post_completions(HostcallState *s)
  * Check a descriptor (already copied out of the ring) and build the
  * request with its validated segment table. Returns 0 or -errno; on
  * error *reqp is a request without segments, to be completed at once.
+ * Only session OPEN and CLOSE live here: calls (and CANCEL) are entries
+ * in the session's window.
  */
 static int hc_parse_req(HostcallState *s, const struct hc_req *d,
                         HostcallReq **reqp)
@@ -220,19 +226,16 @@ static int hc_parse_req(HostcallState *s, const struct hc_req *d,
     req->session = le32_to_cpu(d->session);
     req->module = le16_to_cpu(d->module);
     req->op = le16_to_cpu(d->op);
-    for (i = 0; i < 4; i++) {
-        req->args[i] = le64_to_cpu(d->args[i]);
-    }
     *reqp = req;
 
-    /* which ops exist is the ABI header's to say, not a copy here */
-    if (!hc_op_valid(req->module, req->op)) {
+    if (req->module != HC_MOD_SESSION ||
+        (req->op != HC_SESSION_OPEN && req->op != HC_SESSION_CLOSE)) {
         return -ENOSYS;
     }
     if (d->flags) {
         return -EINVAL;
     }
-    if (req->module == HC_MOD_SESSION && req->op == HC_SESSION_OPEN) {
+    if (req->op == HC_SESSION_OPEN) {
         if (req->session != 0) {
             return -EINVAL;
         }
@@ -302,6 +305,7 @@ static void hc_take(HostcallState *s)
     s->inflight++;
     err = hc_parse_req(s, &d, &req);
     if (err) {
+        trace_hostcall_ring_reject(req->tag, req->module, req->op, err);
         qemu_log_mask(LOG_GUEST_ERROR, "hostcall: request tag 0x%" PRIx64
                       " module %u op %u rejected: %d\n",
                       req->tag, req->module, req->op, err);
@@ -314,18 +318,17 @@ static void hc_take(HostcallState *s)
 /*
  * Serve the ring: post pending completions, take new requests (reading
  * req_prod once) while fewer than `entries` are in flight, post again and
- * interrupt the guest if anything was posted. Called on every kick and
- * from the completion bottom half.
+ * interrupt the guest if anything was posted. Runs in the main loop (the
+ * bottom half a kick schedules, the retry timer), never on a vCPU.
  */
 void hostcall_ring_pump(HostcallState *s)
 {
     uint32_t prod;
     unsigned posted;
 
-    if (!s->ready || s->pumping) {
+    if (!s->ready) {
         return;
     }
-    s->pumping = true;
     posted = hc_post_completions(s);
     if (!s->broken) {
         if (!hc_ld32(s, HDR_OFF(req_prod), &prod)) {
@@ -352,7 +355,6 @@ void hostcall_ring_pump(HostcallState *s)
         }
     }
     posted += hc_post_completions(s);
-    s->pumping = false;
     if (posted) {
         hostcall_notify(s);
     }

@@ -6,11 +6,14 @@
  * This work is licensed under the terms of the GNU GPL, version 2 or later.
  * See the COPYING file in the top-level directory.
  *
- * A guest driver puts host-call requests in a ring in guest memory and
- * kicks the device (doorbell register or the host-call hypercall). The
- * device validates each request and relays it to a shadow process on the
- * host (hostcall-host.c); replies come back through main-loop socket
- * handlers and are posted to the completion ring with an interrupt.
+ * The control plane of host-calls. The guest driver opens and closes
+ * sessions through a ring in guest memory (hostcall-ring.c); each session
+ * gets a shadow process on the host (hostcall-host.c) and a window shared
+ * by the guest and that shadow (hostcall-window.c), where calls flow
+ * without QEMU. QEMU signals a session's kick eventfd for the hypercall
+ * kick under TCG (KVM does it with kvm-patch, the ioeventfd doorbell
+ * needs no code here) and relays the shadows' interrupt eventfd where no
+ * irqfd does (hostcall-irq.c).
  * The guest ABI is hostcall_abi.h, the host protocol hostcall_proto.h.
  */
 #include "qemu/osdep.h"
@@ -27,6 +30,7 @@
 #include "sysemu/tcg.h"
 #include "sysemu/hostcall.h"
 #include "hostcall.h"
+#include "trace.h"
 
 #define HOSTCALL_KVM_EPERM      1       /* KVM_EPERM */
 #define HOSTCALL_KVM_EINVAL     22      /* KVM_EINVAL */
@@ -47,24 +51,14 @@ void hostcall_notify(HostcallState *s)
     }
 }
 
-/*
- * A request is finished: queue its completion for the ring. Called from
- * the kick path (posted by the pump before it returns) and from socket
- * handlers (posted by the bottom half).
- */
+/* A request is finished: queue its completion; the bottom half posts it. */
 void hostcall_complete(HostcallState *s, HostcallReq *req, int64_t result,
                        uint32_t out_len)
 {
-    if (req->sess) {
-        QTAILQ_REMOVE(&req->sess->calls, req, link);
-        req->sess = NULL;
-    }
     req->result = result;
     req->out_len = out_len;
     QTAILQ_INSERT_TAIL(&s->done, req, link);
-    if (!s->pumping) {
-        qemu_bh_schedule(s->pump_bh);
-    }
+    qemu_bh_schedule(s->pump_bh);
 }
 
 static void hostcall_pump_bh(void *opaque)
@@ -77,9 +71,27 @@ static void hostcall_retry_timer(void *opaque)
     hostcall_ring_pump(opaque);
 }
 
+/* vCPU side of a control-ring kick: the main loop does the work. */
 static void hostcall_kick(HostcallState *s)
 {
-    hostcall_ring_pump(s);
+    trace_hostcall_kick_ring(s->token);
+    qemu_bh_schedule(s->pump_bh);
+}
+
+/*
+ * HC_KICK_SESSION where KVM does not signal the eventfd itself, and a
+ * session doorbell that is no ioeventfd (see hostcall-window.c).
+ */
+static int hostcall_kick_session(HostcallState *s, uint64_t id)
+{
+    HostcallSession *sess = hostcall_host_session(s, id);
+
+    trace_hostcall_kick_session(s->token, id, sess ? 0 : -HOSTCALL_KVM_EINVAL);
+    if (!sess) {
+        return -HOSTCALL_KVM_EINVAL;
+    }
+    event_notifier_set(&sess->win->kick);
+    return 0;
 }
 
 /* Stop the ring and end every session (CTRL_RESET, device reset). */
@@ -143,6 +155,10 @@ static uint64_t hostcall_mmio_read(void *opaque, hwaddr addr, unsigned size)
         return val;
     case HC_REG_MAX_SEGS:
         return HC_MAX_SEGS;
+    case HC_REG_WIN_SLOTS:
+        return s->nwindows;
+    case HC_REG_WIN_SIZE:
+        return HC_WIN_SIZE;
     default:
         return 0;
     }
@@ -177,6 +193,12 @@ static void hostcall_mmio_write(void *opaque, hwaddr addr, uint64_t val,
         hostcall_kick(s);
         break;
     default:
+        if (addr >= HC_REG_SESSION_DOORBELL(1)) {
+            /* usually an ioeventfd that never gets here; closed: ignored */
+            hostcall_kick_session(s, (addr - HC_REG_SESSION_DOORBELL(1)) / 4
+                                     + 1);
+            break;
+        }
         qemu_log_mask(LOG_GUEST_ERROR, "hostcall: write to read-only "
                       "register 0x%" HWADDR_PRIx "\n", addr);
         break;
@@ -198,8 +220,8 @@ static const MemoryRegionOps hostcall_mmio_ops = {
 };
 
 /* The hypercall hook (sysemu/hostcall.h), called from vCPU threads. */
-bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
-                        int64_t *ret)
+bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2,
+                        int cpl, int64_t *ret)
 {
     bool locked, handled;
     HostcallState *s;
@@ -228,6 +250,8 @@ bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
             } else if (s && a1 == HC_KICK_NOTIFY) {
                 hostcall_kick(s);
                 *ret = 0;
+            } else if (s && a1 == HC_KICK_SESSION) {
+                *ret = hostcall_kick_session(s, a2);
             }
         }
     }
@@ -235,6 +259,18 @@ bool hostcall_hypercall(uint64_t nr, uint64_t a0, uint64_t a1, int cpl,
         qemu_mutex_unlock_iothread();
     }
     return handled;
+}
+
+/* BAR2: the window slots, 64-bit prefetchable (RAM behind it). */
+static void hostcall_windows_init(HostcallState *s)
+{
+    uint64_t size = pow2ceil((uint64_t)s->nwindows * HC_WIN_SIZE);
+
+    memory_region_init(&s->windows, OBJECT(s), "hostcall-windows", size);
+    pci_register_bar(PCI_DEVICE(s), HC_BAR_WINDOWS,
+                     PCI_BASE_ADDRESS_SPACE_MEMORY |
+                     PCI_BASE_ADDRESS_MEM_TYPE_64 |
+                     PCI_BASE_ADDRESS_MEM_PREFETCH, &s->windows);
 }
 
 static void hostcall_realize(PCIDevice *pdev, Error **errp)
@@ -247,13 +283,22 @@ static void hostcall_realize(PCIDevice *pdev, Error **errp)
                    s->vm_name, HOSTCALL_VM_NAME_MAX - 1);
         return;
     }
+    if (s->nwindows < 1 || s->nwindows > HOSTCALL_MAX_SESSIONS) {
+        error_setg(errp, "hostcall: windows=%u is out of range 1..%d",
+                   s->nwindows, HOSTCALL_MAX_SESSIONS);
+        return;
+    }
+    if (hostcall_irq_init(s, errp) < 0) {
+        return;
+    }
 
     pci_config_set_interrupt_pin(pdev->config, 1);
     memory_region_init_io(&s->mmio, OBJECT(s), &hostcall_mmio_ops, s,
-                          "hostcall-mmio", 4 * KiB);
+                          "hostcall-mmio", HC_BAR0_SIZE);
     pci_register_bar(pdev, 0, PCI_BASE_ADDRESS_SPACE_MEMORY, &s->mmio);
+    hostcall_windows_init(s);
 
-    s->features = 0;
+    s->features = HC_F_WINDOW;
     if (msix_init_exclusive_bar(pdev, 1, 1, &err) == 0) {
         msix_vector_use(pdev, 0);
         s->features |= HC_F_MSIX;
@@ -273,14 +318,22 @@ static void hostcall_realize(PCIDevice *pdev, Error **errp)
     }
 
     s->token = hostcall_next_token++;
+    /*
+     * Removing a registration that does not exist fails with -ENOENT where
+     * KVM offers hypercall eventfds, -ENOSYS where it does not.
+     */
+    if ((s->features & HC_F_HYPERCALL) && kvm_enabled() &&
+        hostcall_kvm_session_eventfd(s->token, 1, -1) != -ENOSYS) {
+        s->features |= HC_F_HC_EVENTFD;
+    }
     QTAILQ_INIT(&s->done);
-    s->pump_bh = qemu_bh_new(hostcall_pump_bh, s);
+    s->pump_bh = qemu_bh_new_guarded(hostcall_pump_bh, s,
+                                     &DEVICE(s)->mem_reentrancy_guard);
     s->retry_timer = timer_new_ms(QEMU_CLOCK_VIRTUAL, hostcall_retry_timer, s);
     s->ctrl.fd = -1;
     QSIMPLEQ_INIT(&s->ctrl.txq);
     s->next_session = 1;
     s->rxbuf = g_malloc(HCP_MAX_MSG);
-    s->txbuf = g_malloc(HCP_MAX_MSG);
     QLIST_INSERT_HEAD(&hostcall_devices, s, next);
 
     /* Never fatal: failures are reported and SESSION_OPEN gets -EHOSTDOWN. */
@@ -294,13 +347,13 @@ static void hostcall_exit(PCIDevice *pdev)
     QLIST_REMOVE(s, next);
     hostcall_do_reset(s);
     hostcall_host_close(s);
+    hostcall_irq_exit(s);
     qemu_bh_delete(s->pump_bh);
     s->pump_bh = NULL;
     timer_free(s->retry_timer);
     s->retry_timer = NULL;
     g_free(s->rxbuf);
-    g_free(s->txbuf);
-    s->rxbuf = s->txbuf = NULL;
+    s->rxbuf = NULL;
     if (s->features & HC_F_MSIX) {
         msix_vector_unuse(pdev, 0);
         msix_uninit_exclusive_bar(pdev);
@@ -312,13 +365,24 @@ static void hostcall_reset(DeviceState *dev)
     HostcallState *s = HOSTCALL(dev);
 
     hostcall_do_reset(s);
+    hostcall_irq_sync(s);
     s->ring_lo = s->ring_hi = s->ring_entries = 0;
+}
+
+/* MSI-X switched on or off: move the interrupt eventfd to or from KVM. */
+static void hostcall_write_config(PCIDevice *pdev, uint32_t addr,
+                                  uint32_t val, int len)
+{
+    pci_default_write_config(pdev, addr, val, len);
+    hostcall_irq_sync(HOSTCALL(pdev));
 }
 
 static Property hostcall_properties[] = {
     DEFINE_PROP_STRING("socket", HostcallState, socket_path),
     DEFINE_PROP_STRING("shadowd", HostcallState, shadowd_path),
     DEFINE_PROP_STRING("vm", HostcallState, vm_name),
+    DEFINE_PROP_UINT32("windows", HostcallState, nwindows,
+                       HOSTCALL_DEF_WINDOWS),
     DEFINE_PROP_END_OF_LIST(),
 };
 
@@ -334,6 +398,7 @@ static void hostcall_class_init(ObjectClass *klass, void *data)
 
     k->realize = hostcall_realize;
     k->exit = hostcall_exit;
+    k->config_write = hostcall_write_config;
     k->vendor_id = HC_PCI_VENDOR_ID;
     k->device_id = HC_PCI_DEVICE_ID;
     k->revision = HC_PCI_REVISION;
