@@ -110,13 +110,17 @@ pass "kvm: the nested run finished (${took} s)"
 kick=$(sed -n 's/^# hostcall_test: # kick: \(.*\): \([0-9.]*\) us per kick.*/\1 \2 us/p' "$LOG" |
 	paste -s -d '|' | sed 's/|/, /g')
 [ -n "$kick" ] && echo "# kick cost, guest to eventfd, nested KVM (L1): $kick"
+# and the L2 guests' ping round trips, one per mode
+rtt=$(sed -n 's/^# rtt: \(.*\): median \([0-9?]*\) us, .*, \(.*\)$/\1 \2 us (\3)/p' "$LOG" |
+	paste -s -d '|' | sed 's/|/, /g')
+[ -n "$rtt" ] && echo "# L2 round trip, hostcall ping median, nested KVM: $rtt"
 # every result L1 promised is there
-for want in "kvm-patched: hostcall info: transport: hypercall (kvm)" \
+for want in "kvm-patched: hostcall info: transport: hypercall-eventfd (kvm)" \
 	"kvm-patched: selftest: KVM_CHECK_EXTENSION(KVM_CAP_HOSTCALL_EVENTFD) = 1" \
 	"kvm-patched: selftest: eventfd: registered session kick: 0 exits" \
 	"kvm-exit: KVM_CAP_HOSTCALL_EVENTFD withdrawn (0)" \
 	"kvm-exit: hostcall info: transport: hypercall (kvm)" \
-	"kvm-stock: hostcall info: transport: doorbell"; do
+	"kvm-stock: hostcall info: transport: doorbell-ioeventfd (kvm)"; do
 	grep -q -F "PASS: $want" "$LOG" || fail "kvm: no 'PASS: $want' line"
 done
 ! grep -q '^FAIL: ' "$LOG"
