@@ -182,8 +182,38 @@ _Static_assert(P_CAP == KVM_CAP_EXIT_HOSTCALL, "KVM_CAP_EXIT_HOSTCALL");
 _Static_assert(P_EN == KVM_EXIT_HOSTCALL_ENABLE, "KVM_EXIT_HOSTCALL_ENABLE");
 _Static_assert(P_HC == KVM_HC_HOSTCALL, "KVM_HC_HOSTCALL");
 _Static_assert(P_HC == HC_HYPERCALL_NR, "HC_HYPERCALL_NR");
+_Static_assert(KVM_HC_HOSTCALL_KICK_SESSION == HC_KICK_SESSION, "HC_KICK_SESSION");
 EOF
 	die "hostcall_kvm.h, hostcall_abi.h and the patch disagree (see above)"
+# The eventfd API (0003): hostcall_kvm.h declares it only where <linux/kvm.h>
+# lacks it, so its copy is compiled under other names and compared.
+gcc -fsyntax-only -x c -I "$OUT/.check" -I "$OUT/src/include/uapi" -I "$HERE" - <<'EOF' ||
+#include <stddef.h>
+#include <linux/kvm.h>
+enum {
+	P_CAP = KVM_CAP_HOSTCALL_EVENTFD,
+	P_DEASSIGN = KVM_HOSTCALL_EVENTFD_DEASSIGN,
+	P_IOC = KVM_HOSTCALL_EVENTFD,
+};
+#undef KVM_CAP_HOSTCALL_EVENTFD
+#undef KVM_HOSTCALL_EVENTFD_DEASSIGN
+#undef KVM_HOSTCALL_EVENTFD
+#define kvm_hostcall_eventfd hdr_kvm_hostcall_eventfd
+#include "hostcall_kvm.h"
+#undef kvm_hostcall_eventfd
+#define SAME(f) (offsetof(struct kvm_hostcall_eventfd, f) == \
+		 offsetof(struct hdr_kvm_hostcall_eventfd, f) && \
+		 sizeof(((struct kvm_hostcall_eventfd *)0)->f) == \
+		 sizeof(((struct hdr_kvm_hostcall_eventfd *)0)->f))
+_Static_assert(P_CAP == KVM_CAP_HOSTCALL_EVENTFD, "KVM_CAP_HOSTCALL_EVENTFD");
+_Static_assert(P_DEASSIGN == KVM_HOSTCALL_EVENTFD_DEASSIGN, "KVM_HOSTCALL_EVENTFD_DEASSIGN");
+_Static_assert(P_IOC == KVM_HOSTCALL_EVENTFD, "KVM_HOSTCALL_EVENTFD");
+_Static_assert(sizeof(struct kvm_hostcall_eventfd) ==
+	       sizeof(struct hdr_kvm_hostcall_eventfd), "struct size");
+_Static_assert(SAME(token) && SAME(session) && SAME(fd) && SAME(flags),
+	       "struct kvm_hostcall_eventfd fields");
+EOF
+	die "hostcall_kvm.h and the patch disagree on KVM_HOSTCALL_EVENTFD (see above)"
 
 # ---- Modules ----------------------------------------------------------------
 log "building modules for $KVER"
@@ -206,8 +236,9 @@ case "$vermagic" in
 esac
 
 # ---- Standalone selftest ------------------------------------------------------
-TEST_SRC=$HERE/selftest/hostcall_test.c
-TEST_DEPS=("$TEST_SRC" "$HERE/hostcall_kvm.h" "$TOP/guest-lib/include/hostcall_abi.h")
+TEST_SRC=("$HERE"/selftest/*.c)
+TEST_DEPS=("${TEST_SRC[@]}" "$HERE"/selftest/*.h "$HERE/hostcall_kvm.h"
+	"$TOP/guest-lib/include/hostcall_abi.h")
 rebuild=0
 [ -x "$OUT/hostcall_test" ] || rebuild=1
 for f in "${TEST_DEPS[@]}"; do
@@ -216,7 +247,7 @@ done
 if [ $rebuild = 1 ]; then
 	log "building hostcall_test (static)"
 	gcc -static -O2 -Wall -Wextra -I "$HERE" -I "$TOP/guest-lib/include" \
-		-o "$OUT/hostcall_test.tmp" "$TEST_SRC" ||
+		-o "$OUT/hostcall_test.tmp" "${TEST_SRC[@]}" ||
 		die "hostcall_test build failed (static linking needs libc6-dev)"
 	mv "$OUT/hostcall_test.tmp" "$OUT/hostcall_test"
 fi

@@ -36,9 +36,12 @@
  * the kernel and returns 0 in RAX with no exit to userspace. Hypercalls
  * without a registration still exit as KVM_CAP_EXIT_HOSTCALL says.
  *   KVM_CHECK_EXTENSION(KVM_CAP_HOSTCALL_EVENTFD) -> 1 where offered
+ *     (0 on stock KVM and with kvm.hostcall_eventfd=0)
  *   vm ioctl KVM_HOSTCALL_EVENTFD(struct kvm_hostcall_eventfd):
- *     assign (flags 0): -EEXIST if (token, session) has one, -EBADF;
- *     deassign (KVM_HOSTCALL_EVENTFD_DEASSIGN): -ENOENT if none.
+ *     assign (flags 0): -EEXIST if (token, session) has one, -EBADF,
+ *       -EINVAL (not an eventfd), -ENOSPC (4096 per VM); KVM keeps its
+ *       own reference to the eventfd until deassign or VM destruction;
+ *     deassign (KVM_HOSTCALL_EVENTFD_DEASSIGN, fd ignored): -ENOENT if none.
  * The ioctl number is the patch's (an unused one in 6.1's KVMIO space).
  */
 #ifndef KVM_CAP_HOSTCALL_EVENTFD

@@ -1,373 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * hostcall_test: standalone test of KVM_CAP_EXIT_HOSTCALL (kvm-patch/).
+ * hostcall_test: standalone test of kvm-patch's KVM_CAP_EXIT_HOSTCALL
+ * (0001) and KVM_HOSTCALL_EVENTFD (0003, eventfd_test.c).
  *
  * Self-contained: talks to /dev/kvm with ioctls, no selftest library, so it
  * builds as one static binary and runs inside a nested L1 guest.  Each case
- * creates its own VM with one vCPU that runs a 5-byte guest:
- *
- *	vmcall / vmmcall	(the host CPU's native hypercall instruction)
- *	out %al, $0x10		(reports the result: KVM_EXIT_IO)
- *
- * with registers and segments set from userspace: 64-bit long mode at CPL 0
- * or CPL 3 (identity-mapped 2 MiB page, user accessible, IOPL 3 so that OUT
- * works at CPL 3), or 32-bit protected mode without paging at CPL 0.
+ * creates its own VM with one vCPU (harness.c) that runs a hypercall and
+ * reports with an OUT.
  *
  * Output is TAP. Exit status: 0 all passed, 1 a failure, 4 (kselftest's
- * skip) when KVM does not offer the capability (only the stock-behaviour
- * cases then ran).  Environment: HOSTCALL_TEST_INSN=vmcall|vmmcall forces
- * the instruction (KVM then patches it; its quirk is on by default);
- * HOSTCALL_TEST_TIMEOUT=seconds bounds each KVM_RUN (default 20).
+ * skip) when KVM does not offer KVM_CAP_EXIT_HOSTCALL (only the
+ * stock-behaviour cases then ran).  Environment:
+ * HOSTCALL_TEST_INSN=vmcall|vmmcall forces the instruction (KVM then
+ * patches it; its quirk is on by default); HOSTCALL_TEST_TIMEOUT=seconds
+ * bounds each KVM_RUN (default 20).
  */
-#define _GNU_SOURCE
-#include <cpuid.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <signal.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <linux/kvm.h>
 #include <linux/kvm_para.h>
 
+#include "harness.h"
 #include "hostcall_abi.h"	/* HC_HYPERCALL_NR: the guest's view */
 #include "hostcall_kvm.h"	/* KVM_CAP_EXIT_HOSTCALL & co. */
 
-#define MEM_SIZE	0x200000ul
-#define PML4_GPA	0x1000ul
-#define PDPT_GPA	0x2000ul
-#define PD_GPA		0x3000ul
-#define GDT_GPA		0x4000ul
-#define TSS_GPA		0x5000ul
-#define CODE_GPA	0x10000ul
-#define DONE_PORT	0x10
-#define HC_INSN_LEN	3
-
-#define ARG0		0x1122334455667788ull	/* RBX: device token */
-#define ARG1		0x99aabbccddeeff00ull	/* RCX: kick */
-#define ARG2		0x0123456789abcdefull	/* RDX */
-#define ARG3		0xfedcba9876543210ull	/* RSI */
-#define RET_VAL		0x8877665544332211ull	/* what "userspace" answers */
-
-enum mode { LONG64, PROT32 };
-
-struct vm {
-	int fd;
-	int vcpu;
-	struct kvm_run *run;
-	size_t run_size;
-	uint8_t *mem;
-};
-
-static int kvm_fd;
-static int run_size;
-static uint8_t hc_insn[HC_INSN_LEN];
-static const char *hc_insn_name;
-static int foreign_insn;	/* not the host CPU's native instruction */
-static struct kvm_cpuid2 *cpuid;
-static int ntests, nfailed;
-static unsigned int run_timeout = 20;	/* seconds per KVM_RUN */
-static volatile sig_atomic_t timed_out;
-
-#define EXIT_TIMEOUT	0xffffu		/* pseudo exit reason */
-
-static void on_alarm(int sig)
-{
-	(void)sig;
-	timed_out = 1;
-}
-
-static void die(const char *what)
-{
-	printf("Bail out! %s: %s\n", what, strerror(errno));
-	exit(1);
-}
-
-static int check(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	ntests++;
-	if (!cond)
-		nfailed++;
-	printf("%sok %d - ", cond ? "" : "not ", ntests);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	fflush(stdout);
-	return cond;
-}
-
-static void skip(const char *what, const char *why)
-{
-	ntests++;
-	printf("ok %d - %s # SKIP %s\n", ntests, what, why);
-}
-
-static void pick_insn(void)
-{
-	static const uint8_t vmcall[] = { 0x0f, 0x01, 0xc1 };
-	static const uint8_t vmmcall[] = { 0x0f, 0x01, 0xd9 };
-	const char *env = getenv("HOSTCALL_TEST_INSN");
-	unsigned int a, b, c, d;
-	char vendor[13];
-	int amd;
-
-	__cpuid(0, a, b, c, d);
-	memcpy(vendor, &b, 4);
-	memcpy(vendor + 4, &d, 4);
-	memcpy(vendor + 8, &c, 4);
-	vendor[12] = 0;
-	amd = !strcmp(vendor, "AuthenticAMD") || !strcmp(vendor, "HygonGenuine");
-	if (env && *env) {
-		foreign_insn = amd != !strcmp(env, "vmmcall");
-		amd = !strcmp(env, "vmmcall");
-	}
-	memcpy(hc_insn, amd ? vmmcall : vmcall, HC_INSN_LEN);
-	hc_insn_name = amd ? "vmmcall" : "vmcall";
-	printf("# host CPU %s: guest uses %s\n", vendor, hc_insn_name);
-}
-
-static void get_cpuid(void)
-{
-	int n = 100;
-
-	for (;;) {
-		cpuid = calloc(1, sizeof(*cpuid) + n * sizeof(cpuid->entries[0]));
-		if (!cpuid)
-			die("calloc");
-		cpuid->nent = n;
-		if (!ioctl(kvm_fd, KVM_GET_SUPPORTED_CPUID, cpuid))
-			return;
-		if (errno != E2BIG)
-			die("KVM_GET_SUPPORTED_CPUID");
-		free(cpuid);
-		n *= 2;
-	}
-}
-
-static int enable_hostcall(struct vm *v, uint64_t arg0, uint64_t arg1,
-			   uint32_t flags)
-{
-	struct kvm_enable_cap cap = {
-		.cap = KVM_CAP_EXIT_HOSTCALL,
-		.flags = flags,
-		.args = { arg0, arg1 },
-	};
-
-	return ioctl(v->fd, KVM_ENABLE_CAP, &cap) ? -errno : 0;
-}
-
-static void seg(struct kvm_segment *s, uint16_t sel, uint8_t type,
-		int dpl, int l, int db)
-{
-	memset(s, 0, sizeof(*s));
-	s->base = 0;
-	s->limit = 0xffffffff;
-	s->selector = sel;
-	s->type = type;
-	s->present = 1;
-	s->dpl = dpl;
-	s->db = db;
-	s->s = 1;
-	s->l = l;
-	s->g = 1;
-}
-
-/* A VM whose vCPU is about to run the hypercall with RAX = nr. */
-static void vm_create(struct vm *v, enum mode mode, int cpl, uint64_t nr)
-{
-	struct kvm_userspace_memory_region region = { 0 };
-	uint64_t *pml4, *pdpt, *pd, *gdt;
-	struct kvm_sregs sregs;
-	struct kvm_regs regs;
-	int rpl = cpl & 3;
-
-	v->fd = ioctl(kvm_fd, KVM_CREATE_VM, 0);
-	if (v->fd < 0)
-		die("KVM_CREATE_VM");
-	/* Needed on VMX hosts without unrestricted guest; harmless elsewhere. */
-	ioctl(v->fd, KVM_SET_TSS_ADDR, 0xfffbd000ul);
-
-	v->mem = mmap(NULL, MEM_SIZE, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (v->mem == MAP_FAILED)
-		die("mmap guest memory");
-	region.slot = 0;
-	region.guest_phys_addr = 0;
-	region.memory_size = MEM_SIZE;
-	region.userspace_addr = (uintptr_t)v->mem;
-	if (ioctl(v->fd, KVM_SET_USER_MEMORY_REGION, &region))
-		die("KVM_SET_USER_MEMORY_REGION");
-
-	v->vcpu = ioctl(v->fd, KVM_CREATE_VCPU, 0);
-	if (v->vcpu < 0)
-		die("KVM_CREATE_VCPU");
-	v->run_size = run_size;
-	v->run = mmap(NULL, run_size, PROT_READ | PROT_WRITE, MAP_SHARED,
-		      v->vcpu, 0);
-	if (v->run == MAP_FAILED)
-		die("mmap kvm_run");
-	if (ioctl(v->vcpu, KVM_SET_CPUID2, cpuid))
-		die("KVM_SET_CPUID2");
-
-	/* Page tables: one 2 MiB page at 0, present, writable, user. */
-	pml4 = (uint64_t *)(v->mem + PML4_GPA);
-	pdpt = (uint64_t *)(v->mem + PDPT_GPA);
-	pd = (uint64_t *)(v->mem + PD_GPA);
-	pml4[0] = PDPT_GPA | 7;
-	pdpt[0] = PD_GPA | 7;
-	pd[0] = 0 | 0x87;
-
-	/* A GDT matching the segment caches below (never loaded by the guest). */
-	gdt = (uint64_t *)(v->mem + GDT_GPA);
-	gdt[1] = 0x00af9b000000ffffull;	/* 0x08: 64-bit code, DPL 0 */
-	gdt[2] = 0x00cf93000000ffffull;	/* 0x10: data, DPL 0 */
-	gdt[3] = 0x00affb000000ffffull;	/* 0x18: 64-bit code, DPL 3 */
-	gdt[4] = 0x00cff3000000ffffull;	/* 0x20: data, DPL 3 */
-	gdt[5] = 0x00cf9b000000ffffull;	/* 0x28: 32-bit code, DPL 0 */
-
-	/* The guest: hypercall; out %al, $DONE_PORT; hlt. */
-	memcpy(v->mem + CODE_GPA, hc_insn, HC_INSN_LEN);
-	v->mem[CODE_GPA + 3] = 0xe6;
-	v->mem[CODE_GPA + 4] = DONE_PORT;
-	v->mem[CODE_GPA + 5] = 0xf4;
-
-	if (ioctl(v->vcpu, KVM_GET_SREGS, &sregs))
-		die("KVM_GET_SREGS");
-	if (mode == LONG64) {
-		seg(&sregs.cs, (cpl ? 0x18 : 0x08) | rpl, 11, cpl, 1, 0);
-		seg(&sregs.ss, (cpl ? 0x20 : 0x10) | rpl, 3, cpl, 0, 1);
-		sregs.cr0 = 0x80050033;	/* PG WP NE ET MP PE */
-		sregs.cr3 = PML4_GPA;
-		sregs.cr4 = 0x20;		/* PAE */
-		sregs.efer = 0x500;		/* LMA LME */
-	} else {
-		seg(&sregs.cs, 0x28, 11, 0, 0, 1);
-		seg(&sregs.ss, 0x10, 3, 0, 0, 1);
-		sregs.cr0 = 0x11;		/* ET PE */
-		sregs.cr3 = 0;
-		sregs.cr4 = 0;
-		sregs.efer = 0;
-	}
-	sregs.ds = sregs.ss;
-	sregs.es = sregs.ss;
-	sregs.fs = sregs.ss;
-	sregs.gs = sregs.ss;
-	memset(&sregs.tr, 0, sizeof(sregs.tr));
-	sregs.tr.base = TSS_GPA;
-	sregs.tr.limit = 0x67;
-	sregs.tr.selector = 0x30;
-	sregs.tr.type = 11;		/* busy TSS */
-	sregs.tr.present = 1;
-	memset(&sregs.ldt, 0, sizeof(sregs.ldt));
-	sregs.ldt.type = 2;
-	sregs.ldt.present = 1;
-	sregs.ldt.unusable = 1;
-	sregs.gdt.base = GDT_GPA;
-	sregs.gdt.limit = 8 * 8 - 1;
-	sregs.idt.base = 0;
-	sregs.idt.limit = 0;
-	if (ioctl(v->vcpu, KVM_SET_SREGS, &sregs))
-		die("KVM_SET_SREGS");
-
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = CODE_GPA;
-	regs.rflags = 0x2 | (cpl ? 0x3000 : 0);	/* IOPL 3 for user OUT */
-	regs.rsp = 0x8000;
-	regs.rax = nr;
-	regs.rbx = ARG0;
-	regs.rcx = ARG1;
-	regs.rdx = ARG2;
-	regs.rsi = ARG3;
-	if (ioctl(v->vcpu, KVM_SET_REGS, &regs))
-		die("KVM_SET_REGS");
-}
-
-static void vm_destroy(struct vm *v)
-{
-	munmap(v->run, v->run_size);
-	munmap(v->mem, MEM_SIZE);
-	close(v->vcpu);
-	close(v->fd);
-}
-
-static const char *exit_name(unsigned int r)
-{
-	switch (r) {
-	case KVM_EXIT_IO: return "KVM_EXIT_IO";
-	case KVM_EXIT_HYPERCALL: return "KVM_EXIT_HYPERCALL";
-	case KVM_EXIT_HLT: return "KVM_EXIT_HLT";
-	case KVM_EXIT_SHUTDOWN: return "KVM_EXIT_SHUTDOWN";
-	case KVM_EXIT_FAIL_ENTRY: return "KVM_EXIT_FAIL_ENTRY";
-	case KVM_EXIT_INTERNAL_ERROR: return "KVM_EXIT_INTERNAL_ERROR";
-	case KVM_EXIT_MMIO: return "KVM_EXIT_MMIO";
-	case EXIT_TIMEOUT: return "timeout";
-	default: return "other";
-	}
-}
-
-/* KVM_RUN once; returns the exit reason, printing diagnostics for odd ones. */
-static unsigned int vm_run(struct vm *v)
-{
-	struct kvm_run *run = v->run;
-	int r;
-
-	timed_out = 0;
-	alarm(run_timeout);
-	do {
-		r = ioctl(v->vcpu, KVM_RUN, 0);
-	} while (r && errno == EINTR && !timed_out);
-	alarm(0);
-	if (r && timed_out) {
-		printf("# KVM_RUN did not return within %u s\n", run_timeout);
-		run->exit_reason = EXIT_TIMEOUT;
-		return EXIT_TIMEOUT;
-	}
-	if (r)
-		die("KVM_RUN");
-	switch (run->exit_reason) {
-	case KVM_EXIT_FAIL_ENTRY:
-		printf("# entry failed: hardware reason 0x%llx\n",
-		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason);
-		break;
-	case KVM_EXIT_INTERNAL_ERROR:
-		printf("# internal error: suberror %u\n", run->internal.suberror);
-		break;
-	case KVM_EXIT_IO:
-	case KVM_EXIT_HYPERCALL:
-		break;
-	default:
-		printf("# unexpected exit %u (%s)\n", run->exit_reason,
-		       exit_name(run->exit_reason));
-	}
-	return run->exit_reason;
-}
-
-static int at_done_port(struct vm *v)
-{
-	return v->run->exit_reason == KVM_EXIT_IO &&
-	       v->run->io.direction == KVM_EXIT_IO_OUT &&
-	       v->run->io.port == DONE_PORT;
-}
-
-static uint64_t guest_rax(struct vm *v, uint64_t *rip)
-{
-	struct kvm_regs regs;
-
-	if (ioctl(v->vcpu, KVM_GET_REGS, &regs))
-		die("KVM_GET_REGS");
-	if (rip)
-		*rip = regs.rip;
-	return regs.rax;
-}
+void eventfd_tests(void);	/* eventfd_test.c */
 
 /*
  * Run a guest that must NOT exit for the hypercall; the hypercall's result
@@ -519,33 +180,15 @@ static void test_disable(void)
 
 int main(void)
 {
-	struct sigaction sa = { 0 };
-	int mask, exit_hypercall;
+	int mask, exit_hypercall, r;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (getenv("HOSTCALL_TEST_TIMEOUT"))
-		run_timeout = atoi(getenv("HOSTCALL_TEST_TIMEOUT"));
-	if (!run_timeout)
-		run_timeout = 20;
-	sa.sa_handler = on_alarm;	/* no SA_RESTART: KVM_RUN returns EINTR */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGALRM, &sa, NULL);
 	printf("TAP version 13\n");
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	if (kvm_fd < 0) {
-		printf("1..0 # SKIP /dev/kvm: %s\n", strerror(errno));
+	r = harness_init();
+	if (r) {
+		printf("1..0 # SKIP /dev/kvm: %s\n", strerror(-r));
 		return 4;
 	}
-	if (ioctl(kvm_fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
-		printf("Bail out! unexpected KVM API version\n");
-		return 1;
-	}
-	run_size = ioctl(kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
-	if (run_size < (int)sizeof(struct kvm_run))
-		die("KVM_GET_VCPU_MMAP_SIZE");
-	pick_insn();
-	get_cpuid();
-
 	/* Stock behaviour, whether or not KVM is patched. */
 	expect_no_exit("not enabled, CPL 0", LONG64, 0, HC_HYPERCALL_NR, 0,
 		       (uint64_t)-KVM_ENOSYS);
@@ -579,6 +222,8 @@ int main(void)
 			    exit_hypercall);
 	else
 		printf("# KVM_CAP_EXIT_HYPERCALL not offered: interplay not tested\n");
+
+	eventfd_tests();
 
 	printf("1..%d\n", ntests);
 	printf("# %s: %d of %d failed\n", nfailed ? "FAIL" : "PASS", nfailed,

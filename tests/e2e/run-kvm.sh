@@ -2,15 +2,16 @@
 # kvm-patch and the KVM transport on real KVM, nested under TCG: boot the
 # guest kernel with -cpu max (AMD SVM) as L1, with the image of
 # tests/e2e/kvm/mkl1.sh (make kvm-l1); its /init (tests/e2e/kvm/l1-init.sh)
-# runs the selftest and an L2 guest once on kvm-patch's modules
-# (transport "hypercall (kvm)") and once on Debian's (transport "doorbell").
+# runs the selftest and an L2 guest on kvm-patch's modules, on them again
+# with kvm.hostcall_eventfd=0, and on Debian's, one kick mode each.
 # Prints the PASS/FAIL lines of L1; the whole console goes to
 # BUILD_DIR/tests/kvm-l1-console.log.
 # Environment: KVM_L1_TIMEOUT (s, default 420), KVM_L1_SILENT (s without
 # console output that count as a hang, default 100), KVM_L1_TRIES (boots of
 # L1 when it hangs, default 3), KVM_L1_SMP and
 # KVM_L2_SMP (default 1 each, see below), KVM_L1_APPEND (more L1 kernel
-# arguments, e.g. hckvm.loglevel=7 to see L1's kernel messages).
+# arguments, e.g. hckvm.loglevel=7 to see L1's kernel messages, or hckvm.nol2
+# to run only the selftests, without the L2 guests).
 . "$(dirname "$0")/lib.sh"
 mkdir -p "$B/tests"
 L1_IMG=$B/kvm-l1/initrd
@@ -105,9 +106,21 @@ if ! grep -q '^L1: done$' "$LOG"; then
 	exit 1
 fi
 pass "kvm: the nested run finished (${took} s)"
+# the three kick modes side by side, as hostcall_test measured them in L1
+kick=$(sed -n 's/^# hostcall_test: # kick: \(.*\): \([0-9.]*\) us per kick.*/\1 \2 us/p' "$LOG" |
+	paste -s -d '|' | sed 's/|/, /g')
+[ -n "$kick" ] && echo "# kick cost, guest to eventfd, nested KVM (L1): $kick"
+# and the L2 guests' ping round trips, one per mode
+rtt=$(sed -n 's/^# rtt: \(.*\): median \([0-9?]*\) us, .*, \(.*\)$/\1 \2 us (\3)/p' "$LOG" |
+	paste -s -d '|' | sed 's/|/, /g')
+[ -n "$rtt" ] && echo "# L2 round trip, hostcall ping median, nested KVM: $rtt"
 # every result L1 promised is there
-for want in "kvm-patched: hostcall info: transport: hypercall (kvm)" \
-	"kvm-stock: hostcall info: transport: doorbell"; do
+for want in "kvm-patched: hostcall info: transport: hypercall-eventfd (kvm)" \
+	"kvm-patched: selftest: KVM_CHECK_EXTENSION(KVM_CAP_HOSTCALL_EVENTFD) = 1" \
+	"kvm-patched: selftest: eventfd: registered session kick: 0 exits" \
+	"kvm-exit: KVM_CAP_HOSTCALL_EVENTFD withdrawn (0)" \
+	"kvm-exit: hostcall info: transport: hypercall (kvm)" \
+	"kvm-stock: hostcall info: transport: doorbell-ioeventfd (kvm)"; do
 	grep -q -F "PASS: $want" "$LOG" || fail "kvm: no 'PASS: $want' line"
 done
 ! grep -q '^FAIL: ' "$LOG"

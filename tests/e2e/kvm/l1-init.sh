@@ -1,12 +1,15 @@
 #!/bin/sh
 # /init of the L1 guest of the nested-KVM test (tests/e2e/run-kvm.sh; the
 # image is made by tests/e2e/kvm/mkl1.sh). L1 runs under TCG with -cpu max,
-# which offers AMD SVM, so KVM works inside it. Two rounds:
-#   1. kvm-patch's modules: the selftest, then an L2 guest (the normal image,
-#      QEMU -accel kvm -cpu host via hcvm) whose transport must be
-#      "hypercall (kvm)";
-#   2. Debian's stock modules: the selftest must skip, and the same L2
-#      checks must pass over the doorbell.
+# which offers AMD SVM, so KVM works inside it. Three rounds, each the
+# selftest and then an L2 guest (the normal image, QEMU -accel kvm -cpu host
+# via hcvm, /tests/kvm-l2.sh) whose kick must be the round's:
+#   1. kvm-patch's modules: "hypercall-eventfd (kvm)", KVM signals the
+#      shadow's eventfd (0003);
+#   2. the same with kvm.hostcall_eventfd=0: "hypercall (kvm)", every kick
+#      exits to QEMU (0001);
+#   3. Debian's stock modules: the selftest must skip, the kick is the
+#      doorbell ("doorbell-ioeventfd (kvm)").
 # Results are PASS:/FAIL: lines on the console; "L1: done" ends the run.
 export PATH=/opt/hostcall/bin:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin
 mount -t proc proc /proc
@@ -32,6 +35,7 @@ for arg in $cmdline; do
 	hckvm.l2smp=*) L2_SMP=${arg#hckvm.l2smp=} ;;
 	hckvm.l2mem=*) L2_MEM=${arg#hckvm.l2mem=} ;;
 	hckvm.loglevel=*) LOGLEVEL=${arg#hckvm.loglevel=} ;;
+	hckvm.nol2) NO_L2=1 ;;
 	esac
 done
 # Kernel messages would break result lines: by default only emergencies
@@ -72,6 +76,7 @@ selftest() {
 # l2 LABEL patched|stock: the normal guest image under KVM with two hostcall
 # devices, its checks in /tests/kvm-l2.sh; then hcvm exec's exit status.
 l2() {
+	if [ -n "${NO_L2:-}" ]; then say "$1: no L2 guest (hckvm.nol2)"; return; fi
 	say "$1: booting the L2 guest"
 	t=$(elapsed)
 	# a normal run takes 20-40 s; on a hang hcvm prints L2's console
@@ -84,7 +89,7 @@ l2() {
 	say "$1: L2 run took $(awk -v a="$t" -v b="$(elapsed)" 'BEGIN { printf "%.1f", b - a }') s"
 }
 
-# which LABEL: the loaded kvm.ko, told apart by its taint (out of tree: O)
+# which_kvm LABEL: the loaded kvm.ko, told apart by its taint (out of tree: O)
 which_kvm() {
 	taint=$(cat /sys/module/kvm/taint 2>/dev/null)
 	say "$1: kvm.ko taint '$taint', /dev/kvm: $(ls /dev/kvm 2>&1)"
@@ -107,7 +112,28 @@ else
 fi
 say "round 1 done at $(elapsed) s"
 
-# ---- round 2: Debian's stock modules ---------------------------------------
+# ---- round 2: kvm-patch with its eventfd withdrawn (kvm.hostcall_eventfd=0) -
+# Kicks exit to QEMU, which writes the eventfd: the third kick mode, on the
+# same kernel as round 1.
+say "exit: reloading kvm-patch's modules with hostcall_eventfd=0"
+rmmod kvm_$vendor kvm 2>/dev/null
+if [ -e /sys/module/kvm ]; then
+	fail "kvm-exit: kvm-patch's modules reloaded with hostcall_eventfd=0"
+elif insmod $P/kvm.ko hostcall_eventfd=0 && insmod $P/kvm-$vendor.ko && [ -c /dev/kvm ] &&
+	[ "$(cat /sys/module/kvm/parameters/hostcall_eventfd)" = N ]; then
+	which_kvm exit
+	pass "kvm-exit: kvm-patch's modules reloaded with hostcall_eventfd=0"
+	selftest kvm-exit 0
+	grep -q '^# KVM_CHECK_EXTENSION(KVM_CAP_HOSTCALL_EVENTFD) = 0$' /tmp/selftest.out &&
+		pass "kvm-exit: KVM_CAP_HOSTCALL_EVENTFD withdrawn (0)" ||
+		fail "kvm-exit: KVM_CAP_HOSTCALL_EVENTFD withdrawn (0)"
+	l2 kvm-exit exit
+else
+	fail "kvm-exit: kvm-patch's modules reloaded with hostcall_eventfd=0"
+fi
+say "round 2 done at $(elapsed) s"
+
+# ---- round 3: Debian's stock modules ---------------------------------------
 say "stock: unloading kvm-patch's modules, loading Debian's"
 rmmod kvm_$vendor kvm 2>/dev/null
 if [ -e /sys/module/kvm ]; then
@@ -123,7 +149,7 @@ elif modprobe kvm_$vendor && [ -c /dev/kvm ]; then
 else
 	fail "kvm-stock: Debian's kvm.ko and kvm-$vendor.ko loaded"
 fi
-say "round 2 done at $(elapsed) s"
+say "round 3 done at $(elapsed) s"
 
 echo "L1: done"
 sync
