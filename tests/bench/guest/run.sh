@@ -1,0 +1,49 @@
+#!/bin/sh
+# Guest half of `make bench` (run by tests/bench.sh through hcvm exec):
+# every row and its anchors once per round, rounds one after the other, so
+# that the machine's noise hits both sides alike. "round N" starts a round
+# (the host measures its own anchor then, while we sleep); "hold N" says
+# N sessions are open (the host measures their memory).
+#   run.sh ROUNDS MIB CALLS NSTAT SECS NSESS HOSTDIR
+set -u
+rounds=$1 mib=$2 calls=$3 nstat=$4 secs=$5 nsess=$6 hostdir=$7
+cd /bench || exit 1
+for m in $(cat modules.list); do insmod "$m" 2>/dev/null; done
+mkdir -p /mnt/9p /mnt/vfs
+# msize 512000: 9p's largest useful request size, so its reads are not
+# limited by small messages
+p9=/mnt/9p vfs=/mnt/vfs
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 bench9p $p9 ||
+	{ echo "skip virtio_9p mount failed"; p9=; }
+mount -t virtiofs benchfs $vfs 2>/dev/null ||
+	{ echo "skip virtio_fs no virtiofsd"; vfs=; }
+# the loop body is one !true: what a host command costs from the shell
+ntrue=20
+trueloop="i=0; while [ \$i -lt $ntrue ]; do !true; i=\$((i + 1)); done"
+
+r=1
+while [ $r -le "$rounds" ]; do
+	echo "round $r"
+	sleep 1
+	./hcb rtt "$calls"
+	./anchor vrtt "$calls"
+	./hcb g2h "$mib"
+	./anchor vg2h "$mib"
+	./hcb h2g "$mib"
+	./anchor vh2g "$mib"
+	./anchor memcpy 64
+	./hcb read "$hostdir/big"
+	[ -n "$p9" ] && ./anchor read virtio_9p $p9/big
+	[ -n "$vfs" ] && ./anchor read virtio_fs $vfs/big
+	./hcb stat "$hostdir/stat" "$nstat"
+	[ -n "$p9" ] && ./anchor stat virtio_9p $p9/stat "$nstat"
+	[ -n "$vfs" ] && ./anchor stat virtio_fs $vfs/stat "$nstat"
+	./anchor time true_ms dualsh $ntrue "dualsh -c '$trueloop'"
+	for c in 1 4 16; do ./hcb cps $c "$secs"; done
+	./hcb sessions "$nsess" 2
+	r=$((r + 1))
+done
+# the tool's view (of its own session): the kick in use and, with ABI 2,
+# the window's counters
+hostcall info | grep -E '^(transport|accel|calls|kicks|wakeups|irqs):' | sed 's/^/info /'
+echo "done"
