@@ -75,29 +75,33 @@ else
 fi
 
 # ---- host-side measurements, as the guest reaches them --------------------
-# RSS without the guest RAM mapping (its memfd)
-rss() {
-	awk '/^[0-9a-f]+-[0-9a-f]+ / { skip = /memfd:memory-backend|memfd:benchmem/ }
-	     /^Rss:/ && !skip { kb += $2 } END { print kb + 0 }' "/proc/$1/smaps" 2>/dev/null
+# QEMU's RSS without the guest RAM mapping (its memfd), KiB
+qemu_rss() {
+	awk '/^[0-9a-f]+-[0-9a-f]+ / { skip = /memfd:memory-backend/ }
+	     /^Rss:/ && !skip { kb += $2 } END { print kb + 0 }' "/proc/$(vm_qemu)/smaps" 2>/dev/null
 }
-shadows_rss() {	# "count total_kib"
-	local n=0 t=0 p
-	for p in $(vm_shadows); do n=$((n + 1)) t=$((t + $(rss "$p"))); done
-	echo "$n $t"
+# "count total_KiB" of the shadows, one awk for all of them
+shadows_rss() {
+	local f=() p
+	for p in $(vm_shadows); do f+=("/proc/$p/smaps_rollup"); done
+	[ ${#f[@]} -gt 0 ] || { echo "0 0"; return; }
+	awk '/^Rss:/ { n++; kb += $2 } END { print n + 0, kb + 0 }' "${f[@]}" 2>/dev/null
 }
+base_q=
 on_line() {
 	case $1 in
 	"round "*)
 		"$B/tests/bench-spawn" "$nspawn" >> "$work/log"
-		base_q=$(rss "$(vm_qemu)") base_s=$(shadows_rss) ;;
+		# QEMU's before any session was ever opened: later rounds reuse
+		# what the first one grew
+		[ -n "$base_q" ] || base_q=$(qemu_rss) ;;
 	"hold "*)
-		local n=${1#hold } q s
-		q=$(rss "$(vm_qemu)") s=$(shadows_rss)
-		read -r c0 t0 <<< "$base_s"
-		read -r c1 t1 <<< "$s"
+		local n=${1#hold } q c t
+		q=$(qemu_rss)
+		read -r c t <<< "$(shadows_rss)"
 		echo "session_rss_kib qemu $(((q - base_q) / n))" >> "$work/log"
-		[ "$c1" -gt "$c0" ] && echo "session_rss_kib shadow $(((t1 - t0) / (c1 - c0)))" >> "$work/log"
-		echo "session_shadows hostcall $((c1 - c0))" >> "$work/log" ;;
+		[ "$c" -gt 0 ] && echo "session_rss_kib shadow $((t / c))" >> "$work/log"
+		echo "session_shadows host $c" >> "$work/log" ;;
 	esac
 }
 echo "bench: $rounds round(s), $mib MiB streams, $nsess sessions (log: $out/bench.log)"

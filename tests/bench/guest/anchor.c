@@ -10,6 +10,7 @@
  *                          caches dropped first (9p, virtio-fs)
  *   anchor stat SIDE DIR N stat DIR/f0 .. DIR/f(N-1), caches dropped first
  *   anchor time KEY SIDE N CMD  run CMD with sh -c, print its time / N, ms
+ *   anchor rate KEY SIDE MIB CMD run CMD, which moves MIB MiB: MB/s
  * The port "bench" is served on the host by tests/bench-peer.c: a command
  * byte and a little-endian u64 count ('E' echo, 'S' sink, 'R' source).
  */
@@ -179,7 +180,8 @@ static int kstat(const char *side, const char *dir, long n)
 	return 0;
 }
 
-static int timed(const char *key, const char *side, long n, const char *cmd)
+/* rate: n MiB moved, print MB/s; else n runs, print ms each */
+static int timed(const char *key, const char *side, long n, const char *cmd, int rate)
 {
 	double t0 = now();
 
@@ -187,7 +189,9 @@ static int timed(const char *key, const char *side, long n, const char *cmd)
 		fprintf(stderr, "anchor: %s failed\n", cmd);
 		return 1;
 	}
-	emit(key, side, (now() - t0) / (double)n * 1e3);
+	double dt = now() - t0;
+
+	emit(key, side, rate ? (double)n * 1048576 / dt / 1e6 : dt / (double)n * 1e3);
 	return 0;
 }
 
@@ -206,9 +210,10 @@ int main(int argc, char **argv)
 		return kread(argv[2], argv[3]);
 	if (!strcmp(m, "stat") && argc == 5 && atol(argv[4]) > 0)
 		return kstat(argv[2], argv[3], atol(argv[4]));
-	if (!strcmp(m, "time") && argc == 6 && atol(argv[4]) > 0)
-		return timed(argv[2], argv[3], atol(argv[4]), argv[5]);
+	if ((!strcmp(m, "time") || !strcmp(m, "rate")) && argc == 6 && atol(argv[4]) > 0)
+		return timed(argv[2], argv[3], atol(argv[4]), argv[5], m[0] == 'r');
 	fprintf(stderr, "usage: anchor vrtt N | vg2h MIB | vh2g MIB | memcpy MIB |"
-		" read SIDE PATH | stat SIDE DIR N | time KEY SIDE N CMD\n");
+		" read SIDE PATH | stat SIDE DIR N | time KEY SIDE N CMD |"
+		" rate KEY SIDE MIB CMD\n");
 	return 2;
 }

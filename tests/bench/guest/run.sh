@@ -39,8 +39,17 @@ while [ $r -le "$rounds" ]; do
 	[ -n "$p9" ] && ./anchor stat virtio_9p $p9/stat "$nstat"
 	[ -n "$vfs" ] && ./anchor stat virtio_fs $vfs/stat "$nstat"
 	./anchor time true_ms dualsh $ntrue "dualsh -c '$trueloop'"
+	# dualsh pipelines with a guest stage: through a driver stream fd
+	# (the default) and through the shell's pump (DUALSH_NOSTREAM=1)
+	for how in stream_fd pump; do
+		env=; [ $how = pump ] && env=DUALSH_NOSTREAM=1
+		./anchor rate dualsh_g2h_MBps $how "$mib" \
+			"$env dualsh -c 'dd if=/dev/zero bs=128k count=$((mib * 8)) 2>/dev/null | !cat > /dev/null'"
+		./anchor rate dualsh_h2g_MBps $how "$mib" \
+			"$env dualsh -c '!cat $hostdir/big | dd bs=128k of=/dev/null 2>/dev/null'"
+	done
 	for c in 1 4 16; do ./hcb cps $c "$secs"; done
-	./hcb sessions "$nsess" 2
+	./hcb sessions "$nsess" 3
 	r=$((r + 1))
 done
 # the tool's view (of its own session): the kick in use and, with ABI 2,
