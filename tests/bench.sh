@@ -14,7 +14,7 @@ out=$B/bench
 if [ -n "${BENCH_QUICK:-}" ]; then
 	rounds=1 mib=16 calls=200 nstat=200 secs=0.3 nsess=16 nspawn=50
 else
-	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=500
+	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=200
 fi
 mkdir -p "$out" "$B/tests"
 work=$(mktemp -d /tmp/hcbench.XXXXXX)

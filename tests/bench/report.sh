@@ -9,13 +9,20 @@ log=$1 out=$2
 # | goal: rX (hostcall / anchor, in the row's unit) or vX (the figure
 # itself), with <= or >=; empty: reported, no goal.
 rows='null round trip, 1 byte (us)|null_rtt_us|hostcall|virtio_serial|r<=0.25
+  the same, ioctl path|null_rtt_us|hostcall_ioctl|virtio_serial|r<=0.25
 guest->host stream (MB/s)|g2h_MBps|hostcall|virtio_serial|r>=3
 |g2h_MBps|hostcall|memcpy_MBps:guest|r>=0.5
+  the same, window buffers|g2h_MBps|hostcall_zc|virtio_serial|r>=3
+|g2h_MBps|hostcall_zc|memcpy_MBps:guest|r>=0.5
 host->guest stream (MB/s)|h2g_MBps|hostcall|virtio_serial|r>=3
 |h2g_MBps|hostcall|memcpy_MBps:guest|r>=0.5
+  the same, window buffers|h2g_MBps|hostcall_zc|virtio_serial|r>=3
+|h2g_MBps|hostcall_zc|memcpy_MBps:guest|r>=0.5
 guest memcpy, the ceiling (MB/s)|memcpy_MBps|guest||
 host file read (MB/s)|file_read_MBps|hostcall|virtio_9p|r>=2
 |file_read_MBps|hostcall|virtio_fs|r>=1.5
+  the same, window buffers|file_read_MBps|hostcall_zc|virtio_9p|r>=2
+|file_read_MBps|hostcall_zc|virtio_fs|r>=1.5
 stat of a small host file (us)|stat_us|hostcall|virtio_9p|r<=0.5
 |stat_us|hostcall|virtio_fs|
 !true from dualsh (ms)|true_ms|dualsh|host_spawn|
@@ -30,8 +37,11 @@ shadow RSS per session (KiB)|session_rss_kib|shadow||
 dualsh vs dash: arithmetic loop (ms)|shell_arith_ms|dualsh|dash|r<=2
 dualsh vs dash: function calls (ms)|shell_func_ms|dualsh|dash|r<=2
 kicks per 1000 calls, one caller|kicks_per_1000|hostcall||v<=10
+  the same, ioctl path|kicks_per_1000|hostcall_ioctl||v<=10
 shadow wakeups per 1000 calls|wakeups_per_1000|hostcall||
-interrupts per 1000 calls|irqs_per_1000|hostcall||'
+  the same, ioctl path|wakeups_per_1000|hostcall_ioctl||
+interrupts per 1000 calls|irqs_per_1000|hostcall||
+  the same, ioctl path|irqs_per_1000|hostcall_ioctl||'
 awk -F'|' -v rows="$rows" -v json="$out/bench.json" -v dat="$out/bench.dat" '
 function better(k, a, b) { return k ~ /_(us|ms|kib|per_1000)$/ ? a < b : a > b }
 function fmt(v) { return v == "" ? "n/a" : (v >= 100 ? sprintf("%.0f", v) : sprintf("%.3g", v)) }
@@ -43,8 +53,8 @@ function fmt(v) { return v == "" ? "n/a" : (v >= 100 ? sprintf("%.0f", v) : spri
 	logid[++nlog] = id
 	next
 }
-/^info / { sub(/^info /, ""); info[++ninfo] = $0; next }
-/^skip / { skips = skips "\n  " substr($0, 6) }
+/^info / { sub(/^info /, ""); if (!($0 in infoseen)) { infoseen[$0] = 1; info[++ninfo] = $0 }; next }
+/^skip / { if (!($0 in skipseen)) { skipseen[$0] = 1; skips = skips "\n  " substr($0, 6) } }
 END {
 	printf "%-40s %10s  %-14s %10s %8s %9s  %s\n", "figure (best of the rounds)", "hostcall",
 	       "anchor", "", "ratio", "goal", ""
@@ -85,6 +95,7 @@ END {
 			gs = goal != "" && substr(goal, 1, 1) == "r" ? (t ? 1 / g : g) : "NaN"
 			kname = key
 			sub(/_(MBps|us|ms)$/, "", kname)
+			if (side != "hostcall") kname = kname " " substr(side, 10)
 			printf "\"%s vs %s\" %g %s\n", kname, aname, sp, gs > dat
 		}
 	}

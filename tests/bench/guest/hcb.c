@@ -2,7 +2,11 @@
 /*
  * hcb: the hostcall side of `make bench`, through libhostcall (so it uses
  * whatever data path the library has). One measurement per run, printed as
- * "KEY hostcall VALUE" lines (bench.h):
+ * "KEY SIDE VALUE" lines (bench.h); SIDE is side, or:
+ *   --zc         "hostcall_zc": I/O from and into buffers in the session's
+ *                window (hc_buf_alloc, ABI 2: no guest copy); without a
+ *                window it says "skip" and measures nothing
+ *   --side=NAME  NAME (e.g. for a run with HOSTCALL_WINDOW=0)
  *   hcb rtt N            null call round trip (1-byte ping), and the
  *                        session's kicks, wakeups, interrupts per 1000 calls
  *                        when the driver counts them (ABI 2)
@@ -25,6 +29,8 @@
 #include "bench.h"
 
 static char buf[CHUNK];
+static const char *side = "hostcall";
+static int zc;
 
 static hc_session *must_open(void)
 {
@@ -64,12 +70,41 @@ static int stats(hc_session *hc, double v[4])
 	return 0;
 }
 
+/* The buffer a stream moves data from or into: see --zc. */
+static void *io_buf(hc_session *hc)
+{
+	if (!zc)
+		return buf;
+#ifdef HC_WIN_SIZE
+	void *b = hc_buf_alloc(hc, CHUNK);
+
+	if (b && hc_buf_in_window(hc, b, CHUNK))
+		return b;
+	hc_buf_free(hc, b);
+#endif
+	(void)hc;
+	printf("skip %s: no buffer in a session window\n", side);
+	exit(0);
+}
+
+static void io_buf_free(hc_session *hc, void *b)
+{
+#ifdef HC_WIN_SIZE
+	if (b != buf)
+		hc_buf_free(hc, b);
+#endif
+	(void)hc, (void)b;
+}
+
 static int rtt(long n)
 {
 	hc_session *hc = must_open();
 	double s0[4], s1[4];
 	char b = 'x', r;
 	int have = stats(hc, s0);
+#ifdef HC_WIN_SIZE
+	printf("info %s path: %s\n", side, hc_direct(hc) ? "window" : "ioctl");
+#endif
 	double t0 = now();
 
 	for (long i = 0; i < n; i++)
@@ -77,13 +112,13 @@ static int rtt(long n)
 			fprintf(stderr, "hcb: ping failed\n");
 			return 1;
 		}
-	emit("null_rtt_us", "hostcall", (now() - t0) / (double)n * 1e6);
+	emit("null_rtt_us", side, (now() - t0) / (double)n * 1e6);
 	if (have && stats(hc, s1) && s1[0] > s0[0]) {
 		double calls = s1[0] - s0[0];
 
-		emit("kicks_per_1000", "hostcall", (s1[1] - s0[1]) / calls * 1000);
-		emit("wakeups_per_1000", "hostcall", (s1[2] - s0[2]) / calls * 1000);
-		emit("irqs_per_1000", "hostcall", (s1[3] - s0[3]) / calls * 1000);
+		emit("kicks_per_1000", side, (s1[1] - s0[1]) / calls * 1000);
+		emit("wakeups_per_1000", side, (s1[2] - s0[2]) / calls * 1000);
+		emit("irqs_per_1000", side, (s1[3] - s0[3]) / calls * 1000);
 	}
 	hc_close(hc);
 	return 0;
@@ -94,12 +129,13 @@ static double stream(const char *path, int out, size_t total)
 {
 	hc_session *hc = must_open();
 	int fh = must_fs_open(hc, path, out ? O_WRONLY : O_RDONLY);
+	char *b = io_buf(hc);
 	size_t moved = 0;
 	double t0 = now();
 
 	while (moved < total) {
 		size_t want = total - moved < CHUNK ? total - moved : CHUNK;
-		ssize_t n = out ? hc_fs_write(hc, fh, buf, want) : hc_fs_read(hc, fh, buf, want);
+		ssize_t n = out ? hc_fs_write(hc, fh, b, want) : hc_fs_read(hc, fh, b, want);
 
 		if (n <= 0)
 			break;
@@ -107,6 +143,7 @@ static double stream(const char *path, int out, size_t total)
 	}
 	double dt = now() - t0;
 
+	io_buf_free(hc, b);
 	hc_fs_close(hc, fh);
 	hc_close(hc);
 	if (moved != total) {
@@ -120,21 +157,23 @@ static int read_file(const char *path)
 {
 	hc_session *hc = must_open();
 	int fh = must_fs_open(hc, path, O_RDONLY);
+	char *b = io_buf(hc);
 	size_t got = 0;
 	ssize_t n;
 	double t0 = now();
 
-	while ((n = hc_fs_read(hc, fh, buf, CHUNK)) > 0)
+	while ((n = hc_fs_read(hc, fh, b, CHUNK)) > 0)
 		got += (size_t)n;
 	double dt = now() - t0;
 
+	io_buf_free(hc, b);
 	hc_fs_close(hc, fh);
 	hc_close(hc);
 	if (n < 0 || !got) {
 		fprintf(stderr, "hcb: read %s: %s\n", path, n < 0 ? strerror((int)-n) : "empty");
 		return 1;
 	}
-	emit("file_read_MBps", "hostcall", (double)got / dt / 1e6);
+	emit("file_read_MBps", side, (double)got / dt / 1e6);
 	return 0;
 }
 
@@ -154,7 +193,7 @@ static int stat_files(const char *dir, long n)
 			return 1;
 		}
 	}
-	emit("stat_us", "hostcall", (now() - t0) / (double)n * 1e6);
+	emit("stat_us", side, (now() - t0) / (double)n * 1e6);
 	hc_close(hc);
 	return 0;
 }
@@ -205,7 +244,7 @@ static int calls_per_s(int n, double secs)
 		hc_close(c[i].hc);
 	}
 	snprintf(key, sizeof(key), "calls_per_s_%d", n);
-	emit(key, "hostcall", (double)total / (now() - t0));
+	emit(key, side, (double)total / (now() - t0));
 	free(c);
 	return 0;
 }
@@ -217,7 +256,7 @@ static int sessions(int n, int hold)
 
 	for (int i = 0; i < n; i++)
 		hc[i] = must_open();
-	emit("session_create_ms", "hostcall", (now() - t0) / n * 1e3);
+	emit("session_create_ms", side, (now() - t0) / n * 1e3);
 	printf("hold %d\n", n);	/* tests/bench.sh measures QEMU and the shadows now */
 	fflush(stdout);
 	sleep((unsigned)hold);
@@ -229,9 +268,18 @@ static int sessions(int n, int hold)
 
 int main(int argc, char **argv)
 {
+	double v;
+
+	for (; argc > 1 && !strncmp(argv[1], "--", 2); argc--, argv++) {
+		if (!strcmp(argv[1], "--zc"))
+			zc = 1, side = "hostcall_zc";
+		else if (!strncmp(argv[1], "--side=", 7))
+			side = argv[1] + 7;
+		else
+			break;	/* the usage below */
+	}
 	const char *m = argc > 1 ? argv[1] : "";
 	long a = argc > 2 ? atol(argv[2]) : 0;
-	double v;
 
 	if (!strcmp(m, "rtt") && a > 0)
 		return rtt(a);
@@ -241,7 +289,7 @@ int main(int argc, char **argv)
 		v = stream(out ? "/dev/null" : "/dev/zero", out, (size_t)a << 20);
 		if (v < 0)
 			return 1;
-		emit(out ? "g2h_MBps" : "h2g_MBps", "hostcall", v);
+		emit(out ? "g2h_MBps" : "h2g_MBps", side, v);
 		return 0;
 	}
 	if (!strcmp(m, "read") && argc == 3)
@@ -252,7 +300,7 @@ int main(int argc, char **argv)
 		return calls_per_s((int)a, atof(argv[3]));
 	if (!strcmp(m, "sessions") && argc == 4 && a > 0)
 		return sessions((int)a, atoi(argv[3]));
-	fprintf(stderr, "usage: hcb rtt N | g2h MIB | h2g MIB | read PATH | stat DIR N |"
+	fprintf(stderr, "usage: hcb [--zc] [--side=NAME] rtt N | g2h MIB | h2g MIB | read PATH | stat DIR N |"
 		" cps N SECS | sessions N HOLD\n");
 	return 2;
 }
