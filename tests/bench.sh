@@ -16,6 +16,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
 else
 	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=200
 fi
+rounds=${BENCH_ROUNDS:-$rounds} mib=${BENCH_MIB:-$mib}
 mkdir -p "$out" "$B/tests"
 work=$(mktemp -d /tmp/hcbench.XXXXXX)
 chmod 755 "$work"	# the shadows run as the mapped host user
@@ -82,10 +83,10 @@ qemu_rss() {
 }
 # "count total_KiB" of the shadows, one awk for all of them
 shadows_rss() {
-	local f=() p
-	for p in $(vm_shadows); do f+=("/proc/$p/smaps_rollup"); done
-	[ ${#f[@]} -gt 0 ] || { echo "0 0"; return; }
-	awk '/^Rss:/ { n++; kb += $2 } END { print n + 0, kb + 0 }' "${f[@]}" 2>/dev/null
+	local files=() p
+	for p in $(vm_shadows); do files+=("/proc/$p/smaps_rollup"); done
+	[ ${#files[@]} -gt 0 ] || { echo "0 0"; return; }
+	awk '/^Rss:/ { n++; kb += $2 } END { print n + 0, kb + 0 }' "${files[@]}" 2>/dev/null
 }
 base_q=
 on_line() {
@@ -117,10 +118,12 @@ grep -q '^done' "$work/log" || {
 # dualsh runs here too), interleaved rounds as in the guest ----------------
 DASH=$(command -v dash || true)
 if [ -n "$DASH" ] && [ -x "$B/guest/dualsh" ]; then
-	n=100000 f=10000
-	[ -n "${BENCH_QUICK:-}" ] && n=10000 f=1000
-	arith="i=0; s=0; while [ \$i -lt $n ]; do s=\$((s + i * 2 % 7)); i=\$((i + 1)); done"
-	func="f() { r=\$(( \$1 + 1 )); }; i=0; while [ \$i -lt $f ]; do f \$i; i=\$r; done"
+	na=100000 nf=10000
+	[ -n "${BENCH_QUICK:-}" ] && na=10000 nf=1000
+	# shellcheck disable=SC2034 # used as ${!w}
+	arith="i=0; s=0; while [ \$i -lt $na ]; do s=\$((s + i * 2 % 7)); i=\$((i + 1)); done"
+	# shellcheck disable=SC2034
+	func="f() { r=\$(( \$1 + 1 )); }; i=0; while [ \$i -lt $nf ]; do f \$i; i=\$r; done"
 	ms() { local s e; s=$(date +%s%N); "$@" > /dev/null; e=$(date +%s%N); echo $(((e - s) / 1000000)); }
 	for ((r = 0; r < rounds; r++)); do
 		for w in arith func; do

@@ -8,7 +8,7 @@
 set -u
 rounds=$1 mib=$2 calls=$3 nstat=$4 secs=$5 nsess=$6 hostdir=$7
 cd /bench || exit 1
-for m in $(cat modules.list); do insmod "$m" 2>/dev/null; done
+while read -r m; do insmod "$m" 2>/dev/null; done < modules.list
 mkdir -p /mnt/9p /mnt/vfs
 # msize 512000: 9p's largest useful request size, so its reads are not
 # limited by small messages
