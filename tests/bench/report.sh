@@ -26,6 +26,8 @@ host file read (MB/s)|file_read_MBps|hostcall|virtio_9p|r>=2
 stat of a small host file (us)|stat_us|hostcall|virtio_9p|r<=0.5
 |stat_us|hostcall|virtio_fs|
 !true from dualsh (ms)|true_ms|dualsh|host_spawn|
+  true: spawn+wait, libhostcall|true_ms|hostcall|host_spawn|
+  true: hostcall exec -- true|true_ms|hostcall_exec|host_spawn|
 dualsh: guest dd into !cat (MB/s)|dualsh_g2h_MBps|stream_fd|pump|
 dualsh: !cat of the file into dd (MB/s)|dualsh_h2g_MBps|stream_fd|pump|
 calls/s, 1 caller|calls_per_s_1|hostcall||
@@ -95,7 +97,7 @@ END {
 			gs = goal != "" && substr(goal, 1, 1) == "r" ? (t ? 1 / g : g) : "NaN"
 			kname = key
 			sub(/_(MBps|us|ms)$/, "", kname)
-			if (side != "hostcall") kname = kname " " substr(side, 10)
+			if (side != "hostcall") kname = kname " " (side ~ /^hostcall_/ ? substr(side, 10) : side)
 			printf "\"%s vs %s\" %g %s\n", kname, aname, sp, gs > dat
 		}
 	}
@@ -132,6 +134,8 @@ if command -v gnuplot > /dev/null && [ -s "$out/bench.dat" ]; then
 	set style fill solid 0.6
 	set boxwidth 0.6
 	set xtics rotate by -35
+	set rmargin 14
+	set bmargin 10
 	set grid ytics
 	set key top right
 	plot "$out/bench.dat" using 0:2:xtic(1) with boxes title "hostcall / anchor", \

@@ -15,6 +15,7 @@
  *   hcb read PATH        read a host file through the fs module
  *   hcb stat DIR N       stat DIR/f0 .. DIR/f(N-1) through the fs module
  *   hcb cps N SECS       calls per second, N threads with a session each
+ *   hcb spawn N          host `true` started and waited for, N times
  *   hcb sessions N HOLD  open N sessions at once (creation time each), say
  *                        "hold N" and keep them HOLD seconds for the host
  *                        to measure their memory
@@ -198,6 +199,26 @@ static int stat_files(const char *dir, long n)
 	return 0;
 }
 
+static int spawn_true(long n)
+{
+	hc_session *hc = must_open();
+	char *argv[] = { "true", NULL };
+	double t0 = now();
+
+	for (long i = 0; i < n; i++) {
+		int st, h = hc_proc_spawn(hc, argv, NULL, NULL, 0, NULL);
+
+		if (h < 0 || hc_proc_wait(hc, h, &st) < 0 || st != 0) {
+			fprintf(stderr, "hcb: host true failed\n");
+			return 1;
+		}
+		hc_proc_release(hc, h);
+	}
+	emit("true_ms", side, (now() - t0) / (double)n * 1e3);
+	hc_close(hc);
+	return 0;
+}
+
 struct caller {
 	pthread_t t;
 	hc_session *hc;
@@ -298,9 +319,11 @@ int main(int argc, char **argv)
 		return stat_files(argv[2], atol(argv[3]));
 	if (!strcmp(m, "cps") && argc == 4 && a > 0)
 		return calls_per_s((int)a, atof(argv[3]));
+	if (!strcmp(m, "spawn") && a > 0)
+		return spawn_true(a);
 	if (!strcmp(m, "sessions") && argc == 4 && a > 0)
 		return sessions((int)a, atoi(argv[3]));
 	fprintf(stderr, "usage: hcb [--zc] [--side=NAME] rtt N | g2h MIB | h2g MIB | read PATH | stat DIR N |"
-		" cps N SECS | sessions N HOLD\n");
+		" cps N SECS | spawn N | sessions N HOLD\n");
 	return 2;
 }

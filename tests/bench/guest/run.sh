@@ -20,6 +20,7 @@ mount -t virtiofs benchfs $vfs 2>/dev/null ||
 # the loop body is one !true: what a host command costs from the shell
 ntrue=20
 trueloop="i=0; while [ \$i -lt $ntrue ]; do !true; i=\$((i + 1)); done"
+execloop="i=0; while [ \$i -lt $ntrue ]; do hostcall exec -- true; i=\$((i + 1)); done"
 
 r=1
 while [ $r -le "$rounds" ]; do
@@ -46,6 +47,8 @@ while [ $r -le "$rounds" ]; do
 	[ -n "$p9" ] && ./anchor stat virtio_9p $p9/stat "$nstat"
 	[ -n "$vfs" ] && ./anchor stat virtio_fs $vfs/stat "$nstat"
 	./anchor time true_ms dualsh $ntrue "dualsh -c '$trueloop'"
+	./hcb spawn $ntrue
+	./anchor time true_ms hostcall_exec $ntrue "$execloop"
 	# dualsh pipelines with a guest stage: through a driver stream fd
 	# (the default) and through the shell's pump (DUALSH_NOSTREAM=1)
 	for how in stream_fd pump; do
