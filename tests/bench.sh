@@ -3,7 +3,8 @@
 # virtio-fs, the guest's memcpy, a host spawn) in one guest boot, on the
 # same QEMU and guest kernel; each figure the best of 3 interleaved rounds.
 # Prints a table with the goals; writes BUILD/bench/bench.json and
-# BUILD/bench/bench.png. BENCH_QUICK=1: one short round (a smoke test).
+# BUILD/bench/bench.png. BENCH_QUICK=1: one short round (a smoke test);
+# BENCH_ROUNDS and BENCH_MIB override the rounds and the stream size.
 #   tests/bench.sh BUILD_DIR
 set -euo pipefail
 B=$(cd "${1:?usage: tests/bench.sh BUILD_DIR}" && pwd)
