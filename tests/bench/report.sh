@@ -10,6 +10,7 @@ log=$1 out=$2
 # itself), with <= or >=; empty: reported, no goal.
 rows='null round trip, 1 byte (us)|null_rtt_us|hostcall|virtio_serial|r<=0.25
   the same, ioctl path|null_rtt_us|hostcall_ioctl|virtio_serial|r<=0.25
+  the same, hostcall ping (mean)|null_rtt_us|hostcall_tool|virtio_serial|r<=0.25
 guest->host stream (MB/s)|g2h_MBps|hostcall|virtio_serial|r>=3
 |g2h_MBps|hostcall|memcpy_MBps:guest|r>=0.5
   the same, window buffers|g2h_MBps|hostcall_zc|virtio_serial|r>=3
@@ -40,10 +41,13 @@ dualsh vs dash: arithmetic loop (ms)|shell_arith_ms|dualsh|dash|r<=2
 dualsh vs dash: function calls (ms)|shell_func_ms|dualsh|dash|r<=2
 kicks per 1000 calls, one caller|kicks_per_1000|hostcall||v<=10
   the same, ioctl path|kicks_per_1000|hostcall_ioctl||v<=10
+  the same, hostcall ping|kicks_per_1000|hostcall_tool||v<=10
 shadow wakeups per 1000 calls|wakeups_per_1000|hostcall||
   the same, ioctl path|wakeups_per_1000|hostcall_ioctl||
+  the same, hostcall ping|wakeups_per_1000|hostcall_tool||
 interrupts per 1000 calls|irqs_per_1000|hostcall||
-  the same, ioctl path|irqs_per_1000|hostcall_ioctl||'
+  the same, ioctl path|irqs_per_1000|hostcall_ioctl||
+  the same, hostcall ping|irqs_per_1000|hostcall_tool||'
 awk -F'|' -v rows="$rows" -v json="$out/bench.json" -v dat="$out/bench.dat" '
 function better(k, a, b) { return k ~ /_(us|ms|kib|per_1000)$/ ? a < b : a > b }
 function fmt(v) { return v == "" ? "n/a" : (v >= 100 ? sprintf("%.0f", v) : sprintf("%.3g", v)) }

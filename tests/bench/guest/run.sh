@@ -31,6 +31,20 @@ while [ $r -le "$rounds" ]; do
 	# into window buffers (zero copy; "skip" before ABI 2)
 	./hcb rtt "$calls"
 	HOSTCALL_WINDOW=0 ./hcb --side=hostcall_ioctl rtt "$calls"
+	# the tool: its average round trip and (ABI 2) the data path and the
+	# session's counters it ends with, "data path: P; N calls, K kicks,
+	# W wakeups, I irqs"
+	hostcall ping -c "$calls" -s 1 | awk '
+		/^rtt min\/avg\/max/ { split($4, t, "/"); print "null_rtt_us hostcall_tool", t[2] }
+		/^data path:/ {
+			gsub(/[;,]/, "")
+			print "info hostcall_tool path: " $3
+			if ($4 > 0) {
+				print "kicks_per_1000 hostcall_tool", $6 / $4 * 1000
+				print "wakeups_per_1000 hostcall_tool", $8 / $4 * 1000
+				print "irqs_per_1000 hostcall_tool", $10 / $4 * 1000
+			}
+		}'
 	./anchor vrtt "$calls"
 	./hcb g2h "$mib"
 	./hcb --zc g2h "$mib"
@@ -64,5 +78,5 @@ while [ $r -le "$rounds" ]; do
 done
 # the tool's view (of its own session): the kick in use and, with ABI 2,
 # the window's counters
-hostcall info | grep -E '^(transport|accel|calls|kicks|wakeups|irqs):' | sed 's/^/info /'
+hostcall info | grep -E '^(transport|accel|data path|calls|kicks|wakeups|irqs):' | sed 's/^/info /'
 echo "done"
