@@ -18,7 +18,7 @@ PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev libcap-ng-dev \
 	libattr1-dev liburing-dev libseccomp-dev libreadline-dev libncurses-dev \
 	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
-	apt-utils tmux coreutils procps linux-source-6.1 \
+	apt-utils tmux coreutils procps linux-source-6.1 gnuplot-nox \
 	clang libclang-rt-14-dev
 
 .PHONY: debs debian-image install uninstall
@@ -163,6 +163,8 @@ check: all kvm-l1 $(DEBIAN_IF_ROOT)
 check-kvm: all kvm-l1
 	@bash tests/run.sh $(B) e2e-kvm
 
+# hostcall beside virtio-serial, 9p, virtio-fs (virtiofsd built from the QEMU
+# source, tests/bench/build-virtiofsd.sh) in one guest; BENCH_QUICK=1: a smoke.
 bench: all
 	@bash tests/bench.sh $(B)
 

@@ -1,0 +1,82 @@
+#!/bin/sh
+# Guest half of `make bench` (run by tests/bench.sh through hcvm exec):
+# every row and its anchors once per round, rounds one after the other, so
+# that the machine's noise hits both sides alike. "round N" starts a round
+# (the host measures its own anchor then, while we sleep); "hold N" says
+# N sessions are open (the host measures their memory).
+#   run.sh ROUNDS MIB CALLS NSTAT SECS NSESS HOSTDIR
+set -u
+rounds=$1 mib=$2 calls=$3 nstat=$4 secs=$5 nsess=$6 hostdir=$7
+cd /bench || exit 1
+while read -r m; do insmod "$m" 2>/dev/null; done < modules.list
+mkdir -p /mnt/9p /mnt/vfs
+# msize 512000: 9p's largest useful request size, so its reads are not
+# limited by small messages
+p9=/mnt/9p vfs=/mnt/vfs
+mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 bench9p $p9 ||
+	{ echo "skip virtio_9p mount failed"; p9=; }
+mount -t virtiofs benchfs $vfs 2>/dev/null ||
+	{ echo "skip virtio_fs no virtiofsd"; vfs=; }
+# the loop body is one !true: what a host command costs from the shell
+ntrue=20
+trueloop="i=0; while [ \$i -lt $ntrue ]; do !true; i=\$((i + 1)); done"
+execloop="i=0; while [ \$i -lt $ntrue ]; do hostcall exec -- true; i=\$((i + 1)); done"
+
+r=1
+while [ $r -le "$rounds" ]; do
+	echo "round $r"
+	sleep 2
+	# hostcall's rows: libhostcall as a program uses it, then (ABI 2) its
+	# calls forced through the driver's ioctl, and its streams from and
+	# into window buffers (zero copy; "skip" before ABI 2)
+	./hcb rtt "$calls"
+	HOSTCALL_WINDOW=0 ./hcb --side=hostcall_ioctl rtt "$calls"
+	# the tool: its average round trip and (ABI 2) the data path and the
+	# session's counters it ends with, "data path: P; N calls, K kicks,
+	# W wakeups, I irqs"
+	hostcall ping -c "$calls" -s 1 | awk '
+		/^rtt min\/avg\/max/ { split($4, t, "/"); print "null_rtt_us hostcall_tool", t[2] }
+		/^data path:/ {
+			gsub(/[;,]/, "")
+			print "info hostcall_tool path: " $3
+			if ($4 > 0) {
+				print "kicks_per_1000 hostcall_tool", $6 / $4 * 1000
+				print "wakeups_per_1000 hostcall_tool", $8 / $4 * 1000
+				print "irqs_per_1000 hostcall_tool", $10 / $4 * 1000
+			}
+		}'
+	./anchor vrtt "$calls"
+	./hcb g2h "$mib"
+	./hcb --zc g2h "$mib"
+	./anchor vg2h "$mib"
+	./hcb h2g "$mib"
+	./hcb --zc h2g "$mib"
+	./anchor vh2g "$mib"
+	./anchor memcpy 64
+	./hcb read "$hostdir/big"
+	./hcb --zc read "$hostdir/big"
+	[ -n "$p9" ] && ./anchor read virtio_9p $p9/big
+	[ -n "$vfs" ] && ./anchor read virtio_fs $vfs/big
+	./hcb stat "$hostdir/stat" "$nstat"
+	[ -n "$p9" ] && ./anchor stat virtio_9p $p9/stat "$nstat"
+	[ -n "$vfs" ] && ./anchor stat virtio_fs $vfs/stat "$nstat"
+	./anchor time true_ms dualsh $ntrue "dualsh -c '$trueloop'"
+	./hcb spawn $ntrue
+	./anchor time true_ms hostcall_exec $ntrue "$execloop"
+	# dualsh pipelines with a guest stage: through a driver stream fd
+	# (the default) and through the shell's pump (DUALSH_NOSTREAM=1)
+	for how in stream_fd pump; do
+		env=; [ $how = pump ] && env=DUALSH_NOSTREAM=1
+		./anchor rate dualsh_g2h_MBps $how "$mib" \
+			"$env dualsh -c 'dd if=/dev/zero bs=128k count=$((mib * 8)) 2>/dev/null | !cat > /dev/null'"
+		./anchor rate dualsh_h2g_MBps $how "$mib" \
+			"$env dualsh -c '!cat $hostdir/big | dd bs=128k of=/dev/null 2>/dev/null'"
+	done
+	for c in 1 4 16; do ./hcb cps $c "$secs"; done
+	./hcb sessions "$nsess" 3
+	r=$((r + 1))
+done
+# the tool's view (of its own session): the kick in use and, with ABI 2,
+# the window's counters
+hostcall info | grep -E '^(transport|accel|data path|calls|kicks|wakeups|irqs):' | sed 's/^/info /'
+echo "done"
