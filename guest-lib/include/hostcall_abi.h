@@ -51,7 +51,41 @@ enum hc_session_op {
 	 * if it had done nothing, else with its own result (a short count if
 	 * bytes had moved); this call completes at once with 0. */
 	HC_SESSION_CANCEL	= 3,
+	/*
+	 * Window or ioctl. in: a module name (1..HC_MODULE_NAME_MAX bytes of
+	 * [a-z0-9_-], no NUL); args[0]: major, args[1]: minor the caller was
+	 * built for. result: a handle (1..HC_MAX_BINDINGS - 1), the `module`
+	 * of later calls to it; out (optional): struct hc_bind_info.
+	 * -ENOENT: no such module (or not visible to this session), -EPROTO:
+	 * its major differs or its minor is lower, -EPERM: the policy refuses
+	 * (audited), -EMFILE: the session's bindings are full, -EINVAL: a bad
+	 * name. Binding a bound module again gives the same handle and counts
+	 * a reference (the driver and libhostcall share one binding).
+	 */
+	HC_SESSION_BIND		= 4,
+	/* args[0]: handle. Drops a reference; the last one ends the module's
+	 * state in this session. -EBADF if not bound. */
+	HC_SESSION_UNBIND	= 5,
+	/* out: what this session may bind, as text: per module a line
+	 * "NAME MAJOR.MINOR\n", then per function "\tN NAME\n".
+	 * result: bytes; -ENOSPC if out is too small. */
+	HC_SESSION_MODULES	= 6,
 	HC_SESSION_OP_END	/* keep last: one past the last op */
+};
+
+/* HC_SESSION_CANCEL args[1]: the caller is gone: whatever the cancelled
+ * call created (a process, a file handle, a binding) is released by the
+ * shadow once it completes. */
+#define HC_CANCEL_F_UNDO	(1u << 0)
+
+#define HC_MODULE_NAME_MAX	31
+#define HC_MAX_BINDINGS		64
+
+struct hc_bind_info {
+	__u16 major;		/* the host module's version */
+	__u16 minor;
+	__u16 nfuncs;		/* functions 1..nfuncs */
+	__u16 reserved;
 };
 
 /* HC_MOD_SYS */
