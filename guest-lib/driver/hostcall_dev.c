@@ -160,6 +160,7 @@ static int hc_open(struct inode *inode, struct file *file)
 	spin_lock_init(&s->qlock);
 	init_waitqueue_head(&s->qwq);
 	init_waitqueue_head(&s->pollq);
+	init_waitqueue_head(&s->wordq);
 
 	buf->id.uid = from_kuid_munged(&init_user_ns, current_uid());
 	buf->id.gid = from_kgid_munged(&init_user_ns, current_gid());
@@ -349,6 +350,8 @@ static long hc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hc_ioctl_stream(s, (void __user *)arg);
 	case HOSTCALL_IOC_WAIT:
 		return hc_qp_wait_user(s, (void __user *)arg);
+	case HOSTCALL_IOC_WAIT_WORD:
+		return hc_qp_wait_word(s, (void __user *)arg);
 	case HOSTCALL_IOC_KICK:
 		hc_qp_kick_user(s);
 		return READ_ONCE(s->dead);

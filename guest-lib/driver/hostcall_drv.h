@@ -184,6 +184,10 @@ struct hc_session {
 	u32 u_seen;			/* cq_prod at the last interrupt */
 	u32 u_waiters;			/* HOSTCALL_IOC_WAIT sleepers */
 	wait_queue_head_t pollq;	/* qp 1 completions, or dead */
+	/* HOSTCALL_IOC_WAIT_WORD sleepers (event queues): any interrupt
+	 * wakes them to recheck their word */
+	u32 word_waiters;
+	wait_queue_head_t wordq;
 };
 
 /* how a request may wait for a ring or window slot */
@@ -238,6 +242,8 @@ void hc_qp_kick_user(struct hc_session *s);
 void hc_qp_stats(struct hc_session *s, struct hostcall_ioc_info *info);
 long hc_qp_wait_user(struct hc_session *s, struct hostcall_ioc_wait __user *u);
 __poll_t hc_qp_poll_user(struct hc_session *s);
+long hc_qp_wait_word(struct hc_session *s,
+		     struct hostcall_ioc_wait_word __user *u);
 
 /* hostcall_main.c */
 void hc_kick(struct hc_device *hdev);

@@ -399,6 +399,7 @@ static void hc_qp_fail_locked(struct hc_session *s, int err)
 	qp->irq_waiters = 0;
 	wake_up_all(&s->qwq);
 	wake_up_interruptible_all(&s->pollq);
+	wake_up_interruptible_all(&s->wordq);
 }
 
 /* The device is gone (hdev->lock held, interrupts off). */
@@ -544,6 +545,9 @@ void hc_qp_interrupt(struct hc_device *hdev)
 				hc_qp_reap(s);
 				hc_qp_user_check(s);
 			}
+			/* no per-queue state here: the woken recheck */
+			if (s->word_waiters)
+				wake_up_interruptible_all(&s->wordq);
 			spin_unlock(&s->qlock);
 		}
 	}
@@ -605,6 +609,62 @@ long hc_qp_wait_user(struct hc_session *s, struct hostcall_ioc_wait __user *u)
 	if (err)
 		return err;
 	return left < 0 ? -ERESTARTSYS : -ETIMEDOUT;
+}
+
+/* The word HOSTCALL_IOC_WAIT_WORD watches moved, or the shadow is gone. */
+static bool hc_qp_word_ready(struct hc_session *s, const u32 *word, u32 seen)
+{
+	return READ_ONCE(s->dead) || READ_ONCE(*word) != seen ||
+	       (READ_ONCE(s->uctl->state) & HC_QP_DEAD);
+}
+
+/*
+ * HOSTCALL_IOC_WAIT_WORD: an event queue's guest side sleeps until the
+ * shadow moves its index. The caller set its HC_EVQ_WAITING flag, full
+ * barrier, rechecked; the shadow raises the interrupt after it moved the
+ * index and saw the flag, and the interrupt wakes every word waiter.
+ * Entering the wait queue before the condition is checked (as
+ * wait_event does) closes the gap between the caller's recheck and this
+ * sleep. A signal ends the wait (-EINTR, not restarted: nothing happened,
+ * and restarting would start the timeout again).
+ */
+long hc_qp_wait_word(struct hc_session *s,
+		     struct hostcall_ioc_wait_word __user *u)
+{
+	struct hostcall_ioc_wait_word w;
+	unsigned long flags;
+	const u32 *word;
+	long left, timeout;
+	int err;
+
+	if (copy_from_user(&w, u, sizeof(w)))
+		return -EFAULT;
+	if (w.reserved || w.offset % sizeof(u32) ||
+	    w.offset > HC_QP_SIZE - sizeof(u32))
+		return -EINVAL;
+	err = READ_ONCE(s->dead);
+	if (err)
+		return err;
+	word = s->win + HC_QP_USER * HC_QP_SIZE + w.offset;
+	timeout = w.timeout_ms < 0 ? MAX_SCHEDULE_TIMEOUT :
+		msecs_to_jiffies(w.timeout_ms);
+	spin_lock_irqsave(&s->qlock, flags);
+	s->word_waiters++;
+	spin_unlock_irqrestore(&s->qlock, flags);
+	left = wait_event_interruptible_timeout(s->wordq,
+						hc_qp_word_ready(s, word, w.seen),
+						timeout);
+	spin_lock_irqsave(&s->qlock, flags);
+	s->word_waiters--;
+	spin_unlock_irqrestore(&s->qlock, flags);
+	if (READ_ONCE(*word) != w.seen)
+		return 0;
+	err = READ_ONCE(s->dead);
+	if (err)
+		return err;
+	if (READ_ONCE(s->uctl->state) & HC_QP_DEAD)
+		return -ECONNRESET;
+	return left < 0 ? -EINTR : -ETIMEDOUT;
 }
 
 /* poll(2) on the session fd: POLLIN while qp 1's cq has entries. */

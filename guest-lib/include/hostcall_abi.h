@@ -5,6 +5,7 @@
  *   1. host-call modules, op codes and their payloads   (guest program <-> shadow)
  *   2. the PCI device: registers, control ring           (guest driver <-> QEMU)
  *   2b. the session window: queue pairs in shared memory (guest <-> shadow)
+ *   2c. event queues in the window                       (guest <-> host module)
  *   3. the /dev/hostcall ioctls                           (guest program <-> driver)
  *
  * Included by the guest driver (kernel), libhostcall, QEMU's -device hostcall
@@ -486,6 +487,89 @@ struct hc_cqe {
 	__u64 reserved;
 };
 
+/* ---- 2c. Event queues ------------------------------------------------------ */
+
+/*
+ * An event queue is a ring of fixed-size entries in queue pair 1's data
+ * area (Documentation/evq.md), so that a guest program and a host module
+ * exchange events with no system call and no exit while the other side
+ * polls. The guest places it (64-byte aligned) and creates it with
+ * function HC_EVQ_CREATE of the built-in host module "evq" 1.0; host
+ * modules reach it by the id that returns. Layout at its offset:
+ *   struct hc_evq_hdr                      HC_EVQ_HDR_SIZE bytes
+ *   entry[entries], entry_size bytes each  slot = index & (entries - 1)
+ * A queue has one direction, fixed at creation: HC_EVQ_TO_HOST (the guest
+ * puts, a host module gets) or HC_EVQ_TO_GUEST. Indices are free-running
+ * u32 counters, prod - cons <= entries. Each cache line of the header is
+ * written by one side only: the producer's (prod, prod_flags), the
+ * consumer's (cons, cons_flags) and the host's (state, error).
+ *
+ * A side that sleeps until the other one moves its index says so in its
+ * own flags word: HC_EVQ_NEED_WAKEUP when it is the host's (the shadow:
+ * the guest kicks after moving its index, HOSTCALL_IOC_KICK), HC_EVQ_WAITING
+ * when it is a guest's (the shadow raises the session interrupt after
+ * moving its index). The protocol is window.md's, per queue:
+ *   put:   entry; wmb; prod++; mb; if (cons_flags & the consumer's flag) notify
+ *   get:   p = prod; rmb; copy the entry once; cons++ (release);
+ *          mb; if (prod_flags & the producer's flag) notify
+ *   sleep: own flags |= flag; mb; recheck the other index; sleep
+ * The shadow treats the header as hostile: indices read once per use,
+ * prod - cons > entries breaks the queue (state HC_EVQ_BROKEN, its own
+ * index then flipped in bit 31 so that a guest sleeping on it wakes).
+ */
+#define HC_EVQ_MODULE		"evq"	/* the built-in host module */
+#define HC_EVQ_MAJOR		1
+#define HC_EVQ_MINOR		0
+
+enum hc_evq_fn {
+	/* args[0]: offset of the queue from qp 1's start (in the data
+	 * area, 64-byte aligned), args[1]: entries (power of 2,
+	 * 2..HC_EVQ_ENTRIES_MAX), args[2]: entry size (multiple of 8,
+	 * 8..HC_EVQ_ENTRY_MAX), args[3]: HC_EVQ_TO_HOST or HC_EVQ_TO_GUEST.
+	 * The header must be zero. result: the queue id (> 0); -EINVAL bad
+	 * sizes or direction, -EFAULT outside the data area, -EBUSY
+	 * overlapping another queue, -EMFILE HC_EVQ_MAX queues exist. */
+	HC_EVQ_CREATE		= 1,
+	/* args[0]: id. Host modules see -EPIPE from then on. -ENOENT. */
+	HC_EVQ_DESTROY		= 2,
+	HC_EVQ_FN_END		/* keep last: one past the last function */
+};
+
+#define HC_EVQ_TO_HOST		1
+#define HC_EVQ_TO_GUEST		2
+
+#define HC_EVQ_ENTRY_MAX	4096
+#define HC_EVQ_ENTRIES_MAX	65536
+#define HC_EVQ_MAX_BYTES	(128 * 1024)	/* header and ring */
+#define HC_EVQ_MAX		64		/* queues per session */
+#define HC_EVQ_ALIGN		64
+
+struct hc_evq_hdr {
+	/* the producer's */
+	__u32 prod;
+	__u32 prod_flags;	/* HC_EVQ_WAITING or HC_EVQ_NEED_WAKEUP */
+	__u32 pad0[14];
+	/* the consumer's */
+	__u32 cons;
+	__u32 cons_flags;
+	__u32 pad1[14];
+	/* the host's */
+	__u32 state;		/* HC_EVQ_BROKEN */
+	__u32 error;		/* HC_EVQERR_* */
+	__u32 pad2[14];
+};
+
+#define HC_EVQ_HDR_SIZE		192
+#define HC_EVQ_BYTES(entries, entry_size) \
+	(HC_EVQ_HDR_SIZE + (__u64)(entries) * (entry_size))
+
+#define HC_EVQ_NEED_WAKEUP	(1u << 0)	/* the shadow's side sleeps: kick */
+#define HC_EVQ_WAITING		(1u << 1)	/* a guest side sleeps: interrupt */
+
+#define HC_EVQ_BROKEN		(1u << 0)	/* not served any more */
+#define HC_EVQERR_NONE		0
+#define HC_EVQERR_INDEX		1	/* prod - cons > entries */
+
 /* ---- 3. /dev/hostcall ----------------------------------------------------- */
 
 /*
@@ -569,6 +653,23 @@ struct hostcall_ioc_wait {
 };
 
 /*
+ * Wait for a word of queue pair 1 to change (an event queue's index the
+ * shadow moves): returns 0 once the u32 at offset (from qp 1's start,
+ * 4-byte aligned) != seen, -1 with ETIMEDOUT after timeout_ms (-1: no
+ * limit), EINTR on a signal (not restarted: the caller's timeout runs on),
+ * ECONNRESET once the shadow is gone, EINVAL for a bad offset or reserved
+ * field. The caller sets its flag (HC_EVQ_WAITING) first: the shadow
+ * raises the interrupt only then, and the driver's interrupt handler
+ * wakes every such waiter of the device to recheck its word.
+ */
+struct hostcall_ioc_wait_word {
+	__u32 offset;
+	__u32 seen;
+	__s32 timeout_ms;
+	__u32 reserved;		/* 0 */
+};
+
+/*
  * A stream fd: a new file descriptor bound to one stream of a host process
  * of this session, so a guest program can read or write it directly with
  * no relay process in between. Stream 0 (stdin) gives a write-only fd,
@@ -601,5 +702,6 @@ struct hostcall_ioc_stream {
 #define HOSTCALL_IOC_WAIT	_IOW(HOSTCALL_IOC_MAGIC, 4, struct hostcall_ioc_wait)
 /* The user's kick: as HC_KICK_SESSION, for programs that cannot (CPL 3). */
 #define HOSTCALL_IOC_KICK	_IO(HOSTCALL_IOC_MAGIC, 5)
+#define HOSTCALL_IOC_WAIT_WORD	_IOW(HOSTCALL_IOC_MAGIC, 6, struct hostcall_ioc_wait_word)
 
 #endif /* HOSTCALL_ABI_H */
