@@ -256,6 +256,55 @@ HC_API int hc_fs_rename(hc_session *hc, const char *oldpath,
 HC_API ssize_t hc_fs_readlink(hc_session *hc, const char *path, char *buf,
 			      size_t size);
 
+/* ---- event queues (Documentation/evq.md) ----------------------------------- */
+
+/*
+ * A ring of `entries` (a power of 2, 2..65536) events of entry_size bytes
+ * (a multiple of 8, 8..4096; header and ring at most HC_EVQ_MAX_BYTES =
+ * 128 KiB) in the session's window, shared with a host module: puts and
+ * gets are plain memory accesses, with no system call while the other
+ * side polls. direction: HC_EVQ_TO_HOST (this program puts, a host module
+ * gets) or HC_EVQ_TO_GUEST. A host module reaches the queue by
+ * hc_evq_id(), passed to one of its functions. NULL with errno on failure:
+ * EINVAL (sizes, direction), EOPNOTSUPP (the session has no window:
+ * HOSTCALL_WINDOW=0, a forked child, an old driver), ENOSPC (no room in
+ * the window's data area), or what binding "evq" gave (ENOENT, EPERM).
+ *
+ * Threads: any number may put and get at once. Each successful put is
+ * got exactly once (no loss, no duplicate); the events of one producing
+ * thread are got in the order it put them; the queue is FIFO in the order
+ * puts succeeded. Between several consuming threads, which thread gets
+ * which event is not defined. Not async-signal-safe. A fork()ed child
+ * cannot use its parent's queues (-ENODEV). No thread may use a queue
+ * while or after it is destroyed.
+ */
+typedef struct hc_evq hc_evq;
+
+#define HC_EVQ_NONBLOCK	0	/* timeout_ms: -EAGAIN at once */
+#define HC_EVQ_FOREVER	(-1)
+
+HC_API hc_evq *hc_evq_create(hc_session *hc, unsigned entries,
+			     unsigned entry_size, int direction);
+/* Tell the host it is gone, give its memory back. NULL is a no-op. */
+HC_API int hc_evq_destroy(hc_evq *q);
+/* The id to pass to a host module (> 0). */
+HC_API int hc_evq_id(const hc_evq *q);
+HC_API unsigned hc_evq_entry_size(const hc_evq *q);
+/*
+ * Put one event of len bytes (<= the entry size; the rest of the entry is
+ * zeroed) on a to-host queue. timeout_ms: 0 does not wait (-EAGAIN when
+ * full), -1 waits for room as long as it takes, else at most that many
+ * ms (-ETIMEDOUT). A waiting caller spins a few microseconds, then sleeps
+ * until the host takes an entry (HOSTCALL_IOC_WAIT_WORD). 0, or -EINVAL
+ * (direction, len), -EIO (the queue is broken: the host saw nonsense
+ * indices), -EINTR (a signal; nothing was put), -ECONNRESET (the shadow
+ * is gone), -ENODEV.
+ */
+HC_API int hc_evq_put(hc_evq *q, const void *ev, size_t len, int timeout_ms);
+/* Take one event from a to-guest queue into ev (len >= the entry size):
+ * the entry size, or -EAGAIN (empty), -ETIMEDOUT, and the rest as put. */
+HC_API int hc_evq_get(hc_evq *q, void *ev, size_t len, int timeout_ms);
+
 #ifdef __cplusplus
 }
 #endif

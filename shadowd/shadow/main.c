@@ -30,6 +30,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "auditfmt.h"
+#include "evq_loop.h"
 #include "log.h"
 #include "session_policy.h"
 #include "shadow.h"
@@ -360,8 +361,10 @@ static void on_kick(int res)
 	uint64_t n;
 
 	kick_armed = 0;
-	if (sleeping)
+	if (sleeping) {
 		win_wake(&win, 1);	/* counts the wakeup */
+		evq_wake_all(1);
+	}
 	if (res >= 0 && read(kick_fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		log_err("kick eventfd");
 }
@@ -390,7 +393,8 @@ static int serve(void)
 				log_err("interrupt eventfd");
 		}
 	}
-	return n;
+	/* event queues the guest moved: their modules' callbacks */
+	return n + evq_serve();
 }
 
 /* Completions posted: the interrupt, once, if a guest waits for one. */
@@ -400,6 +404,7 @@ static void notify(void)
 	int irq = win_notify(&win.qp[0]);
 
 	irq |= win_notify(&win.qp[1]);
+	irq |= evq_notify();
 	if (irq && write(irq_fd, &one, sizeof(one)) < 0)
 		log_err("interrupt eventfd");
 }
@@ -632,11 +637,17 @@ static void loop(void)
 		st = win_sleep(&win);
 		if (st == WIN_WORK)
 			continue;
+		/* the same for the queues: flags, mb, recheck */
+		if (evq_sleep_all()) {
+			win_wake(&win, 0);
+			continue;
+		}
 		arm_kick();
 		ring_wait(st == WIN_STALLED);
 		sleeping = 1;
 		woke = 1;
 		win_wake(&win, 0);
+		evq_wake_all(0);
 	}
 }
 
@@ -728,6 +739,7 @@ int main(int argc, char **argv)
 	if (window_receive(SESSION_FD, &mem, &kick_fd, &irq_fd) < 0)
 		return 1;
 	win_init(&win, mem);
+	evq_attach(win.qp[HC_QP_USER].base);
 
 	memset(&prm, 0, sizeof(prm));
 	/* Created disabled: the ops it may carry are fixed before use. */
