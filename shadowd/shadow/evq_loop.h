@@ -18,6 +18,11 @@ void evq_attach(unsigned char *qp1);
 int64_t evq_create(uint64_t off, uint64_t entries, uint64_t esize,
 		   uint64_t dir);
 int64_t evq_destroy(uint64_t id);
+/* Free destroyed queues a module may still point to (tests only: the
+ * shadow keeps them until it exits). */
+void evq_forget(void);
+struct hcm_evq;
+struct evq *evq_of(struct hcm_evq *q);	/* its ring, for tests */
 
 /* A pass of the loop: notify callbacks of queues the guest moved; how
  * many were called (work, for the polling budget). */

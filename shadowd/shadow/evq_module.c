@@ -120,6 +120,21 @@ int64_t evq_destroy(uint64_t id)
 	return 0;
 }
 
+struct evq *evq_of(struct hcm_evq *q)
+{
+	return &q->q;
+}
+
+void evq_forget(void)
+{
+	while (graveyard) {
+		struct hcm_evq *e = graveyard;
+
+		graveyard = e->dead_next;
+		free(e);
+	}
+}
+
 /* ---- the module API --------------------------------------------------- */
 
 struct hcm_evq *hcm_evq_lookup(struct hcm_session *s, uint32_t id)
