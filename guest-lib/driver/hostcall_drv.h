@@ -184,8 +184,10 @@ struct hc_session {
 	u32 u_seen;			/* cq_prod at the last interrupt */
 	u32 u_waiters;			/* HOSTCALL_IOC_WAIT sleepers */
 	wait_queue_head_t pollq;	/* qp 1 completions, or dead */
-	/* HOSTCALL_IOC_WAIT_WORD sleepers (event queues): any interrupt
-	 * wakes them to recheck their word */
+	/*
+	 * HOSTCALL_IOC_WAIT_WORD sleepers (event queues): any interrupt
+	 * wakes them to recheck their word
+	 */
 	u32 word_waiters;
 	wait_queue_head_t wordq;
 };

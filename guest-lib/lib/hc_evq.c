@@ -172,6 +172,11 @@ unsigned hc_evq_entry_size(const hc_evq *q)
 	return q ? q->esize : 0;
 }
 
+struct hc_evq_hdr *hc_evq_header(hc_evq *q)
+{
+	return q ? q->hdr : NULL;
+}
+
 /* ---- waiting ---------------------------------------------------------------- */
 
 /* Spin for *word to leave seen until the deadline; true if it did. */

@@ -290,6 +290,9 @@ HC_API int hc_evq_destroy(hc_evq *q);
 /* The id to pass to a host module (> 0). */
 HC_API int hc_evq_id(const hc_evq *q);
 HC_API unsigned hc_evq_entry_size(const hc_evq *q);
+/* The queue's header in the window (Documentation/evq.md), for tools and
+ * tests: writing it only breaks the queue. */
+HC_API struct hc_evq_hdr *hc_evq_header(hc_evq *q);
 /*
  * Put one event of len bytes (<= the entry size; the rest of the entry is
  * zeroed) on a to-host queue. timeout_ms: 0 does not wait (-EAGAIN when

@@ -165,8 +165,11 @@ int hcm_evq_get(struct hcm_evq *q, void *ev, size_t len)
 int hcm_evq_notify(struct hcm_evq *q, void (*cb)(void *arg, struct hcm_evq *q),
 		   void *arg)
 {
-	if (q->destroyed)
+	if (q->destroyed) {
+		if (!cb)
+			q->cb = NULL;	/* it was told; let go */
 		return -EPIPE;
+	}
 	q->cb = cb;
 	q->arg = arg;
 	q->q.watched = cb != NULL;
