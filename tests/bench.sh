@@ -13,9 +13,9 @@ cd "$(dirname "$0")/.."
 . tests/e2e/vmprocs.sh
 out=$B/bench
 if [ -n "${BENCH_QUICK:-}" ]; then
-	rounds=1 mib=16 calls=200 nstat=200 secs=0.3 nsess=16 nspawn=50
+	rounds=1 mib=16 calls=200 nstat=200 secs=0.3 nsess=16 nspawn=50 nevq=20000
 else
-	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=200
+	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=200 nevq=1000000
 fi
 rounds=${BENCH_ROUNDS:-$rounds} mib=${BENCH_MIB:-$mib}
 mkdir -p "$out" "$B/tests"
@@ -110,7 +110,7 @@ echo "bench: $rounds round(s), $mib MiB streams, $nsess sessions (log: $out/benc
 rc=0
 export HCVM_INITRD=$out/initrd.gz
 vm_watch "$work/log" on_line --timeout 1800 "${qargs[@]}" -- \
-	/bench/run.sh "$rounds" "$mib" "$calls" "$nstat" "$secs" "$nsess" "$share" || rc=$?
+	/bench/run.sh "$rounds" "$mib" "$calls" "$nstat" "$secs" "$nsess" "$share" "$nevq" || rc=$?
 grep -q '^done' "$work/log" || {
 	cp "$work/log" "$out/bench.log"
 	echo "bench: the guest did not finish (hcvm: $rc)" >&2; tail -20 "$out/bench.log" >&2; exit 1; }

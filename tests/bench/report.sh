@@ -47,7 +47,11 @@ shadow wakeups per 1000 calls|wakeups_per_1000|hostcall||
   the same, hostcall ping|wakeups_per_1000|hostcall_tool||
 interrupts per 1000 calls|irqs_per_1000|hostcall||
   the same, ioctl path|irqs_per_1000|hostcall_ioctl||
-  the same, hostcall ping|irqs_per_1000|hostcall_tool||'
+  the same, hostcall ping|irqs_per_1000|hostcall_tool||
+evq ping-pong events/s|evq_events_per_s|hostcall||
+evq ping-pong: kicks per 1000 events|evq_kicks_per_1000|hostcall||v<=10
+  interrupts per 1000 events|evq_irqs_per_1000|hostcall||v<=10
+  shadow wakeups per 1000 events|evq_wakeups_per_1000|hostcall||'
 awk -F'|' -v rows="$rows" -v json="$out/bench.json" -v dat="$out/bench.dat" '
 function better(k, a, b) { return k ~ /_(us|ms|kib|per_1000)$/ ? a < b : a > b }
 function fmt(v) { return v == "" ? "n/a" : (v >= 100 ? sprintf("%.0f", v) : sprintf("%.3g", v)) }

@@ -3,11 +3,10 @@
  * Event queues end to end (Documentation/evq.md), against the example
  * plugin's pingpong (echoes a to-host queue into a to-guest queue):
  *
- *   hc-evq [COUNT]        every check, then a ping-pong of COUNT events
- *                         (default 20000)
- *   hc-evq --bench COUNT  only the ping-pong, its figures as
- *                         "evq_events_per_s N" and
- *                         "evq_kicks_per_1000 K irqs I wakeups W" lines
+ *   hc-evq [COUNT]    every check, then a ping-pong of COUNT events
+ *                     (default 20000; make bench runs a million through
+ *                     tests/bench/guest/hcb.c, with the same code:
+ *                     evq-pingpong.h)
  *
  * Checks: create and destroy, bad arguments, -EAGAIN on a full and an
  * empty queue, -ETIMEDOUT of blocking get and put, many guest threads
@@ -24,83 +23,22 @@
 #include <unistd.h>
 #include "hostcall.h"
 #include "hc-util.h"
-
-#define EXAMPLE		"example"
-#define PINGPONG	"pingpong"
+#include "evq-pingpong.h"
 
 static hc_session *hc;
 static int example = -1;	/* binding */
 static int pingpong_fn = -1;
 
-struct ev {
-	uint32_t thread;
-	uint32_t seq;
-	uint64_t check;		/* thread * seq mixed: torn entries show */
-};
-
-static uint64_t mix(uint32_t t, uint32_t s)
+static void pp_start(struct evq_pp *p, hc_evq *in, hc_evq *out, int64_t count)
 {
-	return ((uint64_t)t << 32 | s) * 0x9e3779b97f4a7c15ull;
-}
-
-/* pingpong's function number, from the MODULES listing ("\tN NAME"). */
-static int find_fn(const char *module, const char *fn)
-{
-	static char text[8192];
-	char pat[64];
-	const char *m, *f;
-	int n = hc_modules(hc, text, sizeof(text) - 1);
-
-	if (n < 0)
-		return n;
-	text[n] = 0;
-	snprintf(pat, sizeof(pat), "\n%s ", module);
-	m = strncmp(text, pat + 1, strlen(pat + 1)) ? strstr(text, pat) : text;
-	if (!m)
-		return -ENOENT;
-	snprintf(pat, sizeof(pat), " %s\n", fn);
-	for (f = strchr(m, '\n'); f && f[1] == '\t'; f = strchr(f + 1, '\n')) {
-		const char *end = strchr(f + 1, '\n');
-
-		if (end && (size_t)(end - f) > strlen(pat) &&
-		    !strncmp(end - strlen(pat) + 1, pat, strlen(pat)))
-			return atoi(f + 2);
-	}
-	return -ENOENT;
-}
-
-/* ---- the ping-pong call, on a thread of its own (it answers at the end) --- */
-
-struct pp {
-	pthread_t t;
-	int in_id, out_id;
-	int64_t count, result;
-};
-
-static void *pp_thread(void *arg)
-{
-	struct pp *p = arg;
-	int64_t a[4] = { p->in_id, p->out_id, p->count, 0 };
-
-	p->result = hc_rpc(hc, example, (unsigned)pingpong_fn, a, NULL, 0,
-			   NULL, 0, NULL);
-	return NULL;
-}
-
-static void pp_start(struct pp *p, hc_evq *in, hc_evq *out, int64_t count)
-{
-	p->in_id = hc_evq_id(in);
-	p->out_id = hc_evq_id(out);
-	p->count = count;
-	p->result = INT64_MIN;
-	pthread_create(&p->t, NULL, pp_thread, p);
+	evq_pp_start(p, hc, example, pingpong_fn, in, out, count);
 }
 
 /* ---- basics ------------------------------------------------------------- */
 
 static void basics(void)
 {
-	struct ev e = { 0 }, big[2];
+	struct evq_ev e = { 0 }, big[2];
 	hc_evq *q, *g;
 	double t0;
 	int i, r = 0;
@@ -118,8 +56,8 @@ static void basics(void)
 	hc_check(!hc_evq_create(hc, 64, 4096, HC_EVQ_TO_HOST) && errno == EINVAL,
 		 "evq: over 128 KiB", "errno %d", errno);
 
-	q = hc_evq_create(hc, 16, sizeof(struct ev), HC_EVQ_TO_HOST);
-	g = hc_evq_create(hc, 16, sizeof(struct ev), HC_EVQ_TO_GUEST);
+	q = hc_evq_create(hc, 16, sizeof(struct evq_ev), HC_EVQ_TO_HOST);
+	g = hc_evq_create(hc, 16, sizeof(struct evq_ev), HC_EVQ_TO_GUEST);
 	hc_check(q && g && hc_evq_id(q) > 0 && hc_evq_id(g) > 0 &&
 		 hc_evq_id(q) != hc_evq_id(g), "evq: create two queues",
 		 "errno %d", errno);
@@ -163,18 +101,18 @@ static void basics(void)
 
 static int echo(hc_evq *in, hc_evq *out, int n)
 {
-	struct pp p;
-	struct ev e;
+	struct evq_pp p;
+	struct evq_ev e;
 	int i, r = 0;
 
 	pp_start(&p, in, out, n);
 	for (i = 0; i < n && !r; i++) {
-		e = (struct ev){ 0, (uint32_t)i, mix(0, (uint32_t)i) };
+		e = (struct evq_ev){ 0, (uint32_t)i, evq_mix(0, (uint32_t)i) };
 		r = hc_evq_put(in, &e, sizeof(e), 5000);
 		if (!r)
 			r = hc_evq_get(out, &e, sizeof(e), 5000);
 		if (r > 0)
-			r = e.seq == (uint32_t)i && e.check == mix(0, e.seq) ? 0 :
+			r = e.seq == (uint32_t)i && e.check == evq_mix(0, e.seq) ? 0 :
 			    -EBADMSG;
 	}
 	pthread_join(p.t, NULL);
@@ -205,7 +143,7 @@ static void *producer(void *arg)
 	int i, r;
 
 	for (i = 0; i < m->per; i++) {
-		struct ev e = { m->id, (uint32_t)i, mix(m->id, (uint32_t)i) };
+		struct evq_ev e = { m->id, (uint32_t)i, evq_mix(m->id, (uint32_t)i) };
 
 		r = hc_evq_put(m->in, &e, sizeof(e), 10000);
 		if (r) {
@@ -219,7 +157,7 @@ static void *producer(void *arg)
 static void *consumer(void *arg)
 {
 	struct mt *m = arg;
-	struct ev e;
+	struct evq_ev e;
 	int r;
 
 	for (;;) {
@@ -237,7 +175,7 @@ static void *consumer(void *arg)
 		}
 		pthread_mutex_lock(&seen_lock);
 		if (e.thread >= PRODUCERS || e.seq >= (uint32_t)m->per ||
-		    e.check != mix(e.thread, e.seq))
+		    e.check != evq_mix(e.thread, e.seq))
 			bad++;
 		else if (seen[e.thread * m->per + e.seq]++)
 			dups++;
@@ -256,7 +194,7 @@ static void threads(hc_evq *in, hc_evq *out, int per)
 {
 	struct mt p[PRODUCERS], c[CONSUMERS];
 	pthread_t tp[PRODUCERS], tc[CONSUMERS];
-	struct pp pp;
+	struct evq_pp pp;
 	int i, missing = 0, err = 0;
 
 	seen = calloc((size_t)PRODUCERS * per, 1);
@@ -295,18 +233,18 @@ static void threads(hc_evq *in, hc_evq *out, int per)
 
 static void *get_forever(void *arg)
 {
-	struct ev e;
+	struct evq_ev e;
 
 	return (void *)(intptr_t)hc_evq_get(arg, &e, sizeof(e), HC_EVQ_FOREVER);
 }
 
 static void hostile(void)
 {
-	hc_evq *in = hc_evq_create(hc, 8, sizeof(struct ev), HC_EVQ_TO_HOST);
-	hc_evq *out = hc_evq_create(hc, 8, sizeof(struct ev), HC_EVQ_TO_GUEST);
+	hc_evq *in = hc_evq_create(hc, 8, sizeof(struct evq_ev), HC_EVQ_TO_HOST);
+	hc_evq *out = hc_evq_create(hc, 8, sizeof(struct evq_ev), HC_EVQ_TO_GUEST);
 	struct hc_evq_hdr *h;
-	struct ev e = { 0 };
-	struct pp pp;
+	struct evq_ev e = { 0 };
+	struct evq_pp pp;
 	pthread_t t;
 	void *res;
 	int r;
@@ -331,7 +269,7 @@ static void hostile(void)
 	hc_evq_destroy(in);
 
 	/* to-guest: a getter asleep; its consumer index jumps past prod */
-	in = hc_evq_create(hc, 8, sizeof(struct ev), HC_EVQ_TO_HOST);
+	in = hc_evq_create(hc, 8, sizeof(struct evq_ev), HC_EVQ_TO_HOST);
 	pthread_create(&t, NULL, get_forever, out);
 	usleep(100000);
 	h = hc_evq_header(out);
@@ -349,8 +287,8 @@ static void hostile(void)
 
 	/* the session lives on, and so do new queues */
 	r = hc_ping(hc, "x", NULL, 1);
-	in = hc_evq_create(hc, 8, sizeof(struct ev), HC_EVQ_TO_HOST);
-	out = hc_evq_create(hc, 8, sizeof(struct ev), HC_EVQ_TO_GUEST);
+	in = hc_evq_create(hc, 8, sizeof(struct evq_ev), HC_EVQ_TO_HOST);
+	out = hc_evq_create(hc, 8, sizeof(struct evq_ev), HC_EVQ_TO_GUEST);
 	hc_check(r == 1 && in && out && echo(in, out, 100) == 100,
 		 "evq: hostile: the session and new queues work after it",
 		 "ping %d", r);
@@ -360,92 +298,31 @@ static void hostile(void)
 
 /* ---- the ping-pong ------------------------------------------------------------ */
 
-struct feeder {
-	hc_evq *in;
-	long n;
-	int err;
-};
-
-static void *feed(void *arg)
+static int ping_pong(long n)
 {
-	struct feeder *f = arg;
-	struct ev e = { 0 };
-	long i;
-
-	for (i = 0; i < f->n; i++) {
-		e.seq = (uint32_t)i;
-		e.check = mix(0, e.seq);
-		f->err = hc_evq_put(f->in, &e, sizeof(e), 10000);
-		if (f->err)
-			break;
-	}
-	return NULL;
-}
-
-static int ping_pong(long n, int bench)
-{
-	hc_evq *in = hc_evq_create(hc, 256, sizeof(struct ev), HC_EVQ_TO_HOST);
-	hc_evq *out = hc_evq_create(hc, 256, sizeof(struct ev), HC_EVQ_TO_GUEST);
 	struct hostcall_ioc_info a, b;
-	struct feeder f = { in, n, 0 };
-	struct ev e;
-	struct pp pp;
-	pthread_t t;
-	double t0, dt;
-	long i, wrong = 0;
-	int r = 0;
+	struct evq_figures fig = { 0 };
+	char why[200] = "";
+	int r;
 
-	if (!in || !out) {
-		hc_check(0, "evq: ping-pong: queues", "errno %d", errno);
-		return 1;
-	}
 	hc_dev_info(hc, &a);
-	t0 = now();
-	pp_start(&pp, in, out, n);
-	pthread_create(&t, NULL, feed, &f);
-	for (i = 0; i < n; i++) {
-		r = hc_evq_get(out, &e, sizeof(e), 10000);
-		if (r < 0)
-			break;
-		wrong += e.seq != (uint32_t)i || e.check != mix(0, e.seq);
-	}
-	dt = now() - t0;
+	r = evq_pingpong(hc, example, pingpong_fn, n, 256, &fig, why, sizeof(why));
 	hc_dev_info(hc, &b);
-	pthread_join(t, NULL);
-	pthread_join(pp.t, NULL);
-	if (!bench)
-		hc_check(r > 0 && !f.err && !wrong && pp.result == n,
-			 "evq: ping-pong with the example plugin: every event "
-			 "back, in order", "get %d after %ld, put %d, %ld wrong, "
-			 "pingpong %lld", r, i, f.err, wrong,
-			 (long long)pp.result);
 	printf("# evq ping-pong: %ld events in %.3f s: %.0f events/s; per 1000 "
-	       "events %.2f kicks, %.2f irqs, %.2f wakeups (%s)\n", n, dt, n / dt,
-	       1000.0 * (double)(b.kicks - a.kicks) / n,
-	       1000.0 * (double)(b.irqs - a.irqs) / n,
-	       1000.0 * (double)(b.wakeups - a.wakeups) / n,
-	       a.accel == HC_ACCEL_KVM ? "kvm" : "tcg");
-	if (bench) {
-		printf("evq_events_per_s %.0f\n", n / dt);
-		printf("evq_per_1000 kicks %.2f irqs %.2f wakeups %.2f\n",
-		       1000.0 * (double)(b.kicks - a.kicks) / n,
-		       1000.0 * (double)(b.irqs - a.irqs) / n,
-		       1000.0 * (double)(b.wakeups - a.wakeups) / n);
-	} else {
-		hc_check(b.kicks >= a.kicks && b.irqs >= a.irqs &&
-			 b.calls > a.calls, "evq: the counters are reported",
-			 "calls %llu..%llu", (unsigned long long)a.calls,
-			 (unsigned long long)b.calls);
-	}
-	hc_evq_destroy(in);
-	hc_evq_destroy(out);
-	return r < 0 || f.err || wrong || pp.result != n;
+	       "events %.2f kicks, %.2f irqs, %.2f wakeups (%s)\n", n, fig.secs,
+	       fig.per_s, fig.kicks, fig.irqs, fig.wakeups,
+	       fig.accel == HC_ACCEL_KVM ? "kvm" : "tcg");
+	hc_check(!r, "evq: ping-pong with the example plugin: every event back, "
+		 "in order", "%s", why);
+	hc_check(b.calls > a.calls && b.kicks >= a.kicks && b.irqs >= a.irqs,
+		 "evq: the counters are reported", "calls %llu..%llu",
+		 (unsigned long long)a.calls, (unsigned long long)b.calls);
+	return r ? 1 : 0;
 }
 
 int main(int argc, char **argv)
 {
-	int bench = argc > 1 && !strcmp(argv[1], "--bench");
-	long count = argc > 1 + bench ? atol(argv[1 + bench]) : 20000;
+	long count = argc > 1 ? atol(argv[1]) : 20000;
 	hc_evq *in, *out;
 	int r;
 
@@ -455,26 +332,24 @@ int main(int argc, char **argv)
 		printf("FAIL: evq: hc_open: %s\n", strerror(errno));
 		return 1;
 	}
-	example = hc_bind(hc, EXAMPLE, 1, 0);
-	pingpong_fn = example > 0 ? find_fn(EXAMPLE, PINGPONG) : -ENOENT;
+	example = hc_bind(hc, EVQ_EXAMPLE, 1, 0);
+	pingpong_fn = example > 0 ?
+		evq_find_fn(hc, EVQ_EXAMPLE, EVQ_PINGPONG) : -ENOENT;
 	if (example < 0 || pingpong_fn < 0) {
-		printf("FAIL: evq: bind %s and find %s: %d, %d\n", EXAMPLE,
-		       PINGPONG, example, pingpong_fn);
+		printf("FAIL: evq: bind %s and find %s: %d, %d\n", EVQ_EXAMPLE,
+		       EVQ_PINGPONG, example, pingpong_fn);
 		return 1;
 	}
-	if (bench)
-		return ping_pong(count, 1);
-
 	basics();
-	in = hc_evq_create(hc, 64, sizeof(struct ev), HC_EVQ_TO_HOST);
-	out = hc_evq_create(hc, 64, sizeof(struct ev), HC_EVQ_TO_GUEST);
+	in = hc_evq_create(hc, 64, sizeof(struct evq_ev), HC_EVQ_TO_HOST);
+	out = hc_evq_create(hc, 64, sizeof(struct evq_ev), HC_EVQ_TO_GUEST);
 	r = in && out ? echo(in, out, 1000) : -errno;
 	hc_check(r == 1000, "evq: 1000 events echoed one by one", "%d", r);
 	threads(in, out, 5000);
 	hc_evq_destroy(in);
 	hc_evq_destroy(out);
 	hostile();
-	ping_pong(count, 0);
+	ping_pong(count);
 	hc_close(hc);
 	return hc_failures ? 1 : 0;
 }

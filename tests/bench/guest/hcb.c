@@ -19,6 +19,11 @@
  *   hcb sessions N HOLD  open N sessions at once (creation time each), say
  *                        "hold N" and keep them HOLD seconds for the host
  *                        to measure their memory
+ *   hcb evq N            the event-queue ping-pong of N events with the
+ *                        example plugin (tests/guest/evq-pingpong.h, as
+ *                        the hc-evq test): events/s, and kicks, interrupts
+ *                        and wakeups per 1000 events; "skip" without
+ *                        event queues or the plugin
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,6 +33,9 @@
 #include <string.h>
 #include <hostcall.h>
 #include "bench.h"
+#ifdef HC_EVQ_MODULE
+#include "../../guest/evq-pingpong.h"
+#endif
 
 static char buf[CHUNK];
 static const char *side = "hostcall";
@@ -287,6 +295,38 @@ static int sessions(int n, int hold)
 	return 0;
 }
 
+static int evq(long n)
+{
+#ifdef HC_EVQ_MODULE
+	hc_session *hc = must_open();
+	int handle = hc_bind(hc, EVQ_EXAMPLE, 1, 0);
+	int fn = handle > 0 ? evq_find_fn(hc, EVQ_EXAMPLE, EVQ_PINGPONG) :
+		 handle;
+	struct evq_figures fig;
+	char why[200];
+
+	if (fn < 0) {
+		printf("skip %s evq: no example plugin's pingpong (%s)\n", side,
+		       strerror(-fn));
+		hc_close(hc);
+		return 0;
+	}
+	if (evq_pingpong(hc, handle, fn, n, 256, &fig, why, sizeof(why))) {
+		fprintf(stderr, "hcb: evq ping-pong: %s\n", why);
+		return 1;
+	}
+	emit("evq_events_per_s", side, fig.per_s);
+	emit("evq_kicks_per_1000", side, fig.kicks);
+	emit("evq_irqs_per_1000", side, fig.irqs);
+	emit("evq_wakeups_per_1000", side, fig.wakeups);
+	hc_close(hc);
+#else
+	(void)n;
+	printf("skip %s evq: no event queues in this tree\n", side);
+#endif
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	double v;
@@ -323,7 +363,9 @@ int main(int argc, char **argv)
 		return spawn_true(a);
 	if (!strcmp(m, "sessions") && argc == 4 && a > 0)
 		return sessions((int)a, atoi(argv[3]));
+	if (!strcmp(m, "evq") && a > 0)
+		return evq(a);
 	fprintf(stderr, "usage: hcb [--zc] [--side=NAME] rtt N | g2h MIB | h2g MIB | read PATH | stat DIR N |"
-		" cps N SECS | spawn N | sessions N HOLD\n");
+		" cps N SECS | spawn N | sessions N HOLD | evq N\n");
 	return 2;
 }

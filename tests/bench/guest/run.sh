@@ -4,9 +4,9 @@
 # that the machine's noise hits both sides alike. "round N" starts a round
 # (the host measures its own anchor then, while we sleep); "hold N" says
 # N sessions are open (the host measures their memory).
-#   run.sh ROUNDS MIB CALLS NSTAT SECS NSESS HOSTDIR
+#   run.sh ROUNDS MIB CALLS NSTAT SECS NSESS HOSTDIR [EVQ_EVENTS]
 set -u
-rounds=$1 mib=$2 calls=$3 nstat=$4 secs=$5 nsess=$6 hostdir=$7
+rounds=$1 mib=$2 calls=$3 nstat=$4 secs=$5 nsess=$6 hostdir=$7 evq=${8:-1000000}
 cd /bench || exit 1
 while read -r m; do insmod "$m" 2>/dev/null; done < modules.list
 mkdir -p /mnt/9p /mnt/vfs
@@ -74,6 +74,8 @@ while [ $r -le "$rounds" ]; do
 	done
 	for c in 1 4 16; do ./hcb cps $c "$secs"; done
 	./hcb sessions "$nsess" 3
+	# event queues: the ping-pong with the example plugin
+	./hcb evq "$evq"
 	r=$((r + 1))
 done
 # the tool's view (of its own session): the kick in use and, with ABI 2,
