@@ -7,12 +7,15 @@
  *   audit = syslog | stderr | file /var/log/hostcall/audit.log
  *   fallback-user = nobody
  *   audit-rate = 200             (routine lines a second per session)
+ *   module-dir = /usr/lib/hostcall/modules   (plugins: NAME.so)
  *
  *   [vm NAME]  or  [vm *]
  *   owners = alice
  *   map * = owner | refuse | USER
  *   map 1000 = USER              (also 1000-1999)
- *   modules = sys proc fs
+ *   modules = sys proc fs example@1.2-1.9 (NAME, NAME@MAJOR,
+ *             NAME@MAJOR.MINOR or NAME@MAJOR.MINOR-MAJOR.MINOR)
+ *   modules 1000-1999 = sys      (guest users with their own list)
  *   commands = sort /usr/bin/lpr
  *   helpers = /usr/lib/cups/filter  (what listed programs may execute)
  *   env = LANG LC_* TERM
@@ -36,12 +39,13 @@
 #include <sys/stat.h>
 #include "hostcall_proto.h"
 #include "landlock_abi.h"
+#include "modpath.h"
 #include "policy.h"
 
 #define MAX_LINE	8192
 #define MAX_WORDS	512
-#define ALL_MODULES	((1u << HC_MOD_SYS) | (1u << HC_MOD_PROC) | \
-			 (1u << HC_MOD_FS))
+/* Built-in modules: no plugin file to look for. */
+static const char *const builtin_modules[] = { "sys", "proc", "fs", "evq" };
 
 /* Scalar keys of a section, for "set twice" errors. */
 enum {
@@ -49,6 +53,7 @@ enum {
 	K_SESSIONS = 1 << 3, K_PROCS = 1 << 4, K_FILES = 1 << 5,
 	K_BYTES = 1 << 6, K_CPU = 1 << 7, K_TASKS = 1 << 8,
 	K_MEMORY = 1 << 9, K_CPUPCT = 1 << 10, K_RATE = 1 << 11,
+	K_MODDIR = 1 << 12,
 };
 
 struct parser {
@@ -94,7 +99,6 @@ static void vm_init(struct vm_policy *vm, const char *name, int line)
 	vm->line = line;
 	vm->def.kind = MAP_OWNER;
 	vm->def.hi = UINT32_MAX;
-	vm->modules = ALL_MODULES;
 	limits_default(&vm->lim);
 }
 
@@ -106,6 +110,8 @@ void policy_builtin(struct policy *p)
 	snprintf(p->fallback_user, sizeof(p->fallback_user), "%s",
 		 POLICY_FALLBACK_USER);
 	p->audit_rate = 200;
+	snprintf(p->module_dir, sizeof(p->module_dir), "%s",
+		 MODULE_DIR_DEFAULT);
 	vm_init(&p->builtin, "*", 0);
 }
 
@@ -115,6 +121,10 @@ static void vm_free(struct vm_policy *vm)
 
 	free(vm->owners);
 	free(vm->maps);
+	free(vm->mods.mods);
+	for (i = 0; i < vm->numods; i++)
+		free(vm->umods[i].mods);
+	free(vm->umods);
 	for (i = 0; i < vm->ncommands; i++)
 		free(vm->commands[i]);
 	free(vm->commands);
@@ -359,14 +369,26 @@ static void key_global(struct parser *ps, const char *key, char **w, int nw)
 			     "1000000, not '%s'", w[0]);
 		else
 			p->audit_rate = v;
+	} else if (!strcmp(key, "module-dir")) {
+		if (once(ps, &p->set, K_MODDIR, key) < 0 ||
+		    one_word(ps, key, nw) < 0)
+			return;
+		if (!clean_abs_path(w[0]) ||
+		    strlen(w[0]) >= sizeof(p->module_dir) - 40)
+			perr(ps, "module-dir: want a plain absolute path, not "
+			     "'%s'", w[0]);
+		else
+			snprintf(p->module_dir, sizeof(p->module_dir), "%s",
+				 w[0]);
 	} else {
 		perr(ps, "unknown key '%s' in [global] (owners, audit, "
-		     "fallback-user, audit-rate)", key);
+		     "fallback-user, audit-rate, module-dir)", key);
 	}
 }
 
-/* "*", "N" or "N-M": guest uids. */
-static int parse_guest(struct parser *ps, const char *s, struct map_rule *r)
+/* "*", "N" or "N-M": guest uids, for key. */
+static int parse_uids(struct parser *ps, const char *key, const char *s,
+		      struct map_rule *r)
 {
 	char buf[64], *dash;
 	unsigned long lo, hi;
@@ -382,13 +404,13 @@ static int parse_guest(struct parser *ps, const char *s, struct map_rule *r)
 		*dash = 0;
 	if (parse_num(buf, UINT32_MAX - 1, &lo) < 0 ||
 	    (dash && parse_num(dash + 1, UINT32_MAX - 1, &hi) < 0)) {
-		perr(ps, "map: guest uid '%s' is not *, N or N-M", s);
+		perr(ps, "%s: guest uid '%s' is not *, N or N-M", key, s);
 		return -1;
 	}
 	if (!dash)
 		hi = lo;
 	if (hi < lo) {
-		perr(ps, "map: empty range '%s'", s);
+		perr(ps, "%s: empty range '%s'", key, s);
 		return -1;
 	}
 	r->lo = lo;
@@ -407,7 +429,7 @@ static void key_map(struct parser *ps, const char *guest, char **w, int nw)
 		     "map 1000 = USER");
 		return;
 	}
-	any = parse_guest(ps, guest, &r);
+	any = parse_uids(ps, "map", guest, &r);
 	if (any < 0 || one_word(ps, "map", nw) < 0)
 		return;
 	if (!strcmp(w[0], "owner")) {
@@ -450,27 +472,137 @@ static void key_map(struct parser *ps, const char *guest, char **w, int nw)
 	}
 }
 
-static void key_modules(struct parser *ps, char **w, int nw)
+/* "MAJOR.MINOR" or "MAJOR" (minor 0, or 65535 as an upper end). */
+static int parse_version(const char *s, int upper, uint32_t *v)
 {
-	unsigned mods = 0;
+	char buf[32], *dot;
+	unsigned long ma, mi = upper ? 0xffff : 0;
+
+	if (strlen(s) >= sizeof(buf))
+		return -1;
+	snprintf(buf, sizeof(buf), "%s", s);
+	dot = strchr(buf, '.');
+	if (dot)
+		*dot = 0;
+	if (parse_num(buf, 0xffff, &ma) < 0 ||
+	    (dot && parse_num(dot + 1, 0xffff, &mi) < 0))
+		return -1;
+	*v = (uint32_t)ma << 16 | mi;
+	return 0;
+}
+
+/* NAME, NAME@MAJOR, NAME@MAJOR.MINOR (that minor or later of MAJOR) or
+ * NAME@MAJOR.MINOR-MAJOR.MINOR. */
+static int parse_mod(struct parser *ps, const char *s, struct mod_rule *r)
+{
+	char buf[128], *at, *dash;
+
+	memset(r, 0, sizeof(*r));
+	if (strlen(s) >= sizeof(buf))
+		goto bad;
+	snprintf(buf, sizeof(buf), "%s", s);
+	at = strchr(buf, '@');
+	if (at)
+		*at++ = 0;
+	if (!module_name_ok(buf)) {
+		perr(ps, "modules: bad module name '%s' (1 to 31 of a-z, 0-9, "
+		     "'_', '-')", buf);
+		return -1;
+	}
+	memcpy(r->name, buf, strlen(buf) + 1);	/* module_name_ok: <= 31 */
+	r->lo = 0;
+	r->hi = UINT32_MAX;
+	if (!at)
+		return 0;
+	dash = strchr(at, '-');
+	if (dash)
+		*dash++ = 0;
+	if (parse_version(at, 0, &r->lo) < 0 ||
+	    parse_version(dash ? dash : at, 1, &r->hi) < 0)
+		goto bad;
+	if (!dash && strchr(at, '.'))
+		r->hi = (r->lo & 0xffff0000u) | 0xffff;
+	if (r->hi < r->lo) {
+		perr(ps, "modules: empty version range in '%s'", s);
+		return -1;
+	}
+	return 0;
+bad:
+	perr(ps, "modules: '%s' is not NAME, NAME@MAJOR, NAME@MAJOR.MINOR or "
+	     "NAME@MAJOR.MINOR-MAJOR.MINOR", s);
+	return -1;
+}
+
+static void parse_mod_list(struct parser *ps, struct mod_list *l, char **w,
+			   int nw)
+{
+	int i, j;
+
+	l->set = 1;
+	l->line = ps->line;
+	if (nw == 0) {
+		perr(ps, "modules: list them, or say none");
+		return;
+	}
+	if (nw == 1 && !strcmp(w[0], "none"))
+		return;
+	l->mods = calloc(nw, sizeof(*l->mods));
+	if (!l->mods) {
+		perr(ps, "out of memory");
+		return;
+	}
+	for (i = 0; i < nw; i++) {
+		struct mod_rule r;
+
+		if (parse_mod(ps, w[i], &r) < 0)
+			continue;
+		for (j = 0; j < l->nmods; j++)
+			if (!strcmp(l->mods[j].name, r.name))
+				break;
+		if (j < l->nmods) {
+			perr(ps, "modules: %s is listed twice", r.name);
+			continue;
+		}
+		l->mods[l->nmods++] = r;
+	}
+}
+
+static void key_modules(struct parser *ps, const char *guest, char **w,
+			int nw)
+{
+	struct vm_policy *vm = ps->vm;
+	struct map_rule r;
+	struct mod_list *l;
 	int i;
 
-	for (i = 0; i < nw; i++) {
-		if (!strcmp(w[i], "sys"))
-			mods |= 1u << HC_MOD_SYS;
-		else if (!strcmp(w[i], "proc"))
-			mods |= 1u << HC_MOD_PROC;
-		else if (!strcmp(w[i], "fs"))
-			mods |= 1u << HC_MOD_FS;
-		else if (!strcmp(w[i], "none") && nw == 1)
-			mods = 0;
-		else
-			perr(ps, "modules: unknown module '%s' (sys, proc, "
-			     "fs, or none)", w[i]);
+	if (!guest) {
+		if (once(ps, &vm->set, K_MODULES, "modules") == 0)
+			parse_mod_list(ps, &vm->mods, w, nw);
+		return;
 	}
-	if (nw == 0)
-		perr(ps, "modules: list them, or say none");
-	ps->vm->modules = mods;
+	if (parse_uids(ps, "modules", guest, &r) != 0) {
+		if (!strcmp(guest, "*"))
+			perr(ps, "modules * = ...: say modules = ... instead");
+		return;
+	}
+	for (i = 0; i < vm->numods; i++) {
+		if (r.lo <= vm->umods[i].hi && vm->umods[i].lo <= r.hi) {
+			perr(ps, "modules %s overlaps the list on line %d",
+			     guest, vm->umods[i].line);
+			return;
+		}
+	}
+	l = realloc(vm->umods, (vm->numods + 1) * sizeof(*l));
+	if (!l) {
+		perr(ps, "out of memory");
+		return;
+	}
+	vm->umods = l;
+	l = &l[vm->numods++];
+	memset(l, 0, sizeof(*l));
+	l->lo = r.lo;
+	l->hi = r.hi;
+	parse_mod_list(ps, l, w, nw);
 }
 
 static void key_commands(struct parser *ps, char **w, int nw)
@@ -613,7 +745,7 @@ static void key_vm(struct parser *ps, const char *key, const char *arg,
 {
 	struct vm_policy *vm = ps->vm;
 
-	if (arg && strcmp(key, "map")) {
+	if (arg && strcmp(key, "map") && strcmp(key, "modules")) {
 		perr(ps, "%s takes no argument before '='", key);
 		return;
 	}
@@ -623,8 +755,7 @@ static void key_vm(struct parser *ps, const char *key, const char *arg,
 	} else if (!strcmp(key, "map")) {
 		key_map(ps, arg, w, nw);
 	} else if (!strcmp(key, "modules")) {
-		if (once(ps, &vm->set, K_MODULES, key) == 0)
-			key_modules(ps, w, nw);
+		key_modules(ps, arg, w, nw);
 	} else if (!strcmp(key, "commands")) {
 		key_commands(ps, w, nw);
 	} else if (!strcmp(key, "fs-roots")) {
@@ -958,4 +1089,58 @@ const struct map_rule *policy_rule(const struct vm_policy *vm, uint32_t uid)
 		if (uid >= vm->maps[i].lo && uid <= vm->maps[i].hi)
 			return &vm->maps[i];
 	return &vm->def;
+}
+
+const struct mod_list *policy_modules(const struct vm_policy *vm,
+				      uint32_t uid)
+{
+	int i;
+
+	for (i = 0; i < vm->numods; i++)
+		if (uid >= vm->umods[i].lo && uid <= vm->umods[i].hi)
+			return &vm->umods[i];
+	return &vm->mods;
+}
+
+static int is_builtin(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(builtin_modules) / sizeof(builtin_modules[0]);
+	     i++)
+		if (!strcmp(name, builtin_modules[i]))
+			return 1;
+	return 0;
+}
+
+static int check_list(const struct policy *p, const struct mod_list *l,
+		      policy_err_fn err)
+{
+	char path[PATH_MAX], why[PATH_MAX + 128], msg[PATH_MAX + 200];
+	int i, n = 0;
+
+	for (i = 0; i < l->nmods; i++) {
+		if (is_builtin(l->mods[i].name) ||
+		    module_file_check(p->module_dir, l->mods[i].name, path,
+				      sizeof(path), why, sizeof(why)) == 0)
+			continue;
+		snprintf(msg, sizeof(msg), "module %s: %s", l->mods[i].name,
+			 why);
+		if (err)
+			err(p->path, l->line, msg);
+		n++;
+	}
+	return n;
+}
+
+int policy_check_plugins(const struct policy *p, policy_err_fn err)
+{
+	int i, j, n = 0;
+
+	for (i = 0; i < p->nvms; i++) {
+		n += check_list(p, &p->vms[i].mods, err);
+		for (j = 0; j < p->vms[i].numods; j++)
+			n += check_list(p, &p->vms[i].umods[j], err);
+	}
+	return n;
 }

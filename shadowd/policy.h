@@ -34,6 +34,22 @@ struct owner {
 	uint32_t id;
 };
 
+/* A module the policy lets guests bind, at versions lo..hi
+ * (major << 16 | minor). */
+struct mod_rule {
+	char name[32];
+	uint32_t lo, hi;
+};
+
+/* A `modules` line: the VM's, or `modules UID[-UID] =` for guest users. */
+struct mod_list {
+	uint32_t lo, hi;	/* guest uids (a per-user list) */
+	struct mod_rule *mods;
+	int nmods;
+	int set;		/* 0: the VM's default, every built-in */
+	int line;
+};
+
 struct limits {
 	unsigned sessions;	/* live sessions of one VM */
 	unsigned procs;		/* live host commands of one session */
@@ -54,7 +70,9 @@ struct vm_policy {
 	int nmaps;
 	struct map_rule def;	/* `map * =`; MAP_OWNER unless set */
 	int has_def;
-	unsigned modules;	/* 1 << HC_MOD_* */
+	struct mod_list mods;	/* the VM's modules line */
+	struct mod_list *umods;	/* per guest uid ranges, disjoint */
+	int numods;
 	char **commands;
 	int ncommands, has_commands;
 	char **env;		/* guest env names let through ("LC_*") */
@@ -78,6 +96,7 @@ struct policy {
 	char audit_file[PATH_MAX];
 	char fallback_user[64];
 	unsigned audit_rate;	/* routine lines a second per session */
+	char module_dir[PATH_MAX];	/* plugins: NAME.so */
 	struct vm_policy *vms;
 	int nvms;
 	struct vm_policy builtin;	/* names without a section, no [vm *] */
@@ -106,5 +125,12 @@ int policy_may_attach(const struct policy *p, const struct vm_policy *vm,
 void policy_notes(const struct policy *p, void (*note)(const char *msg));
 /* The rule that maps guest uid (an exception, else the default). */
 const struct map_rule *policy_rule(const struct vm_policy *vm, uint32_t uid);
+/* The modules guest uid may bind (its own list, else the VM's). */
+const struct mod_list *policy_modules(const struct vm_policy *vm,
+				      uint32_t uid);
+/* --check-config: every plugin a modules line names must be in the module
+ * directory, root's and not writable by others: the number of problems,
+ * each reported. */
+int policy_check_plugins(const struct policy *p, policy_err_fn err);
 
 #endif

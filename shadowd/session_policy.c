@@ -29,15 +29,34 @@ static int put(int fd, const char *fmt, ...)
 	return r;
 }
 
-int session_policy_fd(const struct vm_policy *vm, const struct host_user *u)
+int session_policy_fd(const struct policy *p, const struct vm_policy *vm,
+		      const struct host_user *u, const struct hc_identity *id)
 {
+	const struct mod_list *ml = policy_modules(vm, id->uid);
+	char comm[17];
 	int fd, e = 0, i;
 
 	fd = memfd_create("hostcall-policy", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	if (fd < 0)
 		return -errno;
 	e |= put(fd, "vm %s\n", vm->name);
-	e |= put(fd, "modules %u\n", vm->modules);
+	/* Without a modules line the shadow allows every built-in. */
+	if (ml->set)
+		e |= put(fd, "modules-listed 1\n");
+	for (i = 0; i < ml->nmods; i++)
+		e |= put(fd, "module %s %u %u\n", ml->mods[i].name,
+			 ml->mods[i].lo, ml->mods[i].hi);
+	e |= put(fd, "module-dir %s\n", p->module_dir);
+	/* hcm_identity(): the caller as the guest kernel named it */
+	e |= put(fd, "guest-uid %u\n", id->uid);
+	e |= put(fd, "guest-gid %u\n", id->gid);
+	e |= put(fd, "guest-pid %u\n", id->pid);
+	for (i = 0; i < 16 && id->comm[i]; i++)
+		comm[i] = id->comm[i] > ' ' && id->comm[i] < 127 ?
+			  id->comm[i] : '?';
+	comm[i] = 0;
+	if (i)
+		e |= put(fd, "guest-comm %s\n", comm);
 	/* The shadow refuses to run as root unless a rule named root. */
 	e |= put(fd, "root-allowed %d\n", u->root_named);
 	e |= put(fd, "max-procs %u\n", vm->lim.procs);

@@ -14,7 +14,9 @@
 #define SHADOW_POLICY_FD	5
 #define SHADOW_AUDIT_FD		6
 
-/* A read-only memfd at offset 0 with vm's rules for user u, or -errno. */
-int session_policy_fd(const struct vm_policy *vm, const struct host_user *u);
+/* A read-only memfd at offset 0 with vm's rules for guest caller id
+ * mapped to user u (p: the global settings), or -errno. */
+int session_policy_fd(const struct policy *p, const struct vm_policy *vm,
+		      const struct host_user *u, const struct hc_identity *id);
 
 #endif

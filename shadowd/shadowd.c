@@ -435,7 +435,7 @@ static int do_open(struct conn *c, const struct hcp_open *o)
 			o->id.pid, comm);
 		return refuse_open(c, &r, e, f, sizeof(f), len, "map");
 	}
-	pfd = e == 0 ? session_policy_fd(c->vm, &u) : -1;
+	pfd = e == 0 ? session_policy_fd(&policy, c->vm, &u, &o->id) : -1;
 	if (e == 0 && pfd < 0)
 		e = pfd;
 	if (e == 0 && !(box = malloc(sizeof(*box))))
@@ -861,6 +861,9 @@ static int check_config(const char *path)
 {
 	int n = policy_load(path, &policy, config_error);
 
+	/* A plugin a modules line names must be there, and safe to load. */
+	if (!n)
+		n = policy_check_plugins(&policy, config_error);
 	if (!n)
 		policy_notes(&policy, config_note);
 	policy_free(&policy);

@@ -20,7 +20,8 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define HC_ABI_VERSION		2	/* 2: the session window data path */
+/* 2: the session window data path; 3: modules bound by name (BIND) */
+#define HC_ABI_VERSION		3
 
 /* ---- 1. Modules and operations ------------------------------------------ */
 
@@ -32,15 +33,25 @@
  */
 #define HC_MAX_DATA		(128 * 1024)
 
-enum hc_module {
-	HC_MOD_SESSION	= 0,	/* served by the device itself */
-	HC_MOD_SYS	= 1,
-	HC_MOD_PROC	= 2,
-	HC_MOD_FS	= 3,
-	HC_MOD_COUNT
-};
+/*
+ * The module of a call is a handle: 0 is the session module below; every
+ * other module is named and versioned on the host and reached through the
+ * handle HC_SESSION_BIND returns (sys, proc and fs are built-in host
+ * modules, each 1.0, whose functions are the HC_SYS_*, HC_PROC_* and
+ * HC_FS_* numbers below). An unbound handle answers -EBADF, a function
+ * the module does not have -ENOSYS.
+ */
+#define HC_MOD_SESSION		0
 
-/* HC_MOD_SESSION: session life cycle; the driver makes these, never users. */
+/* The built-in host modules' names and versions. */
+#define HC_SYS_MODULE		"sys"
+#define HC_PROC_MODULE		"proc"
+#define HC_FS_MODULE		"fs"
+#define HC_BUILTIN_MAJOR	1
+#define HC_BUILTIN_MINOR	0
+
+/* HC_MOD_SESSION: session life cycle (OPEN, CLOSE: the driver only) and
+ * the session's bindings. */
 enum hc_session_op {
 	/* in: struct hc_identity; out: struct hc_session_info;
 	 * result: the new session id (> 0). */
@@ -89,7 +100,7 @@ struct hc_bind_info {
 	__u16 reserved;
 };
 
-/* HC_MOD_SYS */
+/* "sys" 1.0 */
 enum hc_sys_op {
 	HC_SYS_PING	= 1,	/* in echoed to out; result: bytes echoed */
 	HC_SYS_INFO	= 2,	/* out: struct hc_sys_info */
@@ -99,7 +110,7 @@ enum hc_sys_op {
 	HC_SYS_OP_END		/* keep last: one past the last op */
 };
 
-/* HC_MOD_PROC: host processes. A process handle is an int >= 0; once
+/* "proc" 1.0: host processes. A process handle is an int >= 0; once
  * released, the same number is not given out again soon. */
 enum hc_proc_op {
 	/*
@@ -144,7 +155,7 @@ enum hc_proc_op {
  * stream 0); args[3] = (rows << 16) | cols. Excludes F_STDIN_PROC. */
 #define HC_SPAWN_F_PTY		(1u << 3)
 
-/* HC_MOD_FS: host files. A file handle is a small int >= 0. Paths are
+/* "fs" 1.0: host files. A file handle is a small int >= 0. Paths are
  * relative to the shadow's host cwd unless absolute. */
 enum hc_fs_op {
 	HC_FS_OPEN	= 1,	/* in: path; args[0]: O_* flags, args[1]: mode */
@@ -165,30 +176,10 @@ enum hc_fs_op {
 	HC_FS_OP_END		/* keep last: one past the last op */
 };
 
-/*
- * Which ops exist: ops of a module are numbered from 1 up to its
- * HC_*_OP_END. The device, the shadow and the tests ask this, so a new op
- * (added before its module's OP_END) is known everywhere at once.
- */
-static inline __u32 hc_module_op_end(__u32 module)
+/* Which session ops exist (the device and the shadow ask this). */
+static inline int hc_session_op_valid(__u32 op)
 {
-	switch (module) {
-	case HC_MOD_SESSION:
-		return HC_SESSION_OP_END;
-	case HC_MOD_SYS:
-		return HC_SYS_OP_END;
-	case HC_MOD_PROC:
-		return HC_PROC_OP_END;
-	case HC_MOD_FS:
-		return HC_FS_OP_END;
-	default:
-		return 0;
-	}
-}
-
-static inline int hc_op_valid(__u32 module, __u32 op)
-{
-	return op >= 1 && op < hc_module_op_end(module);
+	return op >= 1 && op < HC_SESSION_OP_END;
 }
 
 #define HC_STAT_F_NOFOLLOW	(1u << 0)
@@ -466,7 +457,8 @@ struct hc_qp_ctl {
 #define HC_QPERR_SQ_INDEX	1	/* sq_prod - sq_cons > entries */
 #define HC_QPERR_CQ_INDEX	2	/* cq_prod - cq_cons > entries */
 
-/* A call. module and op as in section 1 (HC_MOD_SESSION: CANCEL only). */
+/* A call. module (a handle) and op as in section 1 (HC_MOD_SESSION:
+ * CANCEL, BIND, UNBIND, MODULES). */
 struct hc_sqe {
 	__u64 tag;		/* the guest's cookie, echoed in the cqe */
 	__u16 module;
@@ -581,12 +573,14 @@ struct hc_evq_hdr {
  * host and wait for its real answer: bytes moved or a handle created are
  * returned as usual (a short count); only a call the host had not started
  * is restarted (SA_RESTART, stop/continue) or fails with EINTR, so EINTR
- * means nothing happened. What a killed caller's call created is undone.
+ * means nothing happened. What a killed caller's call created is undone
+ * (the shadow does it: HC_CANCEL_F_UNDO). module is a handle from
+ * HC_SESSION_BIND, or HC_MOD_SESSION for BIND, UNBIND and MODULES.
  */
 struct hostcall_ioc_call {
 	__u16 module;
 	__u16 op;
-	__u32 flags;		/* 0 */
+	__u32 flags;		/* HOSTCALL_CALL_F_* */
 	__s64 args[4];
 	__u64 in_ptr;
 	__u64 out_ptr;
@@ -596,6 +590,11 @@ struct hostcall_ioc_call {
 	__u32 out_used;		/* out */
 	__u32 reserved;
 };
+
+/* The answer may be a short count (a read or write): when the window's
+ * data area is busy the driver moves less rather than wait for room that
+ * calls blocked on the host may never give back. */
+#define HOSTCALL_CALL_F_SHORT	(1u << 0)
 
 /* The kick in use (the driver picks the cheapest the device offers). */
 #define HC_TRANSPORT_NONE		0

@@ -60,7 +60,7 @@ int ring_restrict(struct io_uring *r, unsigned modules)
 	size_t i, n = sizeof(ops);
 	int e;
 
-	if (!(modules & (1u << HC_MOD_FS)))
+	if (!(modules & MOD_BIT(MOD_FS)))
 		n -= 2;
 	memset(res, 0, sizeof(res));
 	for (i = 0; i < n; i++) {
@@ -133,7 +133,7 @@ int confine(void)
 		log_msg("RLIMIT_CPU: %s", strerror(-e));
 		return e;
 	}
-	if ((pol.modules & (1u << HC_MOD_PROC)) &&
+	if ((pol.modules & MOD_BIT(MOD_PROC)) &&
 	    ((e = orphans_init()) < 0 || (e = launcher_start()) < 0)) {
 		log_msg("launcher: %s", strerror(-e));
 		return e;

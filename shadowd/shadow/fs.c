@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * HC_MOD_FS: host files. open, read and write are io_uring operations
+ * "fs": host files. open, read and write are io_uring operations
  * (an open of a FIFO or a read of a slow file must not stall the
  * session); the metadata calls, whose path lookups wait as long as a
  * dead NFS or FUSE server makes them, run on worker threads (offload.c).
@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include "registry.h"
 #include "shadow.h"
 
 static void fill_stat(struct hc_stat *o, const struct stat *st)
@@ -356,3 +357,34 @@ int64_t fs_call(struct call *c)
 	}
 	return -ENOSYS;
 }
+
+/* The built-in "fs" 1.0: function n is op n (HC_FS_*). */
+static int64_t fs_fn(struct hcm_call *h)
+{
+	return fs_call(call_of(h));
+}
+
+static const struct hcm_function fs_funcs[] = {
+	{ "open", fs_fn },
+	{ "read", fs_fn },
+	{ "write", fs_fn },
+	{ "pread", fs_fn },
+	{ "pwrite", fs_fn },
+	{ "close", fs_fn },
+	{ "stat", fs_fn },
+	{ "fstat", fs_fn },
+	{ "readdir", fs_fn },
+	{ "mkdir", fs_fn },
+	{ "unlink", fs_fn },
+	{ "rename", fs_fn },
+	{ "readlink", fs_fn },
+};
+
+const struct hcm_module fs_module = {
+	.api = HCM_API_VERSION,
+	.name = HC_FS_MODULE,
+	.major = HC_BUILTIN_MAJOR,
+	.minor = HC_BUILTIN_MINOR,
+	.nfuncs = sizeof(fs_funcs) / sizeof(fs_funcs[0]),
+	.funcs = fs_funcs,
+};

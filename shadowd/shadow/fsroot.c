@@ -59,7 +59,7 @@ int fsroot_init(void)
  * confine (and the filter has no openat2 for them). */
 int fsroot_on(void)
 {
-	return pol.nroots > 0 && (pol.modules & (1u << HC_MOD_FS));
+	return pol.nroots > 0 && (pol.modules & MOD_BIT(MOD_FS));
 }
 
 int fsroot_refused(const char *op, const char *path)

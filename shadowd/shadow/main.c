@@ -32,6 +32,7 @@
 #include "auditfmt.h"
 #include "evq_loop.h"
 #include "log.h"
+#include "registry.h"
 #include "session_policy.h"
 #include "shadow.h"
 #include "window.h"
@@ -45,6 +46,7 @@ enum {
 	UD_REAP = 4,	/* a released process: reap it when it exits */
 	UD_IGNORE = 5,	/* cancel requests */
 	UD_OFFLOAD = 6,	/* offload.c: jobs finished on worker threads */
+	UD_WATCH = 7,	/* hcm_watch(): an fd a module waits for */
 	UD_MASK = 7,
 };
 
@@ -88,6 +90,18 @@ void ring_flush(void)
 	io_uring_submit(&ring);
 }
 
+struct io_uring_sqe *watch_sqe(void *w)
+{
+	return get_sqe((uint64_t)(uintptr_t)w | UD_WATCH);
+}
+
+void watch_cancel(void *w)
+{
+	struct io_uring_sqe *sqe = get_sqe(UD_IGNORE);
+
+	io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)w | UD_WATCH, 0);
+}
+
 static void cancel_call(struct call *c)
 {
 	struct io_uring_sqe *sqe;
@@ -128,6 +142,8 @@ static void call_free(struct call *c)
 {
 	if (c->cleanup)
 		c->cleanup(c);
+	if (c->bind)
+		registry_call_end(c->bind);
 	if (c->job_fd >= 0)
 		close(c->job_fd);
 	free(c->in_copy);
@@ -136,8 +152,88 @@ static void call_free(struct call *c)
 	ncalls--;
 }
 
+/*
+ * HC_CANCEL_F_UNDO: what a call created, released when its caller is
+ * gone (killed, or its answer could not be delivered). A call still in
+ * flight is marked and undone when it completes; one already answered is
+ * found in its queue pair's record of recent creating calls (entries of a
+ * queue pair are taken in order, so the call came before its cancel).
+ */
+enum { UNDO_NONE, UNDO_RELEASE, UNDO_CLOSE, UNDO_UNBIND };
+#define UNDO_HIST	256	/* per queue pair; 4 times its entries */
+
+static struct undo_rec {
+	uint64_t tag;
+	int kind;
+	int64_t result;
+} undo_hist[2][UNDO_HIST];
+static unsigned undo_next[2];
+
+static int undo_kind(const struct call *c)
+{
+	if (c->module == HC_MOD_SESSION)
+		return c->op == HC_SESSION_BIND ? UNDO_UNBIND : UNDO_NONE;
+	if (c->builtin == MOD_PROC && c->op == HC_PROC_SPAWN)
+		return UNDO_RELEASE;
+	if (c->builtin == MOD_FS && c->op == HC_FS_OPEN)
+		return UNDO_CLOSE;
+	return UNDO_NONE;
+}
+
+static void undo(int kind, int64_t result)
+{
+	char f[64];
+	size_t len = 0;
+
+	switch (kind) {
+	case UNDO_RELEASE:
+		call_internal(MOD_PROC, HC_PROC_RELEASE, result);
+		break;
+	case UNDO_CLOSE:
+		call_internal(MOD_FS, HC_FS_CLOSE, result);
+		break;
+	case UNDO_UNBIND:
+		registry_unbind(result);
+		break;
+	default:
+		return;
+	}
+	f[0] = 0;
+	audit_kv(f, sizeof(f), &len, "what", kind == UNDO_RELEASE ? "process" :
+		 kind == UNDO_CLOSE ? "file" : "binding");
+	shadow_audit("call-undone", f);
+}
+
+static void undo_record(const struct call *c, int kind, int64_t result)
+{
+	struct undo_rec *r = &undo_hist[c->qp][undo_next[c->qp]++ % UNDO_HIST];
+
+	r->tag = c->tag;
+	r->kind = kind;
+	r->result = result;
+}
+
+static void undo_answered(int qp, uint64_t tag)
+{
+	int i;
+
+	for (i = 0; i < UNDO_HIST; i++) {
+		struct undo_rec *r = &undo_hist[qp][i];
+
+		if (r->kind != UNDO_NONE && r->tag == tag) {
+			int kind = r->kind;
+
+			r->kind = UNDO_NONE;
+			undo(kind, r->result);
+			return;
+		}
+	}
+}
+
 static void reply(struct call *c, int64_t result)
 {
+	int kind;
+
 	/* Leave the in-flight list: a CANCEL arriving now finds nothing. */
 	c->prev->next = c->next;
 	c->next->prev = c->prev;
@@ -149,9 +245,19 @@ static void reply(struct call *c, int64_t result)
 		result = -ECANCELED;
 	if (result < 0 || c->out_len > c->out_max)
 		c->out_len = 0;
-	if (!stopping)
+	if (!stopping && !c->internal)
 		win_post(&win.qp[c->qp], c->tag, result, c->out_len);
+	kind = result >= 0 && !c->internal ? undo_kind(c) : UNDO_NONE;
+	if (kind && c->undo)
+		undo(kind, result);
+	else if (kind && !stopping)
+		undo_record(c, kind, result);
 	call_free(c);
+}
+
+void call_finish(struct call *c, int64_t result)
+{
+	reply(c, result);
 }
 
 /* Ops whose input goes to the host as it is (write data, a ping's
@@ -159,10 +265,10 @@ static void reply(struct call *c, int64_t result)
  * and so copied out first: the guest may change the window meanwhile. */
 static int input_in_place(const struct call *c)
 {
-	return (c->module == HC_MOD_FS && (c->op == HC_FS_WRITE ||
-					   c->op == HC_FS_PWRITE)) ||
-	       (c->module == HC_MOD_PROC && c->op == HC_PROC_WRITE) ||
-	       (c->module == HC_MOD_SYS && c->op == HC_SYS_PING);
+	return (c->builtin == MOD_FS && (c->op == HC_FS_WRITE ||
+					 c->op == HC_FS_PWRITE)) ||
+	       (c->builtin == MOD_PROC && c->op == HC_PROC_WRITE) ||
+	       (c->builtin == MOD_SYS && c->op == HC_SYS_PING);
 }
 
 /*
@@ -181,33 +287,18 @@ void call_prep_rw(struct io_uring_sqe *sqe, struct call *c, int fd,
 		io_uring_prep_read(sqe, fd, c->out, c->out_max, off);
 }
 
-static const char *const module_names[HC_MOD_COUNT] = {
-	[HC_MOD_SESSION] = "session", [HC_MOD_SYS] = "sys",
-	[HC_MOD_PROC] = "proc", [HC_MOD_FS] = "fs",
-};
-
 /* Writes may be cut to the byte limit (they may be short anyway). */
 static int is_write(const struct call *c)
 {
-	return (c->module == HC_MOD_FS && (c->op == HC_FS_WRITE ||
-					   c->op == HC_FS_PWRITE)) ||
-	       (c->module == HC_MOD_PROC && c->op == HC_PROC_WRITE);
+	return (c->builtin == MOD_FS && (c->op == HC_FS_WRITE ||
+					 c->op == HC_FS_PWRITE)) ||
+	       (c->builtin == MOD_PROC && c->op == HC_PROC_WRITE);
 }
 
-/* The policy's say before a call runs: 0, or the call's result. */
+/* The policy's say before a call runs (which modules: at BIND): 0, or
+ * the call's result. */
 static int64_t policy_gate(struct call *c)
 {
-	char f[128];
-	size_t len = 0;
-
-	if (c->module > HC_MOD_SESSION && c->module < HC_MOD_COUNT &&
-	    !(pol.modules & (1u << c->module))) {
-		f[0] = 0;
-		audit_kv(f, sizeof(f), &len, "module", module_names[c->module]);
-		audit_kv(f, sizeof(f), &len, "reason", "module-not-allowed");
-		shadow_audit("call-refused", f);
-		return -EPERM;
-	}
 	/* max-bytes: less output asked for is always fine; more input
 	 * than allowed only for a write, which is then short. */
 	if (c->out_max > pol.max_bytes)
@@ -220,35 +311,154 @@ static int64_t policy_gate(struct call *c)
 	return 0;
 }
 
-static int64_t dispatch(struct call *c)
+static int64_t call_input(struct call *c, const unsigned char *in);
+
+/* Ask a call to end: its operation cancelled, or its module's hook. */
+static void cancel_one(struct call *c)
 {
-	switch (c->module) {
-	case HC_MOD_SYS:
-		return sys_call(c);
-	case HC_MOD_PROC:
-		return proc_call(c);
-	case HC_MOD_FS:
-		return fs_call(c);
+	if (c->cancelled)
+		return;
+	if (c->pending) {
+		if (!c->nocancel)
+			cancel_call(c);
+	} else if (c->on_cancel) {
+		const struct hcm_module *prev = hcm_current;
+
+		c->cancelled = 1;
+		hcm_current = c->bind->m;
+		c->on_cancel(hcm_of(c));	/* may answer it at once */
+		hcm_current = prev;
 	}
-	return -ENOSYS;
 }
 
 /* HC_SESSION_CANCEL: a pending call of the same queue pair, by tag. */
-static int64_t cancel_tag(int qp, uint64_t tag)
+static int64_t cancel_tag(int qp, uint64_t tag, int64_t flags)
 {
 	struct call *c;
 
-	for (c = calls.next; c != &calls; c = c->next)
-		if (c->qp == qp && c->tag == tag && c->pending &&
-		    !c->nocancel)
-			cancel_call(c);
+	if (flags & ~(int64_t)HC_CANCEL_F_UNDO)
+		return -EINVAL;
+	for (c = calls.next; c != &calls; c = c->next) {
+		if (c->qp != qp || c->tag != tag || c->internal)
+			continue;
+		if (flags & HC_CANCEL_F_UNDO)
+			c->undo = 1;
+		cancel_one(c);
+		return 0;
+	}
+	if (flags & HC_CANCEL_F_UNDO)
+		undo_answered(qp, tag);
 	return 0;
 }
 
-/* Input: in place, or copied out of the window (the one copy). */
+void call_cancel_binding(struct binding *b)
+{
+	struct call *c;
+
+again:
+	for (c = calls.next; c != &calls; c = c->next) {
+		if (c->bind == b && !c->cancelled &&
+		    (c->pending ? !c->nocancel : c->on_cancel != NULL)) {
+			cancel_one(c);
+			goto again;	/* the list may have changed */
+		}
+	}
+}
+
+static int64_t session_op(struct call *c)
+{
+	struct hc_bind_info info;
+	int64_t r;
+
+	switch (c->op) {
+	case HC_SESSION_CANCEL:
+		return cancel_tag(c->qp, (uint64_t)c->args[0], c->args[1]);
+	case HC_SESSION_BIND:
+		if (c->args[0] < 0 || c->args[0] > 0xffff || c->args[1] < 0 ||
+		    c->args[1] > 0xffff)
+			return -EINVAL;
+		r = registry_bind((const char *)call_in(c), c->in_len,
+				  c->args[0], c->args[1], &info);
+		if (r > 0 && c->out_max >= sizeof(info)) {
+			memcpy(call_out(c), &info, sizeof(info));
+			c->out_len = sizeof(info);
+		}
+		return r;
+	case HC_SESSION_UNBIND:
+		return registry_unbind(c->args[0]);
+	case HC_SESSION_MODULES:
+		r = registry_modules((char *)call_out(c), c->out_max);
+		if (r >= 0)
+			c->out_len = r;
+		return r;
+	}
+	return -ENOSYS;	/* OPEN and CLOSE are the control ring's */
+}
+
+/* A bound module's function n. */
+static int64_t dispatch(struct call *c)
+{
+	struct binding *b = registry_lookup(c->module);
+	int64_t r;
+
+	if (!b)
+		return -EBADF;
+	if (c->op < 1 || c->op > b->m->nfuncs)
+		return -ENOSYS;
+	c->bind = b;
+	c->builtin = b->builtin;
+	registry_call_start(b);
+	r = policy_gate(c);
+	if (r == 0)
+		r = call_input(c, c->in);
+	if (r == 0) {
+		hcm_current = b->m;
+		r = b->m->funcs[c->op - 1].fn(hcm_of(c));
+		hcm_current = NULL;
+	}
+	return r;
+}
+
+static struct call *call_new(void)
+{
+	struct call *c = calloc(1, sizeof(*c));
+
+	if (!c)
+		return NULL;
+	ncalls++;
+	c->fd = -1;
+	c->job_fd = -1;
+	c->next = calls.next;
+	c->prev = &calls;
+	calls.next->prev = c;
+	calls.next = c;
+	return c;
+}
+
+void call_internal(int builtin, uint16_t op, int64_t arg)
+{
+	struct call *c = call_new();
+	int64_t res;
+
+	if (!c) {
+		log_msg("out of memory: an undo (op %u) is lost", op);
+		return;
+	}
+	c->internal = 1;
+	c->builtin = builtin;
+	c->op = op;
+	c->args[0] = arg;
+	c->in = c->out = (unsigned char *)"";
+	res = builtin == MOD_PROC ? proc_call(c) : fs_call(c);
+	if (res != ASYNC)
+		reply(c, res);
+}
+
+/* Input: in place, or copied out of the window (the one copy); a
+ * module's always copied (hcm_in() is private). */
 static int64_t call_input(struct call *c, const unsigned char *in)
 {
-	if (input_in_place(c) || !c->in_len) {
+	if ((c->builtin && input_in_place(c)) || !c->in_len) {
 		c->in = (unsigned char *)in;
 		return 0;
 	}
@@ -267,12 +477,11 @@ static void call_start(int qp, const struct hc_sqe *e, int err)
 	struct call *c;
 	int64_t res;
 
-	c = calloc(1, sizeof(*c));
+	c = call_new();
 	if (!c) {
 		win_post(q, e->tag, -ENOMEM, 0);
 		return;
 	}
-	ncalls++;
 	c->tag = e->tag;
 	c->qp = qp;
 	c->module = e->module;
@@ -281,22 +490,16 @@ static void call_start(int qp, const struct hc_sqe *e, int err)
 	memcpy(c->args, e->args, sizeof(c->args));
 	c->in_len = e->in_len;
 	c->out = win_buf(q, e->out_off, e->out_len);
-	c->in = c->out;
-	c->fd = -1;
-	c->job_fd = -1;
-	c->next = calls.next;
-	c->prev = &calls;
-	calls.next->prev = c;
-	calls.next = c;
+	c->in = win_buf(q, e->in_off, e->in_len);
 
 	if (err)
 		res = err;
 	else if (c->module == HC_MOD_SESSION)
-		res = cancel_tag(qp, (uint64_t)c->args[0]);
+		res = c->in_len > HC_MODULE_NAME_MAX ? -EINVAL :
+		      (res = call_input(c, c->in)) ? res : session_op(c);
 	else if (ncalls > MAX_CALLS)
 		res = -EBUSY;
-	else if ((res = policy_gate(c)) == 0 &&
-		 (res = call_input(c, win_buf(q, e->in_off, e->in_len))) == 0)
+	else
 		res = dispatch(c);
 	if (res != ASYNC)
 		reply(c, res);
@@ -499,6 +702,9 @@ static void handle_cqe(struct io_uring_cqe *cqe)
 		if (cqe->res != -ECANCELED)
 			on_offload();
 		break;
+	case UD_WATCH:
+		hcm_watch_fired(ptr, cqe->res);
+		break;
 	}
 }
 
@@ -526,7 +732,17 @@ static void finish(void)
 	struct io_uring_cqe *cqe;
 	struct io_uring_sqe *sqe;
 	int tries = 20;
+	struct call *c;
 
+	/* A module's calls end first: no session_fini with one pending. */
+again:
+	for (c = calls.next; c != &calls; c = c->next) {
+		if (!c->pending && c->on_cancel && !c->cancelled) {
+			cancel_one(c);
+			goto again;
+		}
+	}
+	hcm_watch_drop_all();
 	proc_kill_all();
 	launcher_stop();
 	orphans_kill_all();
@@ -552,6 +768,8 @@ static void finish(void)
 	io_uring_queue_exit(&ring);
 	while (calls.next != &calls)
 		reply(calls.next, -ECANCELED);	/* frees: stopping is set */
+	registry_fini();
+	plugins_unload();
 }
 
 /* ---- the loop: serve, poll a while, sleep ------------------------------ */
@@ -758,6 +976,9 @@ int main(int argc, char **argv)
 
 	fsroot_init();
 	sys_init();
+	hcm_init();
+	registry_init();
+	plugins_load();	/* before confinement: dlopen, their own fds */
 	e = offload_init();
 	if (e < 0)
 		die("worker threads: %s", strerror(-e));

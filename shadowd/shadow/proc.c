@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * HC_MOD_PROC: host commands. Each runs in its own process group with
+ * "proc": host commands. Each runs in its own process group with
  * three pipes (or in its own session on a pty); stdio reads and writes
  * are io_uring operations, and WAIT polls a pidfd, so a blocked stream
  * never holds up other calls. The launcher (launcher.c) starts them; they
@@ -29,6 +29,7 @@
 #include <unistd.h>
 #include "auditfmt.h"
 #include "log.h"
+#include "registry.h"
 #include "shadow.h"
 
 extern char **environ;
@@ -703,7 +704,7 @@ int64_t proc_call(struct call *c)
 		return proc_spawn(c);
 	if (c->op == HC_PROC_RELEASE)
 		return proc_release(c);
-	if (!hc_op_valid(HC_MOD_PROC, c->op))
+	if (c->op < 1 || c->op >= HC_PROC_OP_END)
 		return -ENOSYS;
 	p = proc_lookup(c->args[0]);
 	if (!p || p->starting)
@@ -724,3 +725,29 @@ int64_t proc_call(struct call *c)
 	}
 	return -ENOSYS;
 }
+
+/* The built-in "proc" 1.0: function n is op n (HC_PROC_*). */
+static int64_t proc_fn(struct hcm_call *h)
+{
+	return proc_call(call_of(h));
+}
+
+static const struct hcm_function proc_funcs[] = {
+	{ "spawn", proc_fn },
+	{ "read", proc_fn },
+	{ "write", proc_fn },
+	{ "close", proc_fn },
+	{ "signal", proc_fn },
+	{ "wait", proc_fn },
+	{ "release", proc_fn },
+	{ "resize", proc_fn },
+};
+
+const struct hcm_module proc_module = {
+	.api = HCM_API_VERSION,
+	.name = HC_PROC_MODULE,
+	.major = HC_BUILTIN_MAJOR,
+	.minor = HC_BUILTIN_MINOR,
+	.nfuncs = sizeof(proc_funcs) / sizeof(proc_funcs[0]),
+	.funcs = proc_funcs,
+};

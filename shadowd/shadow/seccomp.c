@@ -61,7 +61,7 @@ static int add_narrow(scmp_filter_ctx ctx, unsigned modules)
 	int e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(newfstatat), 1,
 				 SCMP_A3(SCMP_CMP_EQ, AT_EMPTY_PATH));
 
-	if (!e && (modules & (1u << HC_MOD_PROC)))
+	if (!e && (modules & MOD_BIT(MOD_PROC)))
 		e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(openat), 1,
 				     SCMP_A2(SCMP_CMP_EQ, SHADOW_DIR_OPEN));
 	return e;
@@ -131,11 +131,11 @@ int seccomp_apply(unsigned modules)
 			     SCMP_ACT_KILL_PROCESS);
 	if (!e)
 		e = ADD(ctx, SCMP_ACT_ALLOW, base);
-	if (!e && (modules & (1u << HC_MOD_FS)))
+	if (!e && (modules & MOD_BIT(MOD_FS)))
 		e = ADD(ctx, SCMP_ACT_ALLOW, fs);
 	else if (!e)
 		e = add_narrow(ctx, modules);
-	if (!e && (modules & (1u << HC_MOD_PROC)))
+	if (!e && (modules & MOD_BIT(MOD_PROC)))
 		e = ADD(ctx, SCMP_ACT_ALLOW, proc);
 	if (!e)
 		e = ADD(ctx, SCMP_ACT_KILL_PROCESS, deadly);

@@ -15,6 +15,7 @@
 #include <liburing.h>
 #include <linux/openat2.h>
 #include "hostcall_proto.h"
+#include "hostcall_module.h"
 
 #define SESSION_FD	3
 #define MAX_CALLS	1024	/* calls in flight; more get -EBUSY */
@@ -27,6 +28,12 @@
 
 struct proc;
 struct call;
+struct binding;
+
+/* The built-in modules' numbers inside the shadow (the guest names them
+ * only by binding "sys", "proc", "fs": registry.c). */
+enum { MOD_NONE = 0, MOD_SYS = 1, MOD_PROC = 2, MOD_FS = 3 };
+#define MOD_BIT(m)	(1u << (m))
 
 /* Continues an asynchronous call with the CQE result: returns the call's
  * result, or ASYNC when it queued another operation. */
@@ -36,7 +43,12 @@ struct call {
 	struct call *next, *prev;	/* in-flight list */
 	uint64_t tag;
 	int qp;			/* the queue pair it came from */
-	uint16_t module, op;
+	uint16_t module, op;	/* module: the guest's handle */
+	int builtin;		/* MOD_* of the bound module, MOD_NONE else */
+	struct binding *bind;	/* the module's binding (NULL: session op) */
+	void (*on_cancel)(struct hcm_call *c);	/* hcm_on_cancel() */
+	int undo;		/* HC_CANCEL_F_UNDO: release what it created */
+	int internal;		/* made by the shadow itself: no answer */
 	uint32_t out_max;
 	int64_t args[4];
 	/* Input: a private copy when a handler parses it, else (write data)
@@ -63,6 +75,17 @@ struct call {
 	int64_t job_res;
 	int job_fd;		/* a duplicate of the handle's fd, or -1 */
 };
+
+/* The module API's view of a call is the call itself. */
+static inline struct call *call_of(const struct hcm_call *h)
+{
+	return (struct call *)h;
+}
+
+static inline struct hcm_call *hcm_of(struct call *c)
+{
+	return (struct hcm_call *)c;
+}
 
 static inline unsigned char *call_in(struct call *c)
 {
@@ -106,6 +129,15 @@ int window_receive(int sock, void **mem, int *kick_fd, int *irq_fd);
 
 /* sys.c: what INFO reports that needs a lookup, before confinement */
 void sys_init(void);
+const char *sys_user_name(void);
+
+/* main.c: a call that returned ASYNC without an io_uring operation (a
+ * module's hcm_complete) ends with result; a cancel may reach it */
+void call_finish(struct call *c, int64_t result);
+/* The last unbind: cancel the binding's calls still pending. */
+void call_cancel_binding(struct binding *b);
+/* An internal call of a built-in (an undo: CLOSE, RELEASE); no answer. */
+void call_internal(int builtin, uint16_t op, int64_t arg);
 
 /* modules: each returns the result, or ASYNC */
 int64_t sys_call(struct call *c);
@@ -148,9 +180,19 @@ int file_table_remove(int64_t h);	/* the fd, or -1 */
 int file_table_full(void);
 
 /* policy.c: this session's rules, from shadowd on fd 5 */
+struct mod_allow {
+	char name[HC_MODULE_NAME_MAX + 1];
+	uint32_t lo, hi;	/* versions (major << 16 | minor) allowed */
+};
+
 struct shadow_policy {
 	char vm[64];
-	unsigned modules;	/* 1 << HC_MOD_* allowed */
+	unsigned modules;	/* MOD_BIT(MOD_*): built-ins it may bind */
+	struct mod_allow *mods;	/* what this guest user may bind */
+	int nmods;
+	char module_dir[256];	/* plugins: NAME.so there */
+	uint32_t guest_uid, guest_gid, guest_pid;	/* the session's opener */
+	char guest_comm[16];
 	int root_allowed;	/* a rule named root: uid 0 is intended */
 	unsigned max_procs, max_files, max_bytes, cpu;
 	int commands_listed;	/* only the listed commands may run */
@@ -167,6 +209,10 @@ struct shadow_policy {
 extern struct shadow_policy pol;
 /* Read the rules from fd (then closed); defaults if fd is not open. */
 int policy_read(int fd);
+/* May this session bind name at version (major << 16 | minor)? */
+int policy_module_allowed(const char *name, uint32_t version);
+/* Is name in the list at all (a plugin to load)? */
+int policy_module_named(const char *name);
 void policy_release(void);
 
 /* audit.c: one line to shadowd's audit trail (fields: " key=value"...) */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* HC_MOD_SYS: liveness, who and where the shadow is, the host clock. */
+/* "sys": liveness, who and where the shadow is, the host clock. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -10,6 +10,7 @@
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
+#include "registry.h"
 #include "shadow.h"
 
 static int64_t sys_ping(struct call *c)
@@ -42,6 +43,11 @@ void sys_init(void)
 
 	if (getpwuid_r(getuid(), &pw, pwbuf, sizeof(pwbuf), &res) == 0 && res)
 		put_str(user_name, sizeof(user_name), pw.pw_name);
+}
+
+const char *sys_user_name(void)
+{
+	return user_name;
 }
 
 static int64_t sys_info(struct call *c)
@@ -143,3 +149,26 @@ int64_t sys_call(struct call *c)
 	}
 	return -ENOSYS;
 }
+
+/* The built-in "sys" 1.0: function n is op n (HC_SYS_*). */
+static int64_t sys_fn(struct hcm_call *h)
+{
+	return sys_call(call_of(h));
+}
+
+static const struct hcm_function sys_funcs[] = {
+	{ "ping", sys_fn },
+	{ "info", sys_fn },
+	{ "time", sys_fn },
+	{ "chdir", sys_fn },
+	{ "getcwd", sys_fn },
+};
+
+const struct hcm_module sys_module = {
+	.api = HCM_API_VERSION,
+	.name = HC_SYS_MODULE,
+	.major = HC_BUILTIN_MAJOR,
+	.minor = HC_BUILTIN_MINOR,
+	.nfuncs = sizeof(sys_funcs) / sizeof(sys_funcs[0]),
+	.funcs = sys_funcs,
+};

@@ -44,10 +44,11 @@ static int range_ok(uint32_t off, uint32_t len)
 
 int win_check_sqe(const struct hc_sqe *e)
 {
-	int known = e->module == HC_MOD_SESSION ?
-		    e->op == HC_SESSION_CANCEL : hc_op_valid(e->module, e->op);
-
-	if (!known)
+	/* Other modules' functions are the registry's to check (-EBADF,
+	 * -ENOSYS); of the session's, OPEN and CLOSE are the control ring's. */
+	if (e->module == HC_MOD_SESSION && (!hc_session_op_valid(e->op) ||
+					    e->op == HC_SESSION_OPEN ||
+					    e->op == HC_SESSION_CLOSE))
 		return -ENOSYS;
 	if (e->flags)
 		return -EINVAL;

@@ -28,7 +28,7 @@ static double now_us(void)
 
 static int ping(struct sess *s)
 {
-	return call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, NULL, 0, 0, NULL,
+	return call(s, T_SYS, HC_SYS_PING, 0, 0, 0, NULL, 0, 0, NULL,
 		    NULL) == 0;
 }
 
@@ -85,7 +85,7 @@ static void fs_read(struct sess *s, int depth)
 		if (write(fd, buf, chunk) != (ssize_t)chunk)
 			break;
 	close(fd);
-	h = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, path);
+	h = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, path);
 	if (h < 0) {
 		printf("fs read: open %d\n", h);
 		return;
@@ -94,7 +94,7 @@ static void fs_read(struct sess *s, int depth)
 	for (off = 0, i = 0; done < size;) {
 		while (inflight < depth && off < size) {
 			tags[i % depth] = next_tag++;
-			send_call(s, tags[i % depth], HC_MOD_FS, HC_FS_PREAD,
+			send_call(s, tags[i % depth], T_FS, HC_FS_PREAD,
 				  h, off, 0, NULL, 0, chunk);
 			off += chunk;
 			inflight++;
@@ -118,7 +118,7 @@ static void fs_read(struct sess *s, int depth)
 	t = now_us() - t;
 	printf("fs read, 128 KiB PREADs from tmpfs, %d in flight: %.0f MB/s "
 	       "(%zu MiB in %.0f ms)\n", depth, done / t, done >> 20, t / 1e3);
-	call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+	call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 	unlink(path);
 	free(buf);
 }

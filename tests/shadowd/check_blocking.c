@@ -35,9 +35,9 @@ static void check_cancel_counts(struct sess *s)
 	uint64_t tag;
 
 	h = spawn(s, NULL, sleeper, NULL, 0, NULL);
-	w1 = call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, buf, sizeof(buf));
+	w1 = call0(s, T_PROC, HC_PROC_WRITE, h, 0, buf, sizeof(buf));
 	tag = next_tag++;
-	send_call(s, tag, HC_MOD_PROC, HC_PROC_WRITE, h, 0, 0, buf,
+	send_call(s, tag, T_PROC, HC_PROC_WRITE, h, 0, 0, buf,
 		  sizeof(buf), 0);
 	msleep(100);
 	send_cancel(s, tag);
@@ -46,7 +46,7 @@ static void check_cancel_counts(struct sess *s)
 	      h >= 0 && w1 > 0 && w1 < (int64_t)sizeof(buf) &&
 	      w2 == -ECANCELED, "write %lld, cancelled write %lld",
 	      (long long)w1, (long long)w2);
-	call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 }
 
 /*
@@ -65,17 +65,17 @@ static void check_close_hangs(struct sess *s)
 		skip(name, why);
 		return;
 	}
-	fh = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, h.path);
+	fh = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, h.path);
 	if (fh < 0) {
 		fail(name, "open %s: %lld", h.path, (long long)fh);
 		hang_release(&h);
 		return;
 	}
 	tag = next_tag++;
-	send_call(s, tag, HC_MOD_FS, HC_FS_CLOSE, fh, 0, 0, NULL, 0, 0);
+	send_call(s, tag, T_FS, HC_FS_CLOSE, fh, 0, 0, NULL, 0, 0);
 	msleep(100);
 	t0 = now_ms();
-	ping = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "c", 1, 1, NULL,
+	ping = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, "c", 1, 1, NULL,
 		    NULL);
 	ms = now_ms() - t0;
 	CHECK(name, ping == 1 && ms < 2000, "ping %lld after %lld ms",
@@ -84,18 +84,18 @@ static void check_close_hangs(struct sess *s)
 	c = wait_reply(s, tag, TIMEOUT_MS, NULL, NULL);
 	CHECK("blocking: the hung close ends, the handle is gone",
 	      (c == 0 || c == -ENOTCONN || c == -ECONNABORTED) &&
-	      call0(s, HC_MOD_FS, HC_FS_CLOSE, fh, 0, NULL, 0) == -EBADF,
+	      call0(s, T_FS, HC_FS_CLOSE, fh, 0, NULL, 0) == -EBADF,
 	      "close %lld", (long long)c);
 }
 
 void check_blocking(int ctl, uint32_t session)
 {
 	static const struct { const char *what; uint16_t mod, op; } ops[] = {
-		{ "stat", HC_MOD_FS, HC_FS_STAT },
-		{ "mkdir", HC_MOD_FS, HC_FS_MKDIR },
-		{ "unlink", HC_MOD_FS, HC_FS_UNLINK },
-		{ "readlink", HC_MOD_FS, HC_FS_READLINK },
-		{ "chdir", HC_MOD_SYS, HC_SYS_CHDIR },
+		{ "stat", T_FS, HC_FS_STAT },
+		{ "mkdir", T_FS, HC_FS_MKDIR },
+		{ "unlink", T_FS, HC_FS_UNLINK },
+		{ "readlink", T_FS, HC_FS_READLINK },
+		{ "chdir", T_SYS, HC_SYS_CHDIR },
 	};
 	enum { NOPS = sizeof(ops) / sizeof(ops[0]) };
 	const char *name = "blocking: PING answered beside hung calls";
@@ -123,13 +123,13 @@ void check_blocking(int ctl, uint32_t session)
 	}
 	hc = spawn(&s, NULL, cat, NULL, 0, NULL);
 	rtag = next_tag++;
-	send_call(&s, rtag, HC_MOD_PROC, HC_PROC_READ, hc, 1, 0, NULL, 0, 100);
+	send_call(&s, rtag, T_PROC, HC_PROC_READ, hc, 1, 0, NULL, 0, 100);
 	/* A SPAWN whose cwd hangs (the launcher waits for its chdir), and
 	 * one fs call of each kind on a path that hangs. */
 	n = snprintf(in, sizeof(in), "%s", h.path) + 1;
 	n += snprintf(in + n, sizeof(in) - n, "true") + 1;
 	stag = next_tag++;
-	send_call(&s, stag, HC_MOD_PROC, HC_PROC_SPAWN, 1, 0, HC_SPAWN_F_CWD,
+	send_call(&s, stag, T_PROC, HC_PROC_SPAWN, 1, 0, HC_SPAWN_F_CWD,
 		  in, n, sizeof(struct hc_spawn_info));
 	snprintf(path, sizeof(path), "%s/x", h.path);
 	for (i = 0; i < NOPS; i++) {
@@ -140,7 +140,7 @@ void check_blocking(int ctl, uint32_t session)
 	}
 	msleep(200);
 	t0 = now_ms();
-	ping = call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "p", 1, 1, NULL,
+	ping = call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "p", 1, 1, NULL,
 		    NULL);
 	ms = now_ms() - t0;
 	CHECK(name, ping == 1 && ms < 2000, "ping %lld after %lld ms",
@@ -169,7 +169,7 @@ void check_blocking(int ctl, uint32_t session)
 	      (long long)res[4]);
 	r = spawn(&s, NULL, truecmd, NULL, 0, NULL);
 	CHECK("blocking: the session serves on afterwards", r >= 0 &&
-	      call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "q", 1, 1, NULL,
+	      call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "q", 1, 1, NULL,
 		   NULL) == 1, "spawn %lld", (long long)r);
 	sess_close(&s);
 }

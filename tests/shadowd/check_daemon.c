@@ -145,7 +145,7 @@ static void check_hung_home(const char *me)
 	ms = ms_since(&t0);
 	s.id = 2;
 	if (st == 0)
-		pr = call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "a", 1, 1,
+		pr = call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "a", 1, 1,
 			  NULL, NULL);
 	CHECK(name, st == 0 && pr == 1 && ms < 3000,
 	      "open %d after %lld ms, ping %lld", st, (long long)ms,
@@ -155,7 +155,7 @@ static void check_hung_home(const char *me)
 	n = recv_timeout(hung, &r, sizeof(r), &hs.fd);
 	hs.id = 1;
 	pr = n == sizeof(r) && r.status == 0 ?
-	     call(&hs, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "b", 1, 1, NULL,
+	     call(&hs, T_SYS, HC_SYS_PING, 0, 0, 0, "b", 1, 1, NULL,
 		  NULL) : -1;
 	CHECK("shadowd: the hung session opens once its home answers",
 	      n == sizeof(r) && r.hdr.type == HCP_OPENED && r.status == 0 &&

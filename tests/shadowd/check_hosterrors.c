@@ -28,7 +28,7 @@ static int64_t write_until_error(struct sess *s, int64_t h, size_t max,
 	int64_t r;
 
 	for (*moved = 0; *moved < max; *moved += r) {
-		r = call0(s, HC_MOD_FS, HC_FS_WRITE, h, 0, chunk,
+		r = call0(s, T_FS, HC_FS_WRITE, h, 0, chunk,
 			  sizeof(chunk));
 		if (r <= 0)
 			return r;
@@ -43,14 +43,14 @@ static void check_enospc_fs(struct sess *s, const char *dir)
 	int64_t h, r;
 
 	snprintf(path, sizeof(path), "%s/fill", dir);
-	h = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_CREAT | O_WRONLY, 0600,
+	h = path_call(s, T_FS, HC_FS_OPEN, O_CREAT | O_WRONLY, 0600,
 		      path);
 	r = h >= 0 ? write_until_error(s, h, 4 << 20, &moved) : h;
 	CHECK("host errors: a full file system gives ENOSPC (fs write)",
 	      h >= 0 && r == -ENOSPC && moved > 0, "open %lld, write %lld "
 	      "after %zu bytes", (long long)h, (long long)r, moved);
 	if (h >= 0)
-		call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+		call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 }
 
 static void check_enospc_stdin(struct sess *s, const char *dir)
@@ -63,13 +63,13 @@ static void check_enospc_stdin(struct sess *s, const char *dir)
 	snprintf(cmd, sizeof(cmd), "exec cat > %s/fill2", dir);
 	h = spawn(s, NULL, argv, NULL, 0, NULL);
 	while (h >= 0 && moved < (4 << 20)) {
-		r = call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, chunk,
+		r = call0(s, T_PROC, HC_PROC_WRITE, h, 0, chunk,
 			  sizeof(chunk));
 		if (r <= 0)
 			break;
 		moved += r;
 	}
-	st = h >= 0 ? call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0) : h;
+	st = h >= 0 ? call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0) : h;
 	if (h >= 0)
 		read_all(s, h, 2, &err);
 	CHECK("host errors: a command's ENOSPC: its stderr, its status, "
@@ -80,7 +80,7 @@ static void check_enospc_stdin(struct sess *s, const char *dir)
 	      (long long)r, moved, (long long)st, err ? err : "");
 	free(err);
 	if (h >= 0)
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 }
 
 static void check_erofs(struct sess *s, const char *dir)
@@ -94,12 +94,12 @@ static void check_erofs(struct sess *s, const char *dir)
 		     strerror(errno));
 		return;
 	}
-	h = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_CREAT | O_WRONLY, 0600,
+	h = path_call(s, T_FS, HC_FS_OPEN, O_CREAT | O_WRONLY, 0600,
 		      path);
 	CHECK("host errors: a read-only file system gives EROFS", h == -EROFS,
 	      "open %lld", (long long)h);
 	if (h >= 0)
-		call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+		call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 }
 
 static void check_eio(struct sess *s)
@@ -107,12 +107,12 @@ static void check_eio(struct sess *s)
 	int64_t h, r;
 
 	/* The shadow's own memory, at address 4096: never mapped. */
-	h = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDWR, 0, "/proc/self/mem");
-	r = h >= 0 ? call0(s, HC_MOD_FS, HC_FS_PWRITE, h, 4096, "x", 1) : h;
+	h = path_call(s, T_FS, HC_FS_OPEN, O_RDWR, 0, "/proc/self/mem");
+	r = h >= 0 ? call0(s, T_FS, HC_FS_PWRITE, h, 4096, "x", 1) : h;
 	CHECK("host errors: a write the kernel cannot do gives EIO", r == -EIO,
 	      "open %lld pwrite %lld", (long long)h, (long long)r);
 	if (h >= 0)
-		call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+		call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 }
 
 void check_hosterrors(struct sess *s)

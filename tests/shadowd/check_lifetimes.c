@@ -82,7 +82,7 @@ static void check_pgid_reuse(struct sess *s)
 	int ws, alive, root = access("/proc/sys/kernel/ns_last_pid", W_OK) == 0;
 
 	h = spawn(s, NULL, argv, NULL, 0, &pid);
-	r = h >= 0 ? call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0) : h;
+	r = h >= 0 ? call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0) : h;
 	st = pid > 0 ? proc_state(pid) : 0;
 	CHECK("proc: an exited leader stays a zombie until RELEASE",
 	      h >= 0 && WIFEXITED(r) && WEXITSTATUS(r) == 5 && st == 'Z',
@@ -90,12 +90,12 @@ static void check_pgid_reuse(struct sess *s)
 	      st ? st : '-');
 	if (h < 0)
 		return;
-	r = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+	r = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 	CHECK("proc: WAIT again gives the same status", WIFEXITED(r) &&
 	      WEXITSTATUS(r) == 5, "wait %lld", (long long)r);
 	v = victim_at(pid);
-	sig = call0(s, HC_MOD_PROC, HC_PROC_SIGNAL, h, SIGKILL, NULL, 0);
-	rel = call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	sig = call0(s, T_PROC, HC_PROC_SIGNAL, h, SIGKILL, NULL, 0);
+	rel = call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	msleep(50);
 	ws = 0;
 	wr = v > 0 ? waitpid(v, &ws, WNOHANG) : -1;
@@ -136,8 +136,8 @@ static void check_group_after_exit(struct sess *s)
 	h = spawn(s, NULL, argv, NULL, 0, NULL);
 	if (h >= 0 && read_all(s, h, 1, &out) > 0)
 		member = atoi(out);
-	w = h >= 0 ? call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0) : h;
-	r = h >= 0 ? call0(s, HC_MOD_PROC, HC_PROC_SIGNAL, h, SIGKILL, NULL,
+	w = h >= 0 ? call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0) : h;
+	r = h >= 0 ? call0(s, T_PROC, HC_PROC_SIGNAL, h, SIGKILL, NULL,
 			   0) : h;
 	for (i = 0; i < 100 && member > 0 && proc_state(member) &&
 	     proc_state(member) != 'Z'; i++)
@@ -150,7 +150,7 @@ static void check_group_after_exit(struct sess *s)
 	      member > 0 && proc_state(member) ? proc_state(member) : '-');
 	free(out);
 	if (h >= 0)
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 }
 
 /* Before: fs handles were bare slots; a closed one read the next file. */
@@ -167,22 +167,22 @@ static void check_file_generation(struct sess *s)
 	}
 	close(fa);
 	close(fb);
-	h1 = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, a);
-	c = call0(s, HC_MOD_FS, HC_FS_CLOSE, h1, 0, NULL, 0);
-	h2 = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, b);
-	r = call(s, HC_MOD_FS, HC_FS_READ, h1, 0, 0, NULL, 0, 100, &out, NULL);
+	h1 = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, a);
+	c = call0(s, T_FS, HC_FS_CLOSE, h1, 0, NULL, 0);
+	h2 = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, b);
+	r = call(s, T_FS, HC_FS_READ, h1, 0, 0, NULL, 0, 100, &out, NULL);
 	CHECK("fs: a closed handle names nothing", h1 >= 0 && c == 0 &&
 	      h2 >= 0 && h2 != h1 && r == -EBADF,
 	      "old %lld new %lld, read through the old one %lld '%s'",
 	      (long long)h1, (long long)h2, (long long)r,
 	      out ? (char *)out : "");
 	free(out);
-	r = call0(s, HC_MOD_FS, HC_FS_CLOSE, h1, 0, NULL, 0);
+	r = call0(s, T_FS, HC_FS_CLOSE, h1, 0, NULL, 0);
 	CHECK("fs: closing a stale handle leaves the new file open",
-	      r == -EBADF && call(s, HC_MOD_FS, HC_FS_PREAD, h2, 0, 0, NULL,
+	      r == -EBADF && call(s, T_FS, HC_FS_PREAD, h2, 0, 0, NULL,
 				  0, 6, NULL, NULL) == 6, "close %lld",
 	      (long long)r);
-	call0(s, HC_MOD_FS, HC_FS_CLOSE, h2, 0, NULL, 0);
+	call0(s, T_FS, HC_FS_CLOSE, h2, 0, NULL, 0);
 	unlink(a);
 	unlink(b);
 }

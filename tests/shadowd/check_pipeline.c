@@ -13,13 +13,13 @@
 
 static int64_t wait_h(struct sess *s, int64_t h)
 {
-	return call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+	return call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 }
 
 static void release(struct sess *s, int64_t h)
 {
 	if (h >= 0)
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 }
 
 static int exited0(int64_t st)
@@ -47,11 +47,11 @@ static void check_two_stages(struct sess *s)
 	CHECK("stdin_proc: printf | sort -r", r == 4 && !strcmp(data, "b\na\n"),
 	      "got %lld '%s'", (long long)r, data);
 	free(data);
-	r1 = call(s, HC_MOD_PROC, HC_PROC_READ, a, 1, 0, NULL, 0, 100, NULL,
+	r1 = call(s, T_PROC, HC_PROC_READ, a, 1, 0, NULL, 0, 100, NULL,
 		  NULL);
 	CHECK("stdin_proc: earlier stdout no longer readable", r1 == -EBADF,
 	      "read %lld", (long long)r1);
-	r = call0(s, HC_MOD_PROC, HC_PROC_WRITE, b, 0, "x", 1);
+	r = call0(s, T_PROC, HC_PROC_WRITE, b, 0, "x", 1);
 	CHECK("stdin_proc: later stage has no guest stdin", r == -EBADF,
 	      "write %lld", (long long)r);
 	ra = wait_h(s, a);

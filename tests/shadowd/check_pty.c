@@ -16,7 +16,7 @@
 static void release(struct sess *s, int64_t h)
 {
 	if (h >= 0)
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 }
 
 /* Read stream 1 until `want` shows up (1) or EOF/error (0); *acc keeps
@@ -31,7 +31,7 @@ static int read_until(struct sess *s, int64_t h, const char *want,
 	for (;;) {
 		if (*acc && strstr(*acc, want))
 			return 1;
-		r = call(s, HC_MOD_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, 4096,
+		r = call(s, T_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, 4096,
 			 &out, &olen);
 		if (r <= 0) {
 			free(out);
@@ -61,13 +61,13 @@ static void check_size_and_tty(struct sess *s)
 	CHECK("pty: stty size; tty", r > 0 && strstr(data, "33 101\r\n") &&
 	      strstr(data, "/dev/pts/"), "got %lld '%s'", (long long)r, data);
 	free(data);
-	r = call(s, HC_MOD_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, 100, NULL,
+	r = call(s, T_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, 100, NULL,
 		 NULL);
-	r2 = call(s, HC_MOD_PROC, HC_PROC_READ, h, 2, 0, NULL, 0, 100, NULL,
+	r2 = call(s, T_PROC, HC_PROC_READ, h, 2, 0, NULL, 0, 100, NULL,
 		  NULL);
 	CHECK("pty: EOF after exit, stream 2 always EOF", r == 0 && r2 == 0,
 	      "stream 1 %lld, stream 2 %lld", (long long)r, (long long)r2);
-	st = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+	st = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 	CHECK("pty: exit status", st >= 0 && WIFEXITED(st) &&
 	      WEXITSTATUS(st) == 0, "wait %lld", (long long)st);
 	release(s, h);
@@ -110,9 +110,9 @@ static void check_resize(struct sess *s)
 	ok = read_until(s, h, "ready\r\n", &acc, &len);
 	CHECK("pty: initial size", ok && strstr(acc, "24 80\r\n"), "got '%s'",
 	      acc ? acc : "");
-	r = call0(s, HC_MOD_PROC, HC_PROC_RESIZE, h, SIZE(50, 132), NULL, 0);
+	r = call0(s, T_PROC, HC_PROC_RESIZE, h, SIZE(50, 132), NULL, 0);
 	/* The guest writes the master as stream 0: the line ends `read`. */
-	w = call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, "go\n", 3);
+	w = call0(s, T_PROC, HC_PROC_WRITE, h, 0, "go\n", 3);
 	ok = read_until(s, h, "50 132\r\n", &acc, &len);
 	CHECK("pty: resize reaches stty size", r == 0 && w == 3 && ok,
 	      "resize %lld write %lld got '%s'", (long long)r, (long long)w,
@@ -134,22 +134,22 @@ static void check_signal_and_errors(struct sess *s)
 		fail("pty: SIGNAL reaches the group", "spawn %lld",
 		     (long long)h);
 	} else {
-		r = call0(s, HC_MOD_PROC, HC_PROC_SIGNAL, h, SIGTERM, NULL, 0);
-		st = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		r = call0(s, T_PROC, HC_PROC_SIGNAL, h, SIGTERM, NULL, 0);
+		st = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 		CHECK("pty: SIGNAL reaches the group", r == 0 && st >= 0 &&
 		      WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM,
 		      "signal %lld wait %lld", (long long)r, (long long)st);
-		r = call0(s, HC_MOD_PROC, HC_PROC_RESIZE, h, -1, NULL, 0);
+		r = call0(s, T_PROC, HC_PROC_RESIZE, h, -1, NULL, 0);
 		CHECK("pty: resize with a bad size", r == -EINVAL,
 		      "result %lld", (long long)r);
 		release(s, h);
 	}
 	h = spawn(s, NULL, truecmd, NULL, 0, NULL);
-	r = call0(s, HC_MOD_PROC, HC_PROC_RESIZE, h, SIZE(10, 10), NULL, 0);
+	r = call0(s, T_PROC, HC_PROC_RESIZE, h, SIZE(10, 10), NULL, 0);
 	CHECK("pty: resize of a pipe process", r == -ENOTTY, "result %lld",
 	      (long long)r);
 	release(s, h);
-	r = call0(s, HC_MOD_PROC, HC_PROC_RESIZE, 250, SIZE(10, 10), NULL, 0);
+	r = call0(s, T_PROC, HC_PROC_RESIZE, 250, SIZE(10, 10), NULL, 0);
 	CHECK("pty: resize of a bad handle", r == -EBADF, "result %lld",
 	      (long long)r);
 	h = spawn4(s, NULL, truecmd, NULL, HC_SPAWN_F_PTY |

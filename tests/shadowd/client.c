@@ -366,7 +366,7 @@ int64_t spawn4(struct sess *s, const char *cwd, char *const argv[],
 	for (; env && env[envc]; envc++)
 		n += sprintf(in + n, "%s", env[envc]) + 1;
 	next_a3 = a3;
-	r = call(s, HC_MOD_PROC, HC_PROC_SPAWN, argc, envc, flags, in, n,
+	r = call(s, T_PROC, HC_PROC_SPAWN, argc, envc, flags, in, n,
 		 sizeof(info), &out, &olen);
 	if (r >= 0 && pid) {
 		*pid = -1;
@@ -389,7 +389,7 @@ int64_t read_all(struct sess *s, int64_t h, int stream, char **data)
 	int64_t r;
 
 	for (;;) {
-		r = call(s, HC_MOD_PROC, HC_PROC_READ, h, stream, 0, NULL, 0,
+		r = call(s, T_PROC, HC_PROC_READ, h, stream, 0, NULL, 0,
 			 4096, &out, &olen);
 		if (r <= 0) {
 			free(out);

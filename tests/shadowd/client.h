@@ -84,7 +84,21 @@ struct sess {
 	struct gqp q[2];
 	unsigned kicks, irqs;	/* what we did and saw */
 	int spin_us;		/* look this long before waiting (0) */
+	int64_t handles[3];	/* T_SYS, T_PROC, T_FS once bound */
 };
+
+/* The built-in modules as the tests name them: send_call binds "sys",
+ * "proc" or "fs" 1.0 in the session at its first use and sends the
+ * handle (a refused bind is the call's answer). */
+#define T_SYS		0xff01
+#define T_PROC		0xff02
+#define T_FS		0xff03
+/* T_SYS, T_PROC, T_FS: the handle (bound at the first use); other
+ * values as they are. */
+int64_t sess_handle(struct sess *s, uint16_t mod);
+/* HC_SESSION_BIND: a handle or -errno; info (may be NULL) filled. */
+int64_t sess_bind(struct sess *s, const char *name, unsigned major,
+		  unsigned minor, struct hc_bind_info *info);
 
 /* Create the window (a sealed memfd, two eventfds) and send HCP_WINDOW:
  * 0 or -errno. send_call does it when a session has none yet. */

@@ -62,6 +62,7 @@ int sess_attach(struct sess *s)
 
 	if (s->win)
 		return 0;
+	memset(s->handles, 0, sizeof(s->handles));	/* a new session */
 	fds[0] = memfd_create("hc-test-window", MFD_CLOEXEC |
 			      MFD_ALLOW_SEALING);
 	if (fds[0] < 0 || ftruncate(fds[0], HC_WIN_SIZE) < 0 ||
@@ -266,13 +267,66 @@ static int submit(struct sess *s, uint64_t tag, uint16_t mod, uint16_t op,
 	return 0;
 }
 
+int64_t sess_bind(struct sess *s, const char *name, unsigned major,
+		  unsigned minor, struct hc_bind_info *info)
+{
+	int64_t args[4] = { major, minor, 0, 0 };
+	uint64_t tag = next_tag++;
+	unsigned char *out = NULL;
+	uint32_t len = 0;
+	int64_t r;
+	int e;
+
+	e = submit(s, tag, HC_MOD_SESSION, HC_SESSION_BIND, args, name,
+		   strlen(name), info ? sizeof(*info) : 0, 0);
+	if (e < 0)
+		return e;
+	r = wait_reply(s, tag, TIMEOUT_MS, &out, &len);
+	if (info && r > 0 && len == sizeof(*info))
+		memcpy(info, out, sizeof(*info));
+	free(out);
+	return r;
+}
+
+int64_t sess_handle(struct sess *s, uint16_t mod)
+{
+	static const char *const names[] = { "sys", "proc", "fs" };
+	int i = mod - T_SYS;
+
+	if (mod < T_SYS || mod > T_FS)
+		return mod;
+	if (!s->win && sess_attach(s) < 0)
+		return -EIO;
+	if (!s->handles[i])
+		s->handles[i] = sess_bind(s, names[i], 1, 0, NULL);
+	return s->handles[i];
+}
+
 int send_call(struct sess *s, uint64_t tag, uint16_t mod, uint16_t op,
 	      int64_t a0, int64_t a1, int64_t a2, const void *in,
 	      size_t in_len, uint32_t out_max)
 {
 	int64_t args[4] = { a0, a1, a2, next_a3 };
+	int64_t h;
 
 	next_a3 = 0;
+	if (mod >= T_SYS && mod <= T_FS) {
+		if (!s->win && sess_attach(s) < 0)
+			return -EIO;
+		h = sess_handle(s, mod);
+		if (h <= 0) {
+			/* The bind's refusal is this call's answer. */
+			s->handles[mod - T_SYS] = 0;
+			if (h == NO_REPLY || s->nstash == 64)
+				return -EIO;
+			s->stash[s->nstash].tag = tag;
+			s->stash[s->nstash].result = h;
+			s->stash[s->nstash].len = 0;
+			s->stash[s->nstash++].data = calloc(1, 1);
+			return 0;
+		}
+		mod = h;
+	}
 	return submit(s, tag, mod, op, args, in, in_len, out_max, 0);
 }
 

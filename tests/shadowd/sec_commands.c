@@ -43,13 +43,13 @@ static int sort_compress(struct sess *s, const char *prog, const char *name)
 	for (i = 0; i < 3000; i++)
 		n += snprintf(in + n, sizeof(in) - n, "# %d\n", i);
 	for (off = 0; off < n; off += w)
-		if ((w = call0(s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, in + off,
+		if ((w = call0(s, T_PROC, HC_PROC_WRITE, h, 0, in + off,
 			       n - off)) <= 0)
 			break;
-	call0(s, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
+	call0(s, T_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
 	read_all(s, h, 1, &out);
-	st = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
-	call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	st = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+	call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	for (p = out; p && (p = strchr(p, '\n')); p++)
 		lines++;
 	free(out);
@@ -130,10 +130,10 @@ static void listed(void *arg)
 	snprintf(evil_path, sizeof(evil_path), "PATH=%s/evil", S.dir);
 	h = spawn(&s, NULL, sort, env, 0, NULL);
 	if (h >= 0) {
-		call0(&s, HC_MOD_PROC, HC_PROC_WRITE, h, 0, "b\na\n", 4);
-		call0(&s, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
+		call0(&s, T_PROC, HC_PROC_WRITE, h, 0, "b\na\n", 4);
+		call0(&s, T_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
 		read_all(&s, h, 1, &out);
-		call0(&s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(&s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	}
 	CHECK("commands: the guest's PATH cannot substitute a program",
 	      h >= 0 && out && !strcmp(out, "a\nb\n"), "spawn %lld out '%s'",

@@ -89,7 +89,7 @@ static void check_bad(void)
 		"map 1000 = %s\n"
 		"map 900-1100 = %s\n"				/* 9 */
 		"map 1001 = hct-no-such-user\n"			/* 10 */
-		"modules = sys nfs\n"				/* 11 */
+		"modules = sys NFS\n"				/* 11 */
 		"max-procs = 9999\n"				/* 12 */
 		"fs-roots = relative/dir\n"			/* 13 */
 		"commands = ../bin/sh\n"			/* 14 */

@@ -183,7 +183,7 @@ static void confined(void *arg)
 	} else {
 		/* The shadow confines itself after its execve, before it
 		 * serves: once a call is answered, it is done. */
-		call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL,
+		call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL,
 		     NULL);
 		check_proc_status(info.shadow_pid);
 		check_commands(&s, info.shadow_pid);
@@ -247,7 +247,7 @@ static void check_stdio(void)
 		fail("confine: stdio session", "open %d", st);
 		goto out;
 	}
-	call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL, NULL);
+	call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL, NULL);
 	for (i = 0; (l = launcher_of(info.shadow_pid)) < 0 && i < 200; i++)
 		usleep(10000);
 	fd_target(S.shadowd, 2, log, sizeof(log));
@@ -277,10 +277,10 @@ static void setuid_create(void *arg)
 
 	st = ctl >= 0 ? session(ctl, 7, &s, &info) : ctl;
 	if (st == 0) {
-		h = path_call(&s, HC_MOD_FS, HC_FS_OPEN,
+		h = path_call(&s, T_FS, HC_FS_OPEN,
 			      O_CREAT | O_WRONLY | O_EXCL, 06755, arg);
 		if (h >= 0)
-			call0(&s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+			call0(&s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 		sess_close(&s);
 	}
 	CHECK("confine: the fs module creates the file", h >= 0,

@@ -193,7 +193,7 @@ static void in_box(void *arg)
 	st = session(ctl, 1000, &s, &info);
 	h = st == 0 ? spawn(&s, NULL, daemon, NULL, 0, NULL) : st;
 	if (h >= 0)
-		call0(&s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		call0(&s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 	for (left = 0; left < 50 && count(S.uid[UO], "sleep 302") != 1;
 	     left++)
 		msleep(100);

@@ -41,7 +41,7 @@ static int64_t stat_call(struct sess *s, const char *path, int nofollow,
 {
 	unsigned char *o = NULL;
 	uint32_t olen = 0;
-	int64_t r = call(s, HC_MOD_FS, HC_FS_STAT, nofollow ?
+	int64_t r = call(s, T_FS, HC_FS_STAT, nofollow ?
 			 HC_STAT_F_NOFOLLOW : 0, 0, 0, path, strlen(path) + 1,
 			 sizeof(*st), &o, &olen);
 
@@ -62,7 +62,7 @@ static void inside(struct sess *s)
 	r = fs_read_file(s, in("in.txt"), buf, sizeof(buf));
 	CHECK("fsroots: a file inside the root", r > 0 &&
 	      !strcmp(buf, "inside\n"), "read %lld", (long long)r);
-	r = call(s, HC_MOD_SYS, HC_SYS_GETCWD, 0, 0, 0, NULL, 0, 4096, &o,
+	r = call(s, T_SYS, HC_SYS_GETCWD, 0, 0, 0, NULL, 0, 4096, &o,
 		 &olen);
 	CHECK("fsroots: the shadow starts in the root",
 	      r > 0 && o && !strcmp((char *)o, S.share), "getcwd %lld '%s'",
@@ -74,15 +74,15 @@ static void inside(struct sess *s)
 	r = stat_call(s, in("escape"), 1, &st);
 	CHECK("fsroots: lstat of a link inside (not followed)",
 	      r == 0 && S_ISLNK(st.mode), "stat %lld", (long long)r);
-	r = call(s, HC_MOD_FS, HC_FS_READLINK, 0, 0, 0, in("escape"),
+	r = call(s, T_FS, HC_FS_READLINK, 0, 0, 0, in("escape"),
 		 strlen(in("escape")) + 1, 100, &o, &olen);
 	CHECK("fsroots: readlink of a link inside", r == 14 && o &&
 	      !memcmp(o, "../outside.txt", 14), "readlink %lld",
 	      (long long)r);
 	free(o);
-	r = path_call(s, HC_MOD_FS, HC_FS_MKDIR, 0755, 0, in("made"));
+	r = path_call(s, T_FS, HC_FS_MKDIR, 0755, 0, in("made"));
 	CHECK("fsroots: mkdir inside", r == 0, "mkdir %lld", (long long)r);
-	r = path_call(s, HC_MOD_SYS, HC_SYS_CHDIR, 0, 0, "sub");
+	r = path_call(s, T_SYS, HC_SYS_CHDIR, 0, 0, "sub");
 	if (r == 0)
 		r = fs_read_file(s, "../in.txt", buf, sizeof(buf));
 	CHECK("fsroots: chdir inside, then .. that stays inside",
@@ -124,11 +124,11 @@ static void outside(struct sess *s)
 	r = stat_call(s, out_("outside.txt"), 1, &st);
 	CHECK("fsroots: stat outside", r == -EPERM, "stat %lld",
 	      (long long)r);
-	r = path_call(s, HC_MOD_FS, HC_FS_MKDIR, 0755, 0, in("up/made"));
+	r = path_call(s, T_FS, HC_FS_MKDIR, 0755, 0, in("up/made"));
 	CHECK("fsroots: mkdir through a link out",
 	      r == -EPERM && access(out_("made"), F_OK) < 0, "mkdir %lld",
 	      (long long)r);
-	r = path_call(s, HC_MOD_FS, HC_FS_UNLINK, 0, 0, in("up/outside.txt"));
+	r = path_call(s, T_FS, HC_FS_UNLINK, 0, 0, in("up/outside.txt"));
 	CHECK("fsroots: unlink through a link out",
 	      r == -EPERM && access(out_("outside.txt"), F_OK) == 0,
 	      "unlink %lld", (long long)r);
@@ -138,17 +138,17 @@ static void outside(struct sess *s)
 
 		memcpy(two, in("in.txt"), a);
 		strcpy(two + a, in("up/stolen.txt"));
-		r = call0(s, HC_MOD_FS, HC_FS_RENAME, 0, 0, two,
+		r = call0(s, T_FS, HC_FS_RENAME, 0, 0, two,
 			  a + strlen(two + a) + 1);
 		CHECK("fsroots: rename out of the root",
 		      r == -EPERM && access(out_("stolen.txt"), F_OK) < 0,
 		      "rename %lld", (long long)r);
 	}
-	r = path_call(s, HC_MOD_SYS, HC_SYS_CHDIR, 0, 0, S.dir);
+	r = path_call(s, T_SYS, HC_SYS_CHDIR, 0, 0, S.dir);
 	CHECK("fsroots: chdir outside", r == -EPERM, "chdir %lld",
 	      (long long)r);
 	/* O_CREAT through a dangling link that points out. */
-	r = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_CREAT | O_WRONLY, 0644,
+	r = path_call(s, T_FS, HC_FS_OPEN, O_CREAT | O_WRONLY, 0644,
 		      in("dangling"));
 	CHECK("fsroots: create through a dangling link out",
 	      r == -EPERM && access(out_("created.txt"), F_OK) < 0,
@@ -216,7 +216,7 @@ static void toctou(struct sess *s)
 
 		memset(&e, 0, sizeof(e));
 		e.tag = next_tag++;
-		e.module = HC_MOD_FS;
+		e.module = sess_handle(s, T_FS);
 		e.op = HC_FS_OPEN;
 		e.args[0] = O_RDONLY;
 		e.in_off = off;
@@ -238,13 +238,13 @@ static void toctou(struct sess *s)
 			unsigned char *o = NULL;
 			uint32_t olen = 0;
 
-			if (call(s, HC_MOD_FS, HC_FS_READ, r, 0, 0, NULL, 0,
+			if (call(s, T_FS, HC_FS_READ, r, 0, 0, NULL, 0,
 				 sizeof(buf) - 1, &o, &olen) > 0 &&
 			    strcmp((char *)o, "inside\n"))
 				leaked++;
 			free(o);
 		}
-		call0(s, HC_MOD_FS, HC_FS_CLOSE, r, 0, NULL, 0);
+		call0(s, T_FS, HC_FS_CLOSE, r, 0, NULL, 0);
 	}
 	f.stop = 1;
 	pthread_join(t, NULL);

@@ -61,10 +61,10 @@ static void per_session(struct sess *s)
 	      (long long)h[2]);
 	for (i = 0; i < 3; i++)
 		if (h[i] >= 0)
-			call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h[i], 0, NULL,
+			call0(s, T_PROC, HC_PROC_RELEASE, h[i], 0, NULL,
 			      0);
 	for (i = 0; i < 3; i++)
-		f[i] = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0,
+		f[i] = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0,
 				 "/dev/null");
 	CHECK("limits: the 3rd file of a 2-file session is refused",
 	      f[0] >= 0 && f[1] >= 0 && f[2] == -EMFILE,
@@ -72,29 +72,29 @@ static void per_session(struct sess *s)
 	      (long long)f[2]);
 	for (i = 0; i < 3; i++)
 		if (f[i] >= 0)
-			call0(s, HC_MOD_FS, HC_FS_CLOSE, f[i], 0, NULL, 0);
+			call0(s, T_FS, HC_FS_CLOSE, f[i], 0, NULL, 0);
 
 	/* Bytes per call: output is cut, input refused or (writes) cut. */
-	f[0] = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, "/dev/zero");
-	r = call(s, HC_MOD_FS, HC_FS_READ, f[0], 0, 0, NULL, 0, 100000, NULL,
+	f[0] = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, "/dev/zero");
+	r = call(s, T_FS, HC_FS_READ, f[0], 0, 0, NULL, 0, 100000, NULL,
 		 &olen);
 	CHECK("limits: a read gets at most max-bytes", r == 4096 &&
 	      olen == 4096, "read %lld (%u bytes)", (long long)r, olen);
-	call0(s, HC_MOD_FS, HC_FS_CLOSE, f[0], 0, NULL, 0);
-	r = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, big_in, 5000, 5000,
+	call0(s, T_FS, HC_FS_CLOSE, f[0], 0, NULL, 0);
+	r = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, big_in, 5000, 5000,
 		 NULL, NULL);
-	r2 = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, big_in, 4096, 4096,
+	r2 = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, big_in, 4096, 4096,
 		  NULL, NULL);
 	CHECK("limits: input over max-bytes is refused (-E2BIG)",
 	      r == -E2BIG && r2 == 4096, "ping 5000: %lld, 4096: %lld",
 	      (long long)r, (long long)r2);
 	h[0] = spawn(s, NULL, cat, NULL, 0, NULL);
-	r = h[0] >= 0 ? call0(s, HC_MOD_PROC, HC_PROC_WRITE, h[0], 0, big_in,
+	r = h[0] >= 0 ? call0(s, T_PROC, HC_PROC_WRITE, h[0], 0, big_in,
 			      sizeof(big_in)) : h[0];
 	CHECK("limits: a write over max-bytes is short", r == 4096,
 	      "write %lld", (long long)r);
 	if (h[0] >= 0)
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h[0], 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h[0], 0, NULL, 0);
 }
 
 static void small(void *arg)
@@ -133,7 +133,7 @@ static int burn_shadow(struct sess *s, pid_t shadow)
 
 	for (i = 0; i < 2000000; i++) {
 		while (inflight < 8) {
-			if (send_call(s, next_tag++, HC_MOD_SYS, HC_SYS_PING,
+			if (send_call(s, next_tag++, T_SYS, HC_SYS_PING,
 				      0, 0, 0, data, sizeof(data),
 				      sizeof(data)) < 0)
 				return gone_within(shadow, 5000);

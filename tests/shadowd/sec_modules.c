@@ -22,9 +22,9 @@ static void nofs(void *arg)
 		fail("modules: session", "open %d", r);
 		goto out;
 	}
-	a = call(&s, HC_MOD_FS, HC_FS_STAT, 0, 0, 0, "/", 2, sizeof(st), NULL,
+	a = call(&s, T_FS, HC_FS_STAT, 0, 0, 0, "/", 2, sizeof(st), NULL,
 		 NULL);
-	b = call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL, NULL);
+	b = call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL, NULL);
 	c = run_cmd(&s, truecmd, NULL, NULL);
 	CHECK("modules: a module the policy leaves out gives -EPERM",
 	      a == -EPERM && b == 1 && c == 0, "fs %lld sys %lld proc %lld",
@@ -39,6 +39,6 @@ void sec_modules(void)
 {
 	run_as(UO, nofs, NULL);
 	CHECK("modules: the refusal is audited", audit_has(
-		"event=call-refused", "vm=nofs", "module=fs", NULL),
+		"event=module-bind-refused", "vm=nofs", "module=fs", NULL),
 	      "no audit line");
 }

@@ -87,17 +87,17 @@ int64_t fs_read_file(struct sess *s, const char *path, char *buf, size_t n)
 	uint32_t olen = 0;
 	int64_t h, r;
 
-	h = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, path);
+	h = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, path);
 	if (h < 0)
 		return h;
-	r = call(s, HC_MOD_FS, HC_FS_READ, h, 0, 0, NULL, 0, n - 1, &out,
+	r = call(s, T_FS, HC_FS_READ, h, 0, 0, NULL, 0, n - 1, &out,
 		 &olen);
 	if (r >= 0) {
 		memcpy(buf, out, olen);
 		buf[olen] = 0;
 	}
 	free(out);
-	call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+	call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 	return r;
 }
 
@@ -113,8 +113,8 @@ int64_t run_cmd(struct sess *s, char *const argv[], char *const env[],
 	if (h < 0)
 		return h;
 	read_all(s, h, 1, &data);
-	st = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
-	call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	st = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+	call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	if (out)
 		*out = data;
 	else

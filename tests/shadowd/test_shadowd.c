@@ -48,13 +48,13 @@ static void check_sys(struct sess *s, const struct hc_session_info *si)
 
 	for (i = 0; i < (int)sizeof(pat); i++)
 		pat[i] = i * 7 + 3;
-	r = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, pat, sizeof(pat),
+	r = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, pat, sizeof(pat),
 		 sizeof(pat), &out, &olen);
 	CHECK("sys ping round trip", r == sizeof(pat) && olen == sizeof(pat)
 	      && !memcmp(out, pat, sizeof(pat)), "result %lld len %u",
 	      (long long)r, olen);
 	free(out);
-	r = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, pat, sizeof(pat), 10,
+	r = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, pat, sizeof(pat), 10,
 		 &out, &olen);
 	CHECK("sys ping out_max cuts", r == 10 && olen == 10 &&
 	      !memcmp(out, pat, 10), "result %lld len %u", (long long)r, olen);
@@ -64,7 +64,7 @@ static void check_sys(struct sess *s, const struct hc_session_info *si)
 
 		for (i = 0; i < HC_MAX_DATA; i++)
 			m[i] = i ^ (i >> 8);
-		r = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, m, HC_MAX_DATA,
+		r = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, m, HC_MAX_DATA,
 			 HC_MAX_DATA, &out, &olen);
 		CHECK("sys ping max size", r == HC_MAX_DATA &&
 		      olen == HC_MAX_DATA && !memcmp(out, m, HC_MAX_DATA),
@@ -73,7 +73,7 @@ static void check_sys(struct sess *s, const struct hc_session_info *si)
 		free(m);
 	}
 
-	r = call(s, HC_MOD_SYS, HC_SYS_INFO, 0, 0, 0, NULL, 0, sizeof(info),
+	r = call(s, T_SYS, HC_SYS_INFO, 0, 0, 0, NULL, 0, sizeof(info),
 		 &out, &olen);
 	if (r != 0 || olen != sizeof(info)) {
 		fail("sys info", "result %lld len %u", (long long)r, olen);
@@ -90,11 +90,11 @@ static void check_sys(struct sess *s, const struct hc_session_info *si)
 		      info.shadow_pid, info.host_user, info.kernel, info.cwd);
 	}
 	free(out);
-	r = call(s, HC_MOD_SYS, HC_SYS_INFO, 0, 0, 0, NULL, 0, 8, NULL, NULL);
+	r = call(s, T_SYS, HC_SYS_INFO, 0, 0, 0, NULL, 0, 8, NULL, NULL);
 	CHECK("sys info small buffer", r == -EINVAL, "result %lld",
 	      (long long)r);
 
-	r = call(s, HC_MOD_SYS, HC_SYS_TIME, 0, 0, 0, NULL, 0, sizeof(t),
+	r = call(s, T_SYS, HC_SYS_TIME, 0, 0, 0, NULL, 0, sizeof(t),
 		 &out, &olen);
 	if (r == 0 && olen == sizeof(t)) {
 		memcpy(&t, out, sizeof(t));
@@ -110,9 +110,9 @@ static void check_sys(struct sess *s, const struct hc_session_info *si)
 		fail("sys chdir/getcwd", "mkdtemp");
 		return;
 	}
-	r = path_call(s, HC_MOD_SYS, HC_SYS_CHDIR, 0, 0, tmp);
+	r = path_call(s, T_SYS, HC_SYS_CHDIR, 0, 0, tmp);
 	if (r == 0)
-		r = call(s, HC_MOD_SYS, HC_SYS_GETCWD, 0, 0, 0, NULL, 0, 4096,
+		r = call(s, T_SYS, HC_SYS_GETCWD, 0, 0, 0, NULL, 0, 4096,
 			 &out, &olen);
 	else
 		out = NULL;
@@ -120,12 +120,12 @@ static void check_sys(struct sess *s, const struct hc_session_info *si)
 	      !strcmp((char *)out, tmp), "result %lld cwd %s", (long long)r,
 	      out ? (char *)out : "-");
 	free(out);
-	r = call(s, HC_MOD_SYS, HC_SYS_GETCWD, 0, 0, 0, NULL, 0, 3, NULL, NULL);
+	r = call(s, T_SYS, HC_SYS_GETCWD, 0, 0, 0, NULL, 0, 3, NULL, NULL);
 	CHECK("sys getcwd small buffer", r == -ERANGE, "result %lld",
 	      (long long)r);
-	r = path_call(s, HC_MOD_SYS, HC_SYS_CHDIR, 0, 0, "/nonexistent-hc");
+	r = path_call(s, T_SYS, HC_SYS_CHDIR, 0, 0, "/nonexistent-hc");
 	CHECK("sys chdir missing", r == -ENOENT, "result %lld", (long long)r);
-	path_call(s, HC_MOD_SYS, HC_SYS_CHDIR, 0, 0, pw->pw_dir);
+	path_call(s, T_SYS, HC_SYS_CHDIR, 0, 0, pw->pw_dir);
 	rmdir(tmp);
 }
 
@@ -148,29 +148,29 @@ static void check_spawn_basic(struct sess *s)
 	if (h < 0) {
 		fail("proc spawn sh exit 7", "spawn %lld", (long long)h);
 	} else {
-		r = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		r = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 		CHECK("proc spawn sh exit 7", r >= 0 && WIFEXITED(r) &&
 		      WEXITSTATUS(r) == 7 && pid > 0, "wait %lld pid %d",
 		      (long long)r, pid);
-		r2 = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		r2 = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 		CHECK("proc wait repeated", r2 == r, "%lld vs %lld",
 		      (long long)r2, (long long)r);
-		r = call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
-		r2 = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		r = call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		r2 = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 		CHECK("proc release", r == 0 && r2 == -EBADF,
 		      "release %lld, wait after %lld", (long long)r,
 		      (long long)r2);
 		/* the slot's next process gets a new handle; the old one
 		 * stays dead */
 		r = spawn(s, NULL, sh7, NULL, 0, NULL);
-		r2 = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		r2 = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 		CHECK("proc released handle not reused", r >= 0 && r != h &&
 		      (r & 0xff) == (h & 0xff) && r2 == -EBADF,
 		      "old %lld, new %lld, wait on old %lld", (long long)h,
 		      (long long)r, (long long)r2);
 		if (r >= 0) {
-			call0(s, HC_MOD_PROC, HC_PROC_WAIT, r, 0, NULL, 0);
-			call0(s, HC_MOD_PROC, HC_PROC_RELEASE, r, 0, NULL, 0);
+			call0(s, T_PROC, HC_PROC_WAIT, r, 0, NULL, 0);
+			call0(s, T_PROC, HC_PROC_RELEASE, r, 0, NULL, 0);
 		}
 	}
 
@@ -195,8 +195,8 @@ static void check_spawn_basic(struct sess *s)
 		CHECK("proc spawn env and cwd", r >= 0 && !strcmp(data, expect),
 		      "got '%s'", data);
 		free(data);
-		call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	}
 
 	h = spawn(s, NULL, merge, NULL, HC_SPAWN_F_MERGE_ERR, NULL);
@@ -204,13 +204,13 @@ static void check_spawn_basic(struct sess *s)
 		fail("proc merge stderr", "spawn %lld", (long long)h);
 	} else {
 		r = read_all(s, h, 1, &data);
-		r2 = call(s, HC_MOD_PROC, HC_PROC_READ, h, 2, 0, NULL, 0, 100,
+		r2 = call(s, T_PROC, HC_PROC_READ, h, 2, 0, NULL, 0, 100,
 			  NULL, NULL);
 		CHECK("proc merge stderr", !strcmp(data, "out\nerr\n") &&
 		      r2 == -EBADF, "got '%s', stderr read %lld", data,
 		      (long long)r2);
 		free(data);
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	}
 
 	h = spawn(s, NULL, split, NULL, 0, NULL);
@@ -219,14 +219,14 @@ static void check_spawn_basic(struct sess *s)
 	} else {
 		read_all(s, h, 1, &data);
 		read_all(s, h, 2, &data2);
-		r = call0(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
+		r = call0(s, T_PROC, HC_PROC_WAIT, h, 0, NULL, 0);
 		CHECK("proc separate stderr", !strcmp(data, "out\n") &&
 		      !strcmp(data2, "err\n") && WIFEXITED(r) &&
 		      WEXITSTATUS(r) == 3, "out '%s' err '%s' wait %lld",
 		      data, data2, (long long)r);
 		free(data);
 		free(data2);
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	}
 }
 
@@ -254,11 +254,11 @@ static void check_cat(struct sess *s)
 			size_t n = TOTAL - sent < CHUNK ? TOTAL - sent : CHUNK;
 
 			wtag = next_tag++;
-			send_call(s, wtag, HC_MOD_PROC, HC_PROC_WRITE, h, 0, 0,
+			send_call(s, wtag, T_PROC, HC_PROC_WRITE, h, 0, 0,
 				  src + sent, n, 0);
 		}
 		if (!wtag && sent == TOTAL && !closed) {
-			r = call0(s, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
+			r = call0(s, T_PROC, HC_PROC_CLOSE, h, 0, NULL, 0);
 			if (r != 0) {
 				fail("proc cat 4 MiB", "close stdin %lld",
 				     (long long)r);
@@ -269,7 +269,7 @@ static void check_cat(struct sess *s)
 		}
 		if (!rtag) {
 			rtag = next_tag++;
-			send_call(s, rtag, HC_MOD_PROC, HC_PROC_READ, h, 1, 0,
+			send_call(s, rtag, T_PROC, HC_PROC_READ, h, 1, 0,
 				  NULL, 0, CHUNK);
 		}
 		/* Whichever finishes first. */
@@ -311,11 +311,11 @@ static void check_cat(struct sess *s)
 		CHECK("proc cat 4 MiB", got == TOTAL && !memcmp(src, dst, TOTAL),
 		      "got %zu bytes, %s", got,
 		      got == TOTAL ? "content differs" : "short");
-	r = call(s, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, 0, &out,
+	r = call(s, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, 0, &out,
 		 &olen);
 	free(out);
 	CHECK("proc cat exit 0", r == 0, "wait %lld", (long long)r);
-	call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 out:
 	free(src);
 	free(dst);
@@ -336,17 +336,17 @@ static void check_signal_cancel(struct sess *s)
 	} else {
 		/* WAIT first so it is pending when the signal lands. */
 		wtag = next_tag++;
-		send_call(s, wtag, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0,
+		send_call(s, wtag, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0,
 			  0);
-		r = call0(s, HC_MOD_PROC, HC_PROC_SIGNAL, h, SIGTERM, NULL, 0);
+		r = call0(s, T_PROC, HC_PROC_SIGNAL, h, SIGTERM, NULL, 0);
 		r2 = wait_reply(s, wtag, TIMEOUT_MS, NULL, NULL);
 		CHECK("proc signal", r == 0 && r2 >= 0 && WIFSIGNALED(r2) &&
 		      WTERMSIG(r2) == SIGTERM, "signal %lld wait %lld",
 		      (long long)r, (long long)r2);
-		r = call0(s, HC_MOD_PROC, HC_PROC_SIGNAL, h, 999, NULL, 0);
+		r = call0(s, T_PROC, HC_PROC_SIGNAL, h, 999, NULL, 0);
 		CHECK("proc signal bad number", r == -EINVAL, "result %lld",
 		      (long long)r);
-		call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+		call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	}
 
 	h = spawn(s, NULL, cat, NULL, 0, NULL);
@@ -355,9 +355,9 @@ static void check_signal_cancel(struct sess *s)
 		return;
 	}
 	rtag = next_tag++;
-	send_call(s, rtag, HC_MOD_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, 4096);
-	r = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL, NULL);
-	r2 = call(s, HC_MOD_FS, HC_FS_STAT, 0, 0, 0, "/", 2,
+	send_call(s, rtag, T_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, 4096);
+	r = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, "x", 1, 1, NULL, NULL);
+	r2 = call(s, T_FS, HC_FS_STAT, 0, 0, 0, "/", 2,
 		  sizeof(struct hc_stat), NULL, NULL);
 	CHECK("calls run beside a blocked read", r == 1 && r2 == 0 &&
 	      s->nstash == 0, "ping %lld stat %lld stashed %d",
@@ -376,12 +376,12 @@ static void check_signal_cancel(struct sess *s)
 	CHECK("cancel pending read", r == -ECANCELED, "result %lld",
 	      (long long)r);
 	send_cancel(s, 987654321);	/* unknown tag: nothing happens */
-	r = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "y", 1, 1, NULL, NULL);
+	r = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, "y", 1, 1, NULL, NULL);
 	CHECK("calls work after cancel", r == 1, "ping %lld", (long long)r);
 	/* A pending WAIT is cancelled by RELEASE. */
 	wtag = next_tag++;
-	send_call(s, wtag, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, 0);
-	r = call0(s, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
+	send_call(s, wtag, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, 0);
+	r = call0(s, T_PROC, HC_PROC_RELEASE, h, 0, NULL, 0);
 	r2 = wait_reply(s, wtag, TIMEOUT_MS, NULL, NULL);
 	CHECK("release ends pending wait", r == 0 && r2 == -ECANCELED,
 	      "release %lld wait %lld", (long long)r, (long long)r2);
@@ -423,29 +423,29 @@ static void check_fs(struct sess *s)
 	snprintf(p2, sizeof(p2), "%s/sub/g", dir);
 	snprintf(lnk, sizeof(lnk), "%s/link", dir);
 
-	r = path_call(s, HC_MOD_FS, HC_FS_MKDIR, 0755, 0, sub);
+	r = path_call(s, T_FS, HC_FS_MKDIR, 0755, 0, sub);
 	CHECK("fs mkdir", r == 0, "result %lld", (long long)r);
-	r = path_call(s, HC_MOD_FS, HC_FS_MKDIR, 0755, 0, sub);
+	r = path_call(s, T_FS, HC_FS_MKDIR, 0755, 0, sub);
 	CHECK("fs mkdir exists", r == -EEXIST, "result %lld", (long long)r);
 
-	h = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_CREAT | O_RDWR | O_TRUNC,
+	h = path_call(s, T_FS, HC_FS_OPEN, O_CREAT | O_RDWR | O_TRUNC,
 		      0644, p1);
 	CHECK("fs open create", h >= 0, "result %lld", (long long)h);
-	r = call0(s, HC_MOD_FS, HC_FS_WRITE, h, 0, "hello world", 11);
+	r = call0(s, T_FS, HC_FS_WRITE, h, 0, "hello world", 11);
 	CHECK("fs write", r == 11, "result %lld", (long long)r);
-	r = call(s, HC_MOD_FS, HC_FS_PREAD, h, 6, 0, NULL, 0, 100, &out, &olen);
+	r = call(s, T_FS, HC_FS_PREAD, h, 6, 0, NULL, 0, 100, &out, &olen);
 	CHECK("fs pread", r == 5 && olen == 5 && !memcmp(out, "world", 5),
 	      "result %lld", (long long)r);
 	free(out);
-	r = call0(s, HC_MOD_FS, HC_FS_PWRITE, h, 0, "J", 1);
-	r2 = call(s, HC_MOD_FS, HC_FS_PREAD, h, 0, 0, NULL, 0, 100, &out,
+	r = call0(s, T_FS, HC_FS_PWRITE, h, 0, "J", 1);
+	r2 = call(s, T_FS, HC_FS_PREAD, h, 0, 0, NULL, 0, 100, &out,
 		  &olen);
 	CHECK("fs pwrite", r == 1 && r2 == 11 && !memcmp(out, "Jello world", 11),
 	      "pwrite %lld pread %lld", (long long)r, (long long)r2);
 	free(out);
-	r = call(s, HC_MOD_FS, HC_FS_READ, h, 0, 0, NULL, 0, 100, NULL, NULL);
+	r = call(s, T_FS, HC_FS_READ, h, 0, 0, NULL, 0, 100, NULL, NULL);
 	CHECK("fs read at end", r == 0, "result %lld", (long long)r);
-	r = call(s, HC_MOD_FS, HC_FS_FSTAT, h, 0, 0, NULL, 0, sizeof(st), &out,
+	r = call(s, T_FS, HC_FS_FSTAT, h, 0, 0, NULL, 0, sizeof(st), &out,
 		 &olen);
 	if (r == 0 && olen == sizeof(st))
 		memcpy(&st, out, sizeof(st));
@@ -453,20 +453,20 @@ static void check_fs(struct sess *s)
 	      S_ISREG(st.mode) && (st.mode & 0777) == 0644, "result %lld",
 	      (long long)r);
 	free(out);
-	r = call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
-	r2 = call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+	r = call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+	r2 = call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 	CHECK("fs close", r == 0 && r2 == -EBADF, "close %lld again %lld",
 	      (long long)r, (long long)r2);
 
-	h = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, p1);
-	r = call(s, HC_MOD_FS, HC_FS_READ, h, 0, 0, NULL, 0, 5, &out, &olen);
-	r2 = call(s, HC_MOD_FS, HC_FS_READ, h, 0, 0, NULL, 0, 100, NULL, NULL);
+	h = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, p1);
+	r = call(s, T_FS, HC_FS_READ, h, 0, 0, NULL, 0, 5, &out, &olen);
+	r2 = call(s, T_FS, HC_FS_READ, h, 0, 0, NULL, 0, 100, NULL, NULL);
 	CHECK("fs read sequential", r == 5 && !memcmp(out, "Jello", 5) &&
 	      r2 == 6, "read %lld then %lld", (long long)r, (long long)r2);
 	free(out);
-	call0(s, HC_MOD_FS, HC_FS_CLOSE, h, 0, NULL, 0);
+	call0(s, T_FS, HC_FS_CLOSE, h, 0, NULL, 0);
 
-	r = call(s, HC_MOD_FS, HC_FS_STAT, 0, 0, 0, p1, strlen(p1) + 1,
+	r = call(s, T_FS, HC_FS_STAT, 0, 0, 0, p1, strlen(p1) + 1,
 		 sizeof(st), &out, &olen);
 	if (r == 0 && olen == sizeof(st))
 		memcpy(&st, out, sizeof(st));
@@ -476,22 +476,22 @@ static void check_fs(struct sess *s)
 
 	n = snprintf(ren, sizeof(ren), "%s", p1) + 1;
 	n += snprintf(ren + n, sizeof(ren) - n, "%s", p2) + 1;
-	r = call0(s, HC_MOD_FS, HC_FS_RENAME, 0, 0, ren, n);
+	r = call0(s, T_FS, HC_FS_RENAME, 0, 0, ren, n);
 	CHECK("fs rename", r == 0 && access(p2, F_OK) == 0 &&
 	      access(p1, F_OK) < 0, "result %lld", (long long)r);
-	r = call0(s, HC_MOD_FS, HC_FS_RENAME, 0, 0, ren, n - 1);
+	r = call0(s, T_FS, HC_FS_RENAME, 0, 0, ren, n - 1);
 	CHECK("fs rename malformed", r == -EINVAL, "result %lld",
 	      (long long)r);
 
 	if (symlink("sub/g", lnk) < 0) {
 		fail("fs readlink", "symlink: %s", strerror(errno));
 	} else {
-		r = call(s, HC_MOD_FS, HC_FS_READLINK, 0, 0, 0, lnk,
+		r = call(s, T_FS, HC_FS_READLINK, 0, 0, 0, lnk,
 			 strlen(lnk) + 1, 100, &out, &olen);
 		CHECK("fs readlink", r == 5 && olen == 5 &&
 		      !memcmp(out, "sub/g", 5), "result %lld", (long long)r);
 		free(out);
-		r = call(s, HC_MOD_FS, HC_FS_STAT, HC_STAT_F_NOFOLLOW, 0, 0,
+		r = call(s, T_FS, HC_FS_STAT, HC_STAT_F_NOFOLLOW, 0, 0,
 			 lnk, strlen(lnk) + 1, sizeof(st), &out, &olen);
 		if (r == 0 && olen == sizeof(st))
 			memcpy(&st, out, sizeof(st));
@@ -500,30 +500,30 @@ static void check_fs(struct sess *s)
 		free(out);
 	}
 
-	d = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY | O_DIRECTORY, 0,
+	d = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY | O_DIRECTORY, 0,
 		      sub);
-	r = call(s, HC_MOD_FS, HC_FS_READDIR, d, 0, 0, NULL, 0, 4096, &out,
+	r = call(s, T_FS, HC_FS_READDIR, d, 0, 0, NULL, 0, 4096, &out,
 		 &olen);
 	CHECK("fs readdir", d >= 0 && r > 0 && olen == r &&
 	      dir_has(out, olen, "g") && dir_has(out, olen, ".."),
 	      "open %lld readdir %lld", (long long)d, (long long)r);
 	free(out);
-	r = call(s, HC_MOD_FS, HC_FS_READDIR, d, 0, 0, NULL, 0, 4096, NULL,
+	r = call(s, T_FS, HC_FS_READDIR, d, 0, 0, NULL, 0, 4096, NULL,
 		 NULL);
 	CHECK("fs readdir end", r == 0, "result %lld", (long long)r);
-	call0(s, HC_MOD_FS, HC_FS_CLOSE, d, 0, NULL, 0);
+	call0(s, T_FS, HC_FS_CLOSE, d, 0, NULL, 0);
 
-	r = path_call(s, HC_MOD_FS, HC_FS_UNLINK, 0, 0, p2);
-	r2 = path_call(s, HC_MOD_FS, HC_FS_UNLINK, 0, 0, lnk);
+	r = path_call(s, T_FS, HC_FS_UNLINK, 0, 0, p2);
+	r2 = path_call(s, T_FS, HC_FS_UNLINK, 0, 0, lnk);
 	CHECK("fs unlink", r == 0 && r2 == 0 && access(p2, F_OK) < 0,
 	      "unlink %lld, %lld", (long long)r, (long long)r2);
-	r = path_call(s, HC_MOD_FS, HC_FS_UNLINK, HC_UNLINK_F_DIR, 0, sub);
+	r = path_call(s, T_FS, HC_FS_UNLINK, HC_UNLINK_F_DIR, 0, sub);
 	CHECK("fs rmdir", r == 0 && access(sub, F_OK) < 0, "result %lld",
 	      (long long)r);
-	r = call(s, HC_MOD_FS, HC_FS_STAT, 0, 0, 0, p2, strlen(p2) + 1,
+	r = call(s, T_FS, HC_FS_STAT, 0, 0, 0, p2, strlen(p2) + 1,
 		 sizeof(st), NULL, NULL);
 	CHECK("fs stat missing", r == -ENOENT, "result %lld", (long long)r);
-	r = path_call(s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, p2);
+	r = path_call(s, T_FS, HC_FS_OPEN, O_RDONLY, 0, p2);
 	CHECK("fs open missing", r == -ENOENT, "result %lld", (long long)r);
 	rmdir(dir);
 }
@@ -532,52 +532,53 @@ static void check_bad_input(struct sess *s)
 {
 	int64_t r;
 
-	r = call(s, HC_MOD_FS, HC_FS_READ, 999, 0, 0, NULL, 0, 10, NULL, NULL);
+	r = call(s, T_FS, HC_FS_READ, 999, 0, 0, NULL, 0, 10, NULL, NULL);
 	CHECK("bad handle fs read", r == -EBADF, "result %lld", (long long)r);
-	r = call(s, HC_MOD_FS, HC_FS_READ, -5, 0, 0, NULL, 0, 10, NULL, NULL);
+	r = call(s, T_FS, HC_FS_READ, -5, 0, 0, NULL, 0, 10, NULL, NULL);
 	CHECK("bad handle negative", r == -EBADF, "result %lld", (long long)r);
-	r = call0(s, HC_MOD_FS, HC_FS_CLOSE, 1LL << 40, 0, NULL, 0);
+	r = call0(s, T_FS, HC_FS_CLOSE, 1LL << 40, 0, NULL, 0);
 	CHECK("bad handle huge", r == -EBADF, "result %lld", (long long)r);
-	r = call0(s, HC_MOD_PROC, HC_PROC_WAIT, 17, 0, NULL, 0);
+	r = call0(s, T_PROC, HC_PROC_WAIT, 17, 0, NULL, 0);
 	CHECK("bad handle proc wait", r == -EBADF, "result %lld", (long long)r);
-	r = call0(s, HC_MOD_PROC, HC_PROC_SIGNAL, 255, 9, NULL, 0);
+	r = call0(s, T_PROC, HC_PROC_SIGNAL, 255, 9, NULL, 0);
 	CHECK("bad handle proc signal", r == -EBADF, "result %lld",
 	      (long long)r);
 	r = call0(s, 77, 1, 0, 0, NULL, 0);
-	CHECK("bad module", r == -ENOSYS, "result %lld", (long long)r);
+	CHECK("a handle never bound", r == -EBADF, "result %lld",
+	      (long long)r);
 	r = call0(s, HC_MOD_SESSION, HC_SESSION_OPEN, 0, 0, NULL, 0);
 	CHECK("session module not served by shadow", r == -ENOSYS,
 	      "result %lld", (long long)r);
-	r = call0(s, HC_MOD_SYS, 99, 0, 0, NULL, 0);
+	r = call0(s, T_SYS, 99, 0, 0, NULL, 0);
 	CHECK("bad op", r == -ENOSYS, "result %lld", (long long)r);
-	r = call0(s, HC_MOD_PROC, 0, 0, 0, NULL, 0);
+	r = call0(s, T_PROC, 0, 0, 0, NULL, 0);
 	CHECK("bad proc op", r == -ENOSYS, "result %lld", (long long)r);
-	r = call0(s, HC_MOD_FS, HC_FS_STAT, 0, 0, "/etc", 4);
+	r = call0(s, T_FS, HC_FS_STAT, 0, 0, "/etc", 4);
 	CHECK("path without NUL", r == -EINVAL, "result %lld", (long long)r);
-	r = call0(s, HC_MOD_FS, HC_FS_OPEN, 0, 0, "/etc\0junk", 10);
+	r = call0(s, T_FS, HC_FS_OPEN, 0, 0, "/etc\0junk", 10);
 	CHECK("path with trailing bytes", r == -EINVAL, "result %lld",
 	      (long long)r);
-	r = call0(s, HC_MOD_FS, HC_FS_MKDIR, 0755, 0, NULL, 0);
+	r = call0(s, T_FS, HC_FS_MKDIR, 0755, 0, NULL, 0);
 	CHECK("empty input", r == -EINVAL, "result %lld", (long long)r);
-	r = call(s, HC_MOD_PROC, HC_PROC_SPAWN, 2, 0, 0, "true", 5, 8, NULL,
+	r = call(s, T_PROC, HC_PROC_SPAWN, 2, 0, 0, "true", 5, 8, NULL,
 		 NULL);
 	CHECK("spawn argc mismatch", r == -EINVAL, "result %lld", (long long)r);
-	r = call(s, HC_MOD_PROC, HC_PROC_SPAWN, 1, 0, 0, "true\0x", 7, 8,
+	r = call(s, T_PROC, HC_PROC_SPAWN, 1, 0, 0, "true\0x", 7, 8,
 		 NULL, NULL);
 	CHECK("spawn trailing bytes", r == -EINVAL, "result %lld",
 	      (long long)r);
-	r = call(s, HC_MOD_PROC, HC_PROC_SPAWN, 1, 1, 0, "true\0NOEQUALS", 14,
+	r = call(s, T_PROC, HC_PROC_SPAWN, 1, 1, 0, "true\0NOEQUALS", 14,
 		 8, NULL, NULL);
 	CHECK("spawn bad env entry", r == -EINVAL, "result %lld", (long long)r);
-	r = call(s, HC_MOD_PROC, HC_PROC_SPAWN, 0, 0, 0, "", 1, 8, NULL, NULL);
+	r = call(s, T_PROC, HC_PROC_SPAWN, 0, 0, 0, "", 1, 8, NULL, NULL);
 	CHECK("spawn argc 0", r == -EINVAL, "result %lld", (long long)r);
-	r = call(s, HC_MOD_PROC, HC_PROC_SPAWN, 1, 0, 1u << 7, "true", 5, 8,
+	r = call(s, T_PROC, HC_PROC_SPAWN, 1, 0, 1u << 7, "true", 5, 8,
 		 NULL, NULL);
 	CHECK("spawn unknown flag", r == -EINVAL, "result %lld", (long long)r);
-	r = call(s, HC_MOD_PROC, HC_PROC_SPAWN, 1LL << 40, 0, 0, "true", 5, 8,
+	r = call(s, T_PROC, HC_PROC_SPAWN, 1LL << 40, 0, 0, "true", 5, 8,
 		 NULL, NULL);
 	CHECK("spawn huge argc", r == -EINVAL, "result %lld", (long long)r);
-	r = call(s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "abc", 3,
+	r = call(s, T_SYS, HC_SYS_PING, 0, 0, 0, "abc", 3,
 		 HC_MAX_DATA + 1, NULL, NULL);
 	CHECK("out_max over HC_MAX_DATA", r == -EINVAL || r == NO_REPLY,
 	      "result %lld", (long long)r);
@@ -740,11 +741,11 @@ static void check_orphans(int ctl, uint32_t session)
 	h2 = spawn(&s, NULL, daemon, NULL, 0, NULL);
 	/* WAIT leaves a leader a zombie until RELEASE reaps it. */
 	if (h1 >= 0) {
-		call0(&s, HC_MOD_PROC, HC_PROC_WAIT, h1, 0, NULL, 0);
-		call0(&s, HC_MOD_PROC, HC_PROC_RELEASE, h1, 0, NULL, 0);
+		call0(&s, T_PROC, HC_PROC_WAIT, h1, 0, NULL, 0);
+		call0(&s, T_PROC, HC_PROC_RELEASE, h1, 0, NULL, 0);
 	}
 	if (h2 >= 0)
-		call0(&s, HC_MOD_PROC, HC_PROC_WAIT, h2, 0, NULL, 0);
+		call0(&s, T_PROC, HC_PROC_WAIT, h2, 0, NULL, 0);
 	/* the brief orphan has exited after 0.3 s: reaped, not a zombie
 	 * (h2's leader is one until its RELEASE) */
 	for (i = 0; i < 50; i++) {
@@ -757,7 +758,7 @@ static void check_orphans(int ctl, uint32_t session)
 	      h1 >= 0 && h2 >= 0 && zombies == 1, "handles %lld %lld, %d zombie(s)",
 	      (long long)h1, (long long)h2, zombies);
 	if (h2 >= 0)
-		call0(&s, HC_MOD_PROC, HC_PROC_RELEASE, h2, 0, NULL, 0);
+		call0(&s, T_PROC, HC_PROC_RELEASE, h2, 0, NULL, 0);
 	snprintf(cmd, sizeof(cmd), "pgrep -P %d -f '^sleep 10123' >/dev/null",
 		 (int)info.shadow_pid);
 	CHECK("orphans: a setsid daemon is the shadow's child",
@@ -821,7 +822,7 @@ static void check_shadowd_killed(void)
 	kill(d, SIGKILL);
 	waitpid(d, NULL, 0);
 	close(ctl);
-	r = call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "abc", 3, 3, NULL, NULL);
+	r = call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "abc", 3, 3, NULL, NULL);
 	CHECK("session outlives shadowd", r == 3, "ping %lld", (long long)r);
 	sess_close(&s);
 	CHECK("orphaned shadow ends on close", gone_within(info.shadow_pid,
@@ -879,7 +880,7 @@ static int as_nobody(const char *sock)
 	if (st != 0 || info.host_uid != 65534)
 		return 4;
 	s.id = 7;
-	r = call(&s, HC_MOD_SYS, HC_SYS_INFO, 0, 0, 0, NULL, 0, sizeof(si),
+	r = call(&s, T_SYS, HC_SYS_INFO, 0, 0, 0, NULL, 0, sizeof(si),
 		 &out, &olen);
 	if (r != 0 || olen != sizeof(si))
 		return 5;
@@ -888,7 +889,7 @@ static int as_nobody(const char *sock)
 	if (si.host_uid != 65534 || si.host_gid != 65534 ||
 	    strcmp(si.cwd, "/"))
 		return 6;
-	r = path_call(&s, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, "/etc/shadow");
+	r = path_call(&s, T_FS, HC_FS_OPEN, O_RDONLY, 0, "/etc/shadow");
 	if (r != -EACCES)
 		return 7;
 	sess_close(&s);
@@ -957,14 +958,14 @@ static void check_socket_mode(void)
 	if (st == 0)
 		st = open_session(ctl, 3, 1000, &info, &s.fd);
 	s.id = 3;
-	r = st == 0 ? call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "ab", 2, 2,
+	r = st == 0 ? call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "ab", 2, 2,
 			   NULL, NULL) : -1;
 	CHECK("socket: serves after bad connections", r == 2,
 	      "open %d ping %lld", st, (long long)r);
 	st = hello(ctl, HCP_VERSION);
 	CHECK("socket: second HELLO closes", st == -ECONNRESET, "status %d",
 	      st);
-	r = call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "ab", 2, 2, NULL, NULL);
+	r = call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "ab", 2, 2, NULL, NULL);
 	CHECK("socket: control close ends its shadows",
 	      r == NO_REPLY && gone_within(info.shadow_pid, 5000),
 	      "ping %lld", (long long)r);
@@ -1053,7 +1054,7 @@ int main(int argc, char **argv)
 	st = open_session(ctl, session++, 1000, &info, &s.fd);
 	s.id = info.session;
 	CHECK("second session after bad packets", st == 0 &&
-	      call(&s, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "z", 1, 1, NULL,
+	      call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "z", 1, 1, NULL,
 		   NULL) == 1, "status %d", st);
 	sess_close(&s);
 	check_session_close(ctl, session++);

@@ -61,7 +61,8 @@ static void builtin(void)
 	policy_builtin(&p);
 	vm = policy_vm(&p, "anything");
 	CHECK("builtin: any peer may attach", policy_may_attach(&p, vm, 4321));
-	CHECK("builtin: every module", vm->modules == 0xe);
+	CHECK("builtin: every built-in module", !vm->mods.set &&
+	      policy_modules(vm, 1000) == &vm->mods);
 	CHECK("builtin: unprivileged owner maps to itself",
 	      map(vm, 65534, 0, &u) == 0 && u.uid == 65534 && !u.fallback);
 	CHECK("builtin: root owner maps guest root to nobody",
@@ -91,7 +92,9 @@ static void good(void)
 		  "map 0 = root\n"
 		  "map 1000-1999 = nobody\n"
 		  "map 5000 = owner\n"
-		  "modules = sys fs\n"
+		  "modules = sys fs example@1.2-1.9 other@2 third@3.1\n"
+		  "modules 1000-1999 = sys\n"
+		  "modules 7 = none\n"
 		  "commands = id\n"
 		  "commands = /usr/bin/sort\n"
 		  "env = LANG LC_*\n"
@@ -120,9 +123,31 @@ static void good(void)
 	      !strcmp(a->env[1], "LC_*"));
 	CHECK("good: roots canonical", a->nroots == 2 &&
 	      !strcmp(a->roots[1], "/"));
-	CHECK("good: modules", a->modules == ((1u << HC_MOD_SYS) |
-					      (1u << HC_MOD_FS)) &&
-	      star->modules == 0);
+	{
+		const struct mod_list *l = policy_modules(a, 42);
+		const struct mod_rule *m = l->mods;
+
+		CHECK("good: modules", l == &a->mods && l->set &&
+		      l->nmods == 5 && !strcmp(m[0].name, "sys") &&
+		      m[0].lo == 0 && m[0].hi == UINT32_MAX &&
+		      !strcmp(m[1].name, "fs"));
+		CHECK("good: modules NAME@MAJOR.MINOR-MAJOR.MINOR",
+		      !strcmp(m[2].name, "example") &&
+		      m[2].lo == (1u << 16 | 2) && m[2].hi == (1u << 16 | 9));
+		CHECK("good: modules NAME@MAJOR: every minor of it",
+		      m[3].lo == 2u << 16 && m[3].hi == (2u << 16 | 0xffff));
+		CHECK("good: modules NAME@MAJOR.MINOR: that minor or later",
+		      m[4].lo == (3u << 16 | 1) && m[4].hi == (3u << 16 | 0xffff));
+		l = policy_modules(a, 1500);
+		CHECK("good: modules for guest users override the VM's",
+		      l != &a->mods && l->nmods == 1 &&
+		      !strcmp(l->mods[0].name, "sys") &&
+		      policy_modules(a, 2000) == &a->mods);
+		l = policy_modules(a, 7);
+		CHECK("good: modules UID = none", l->set && l->nmods == 0);
+		CHECK("good: modules = none",
+		      star->mods.set && star->mods.nmods == 0);
+	}
 	CHECK("good: limits", a->lim.sessions == 2 && a->lim.procs == 256 &&
 	      a->lim.bytes == HC_MAX_DATA);
 	CHECK("good: owner may attach", policy_may_attach(&p, a, 65534));
@@ -162,7 +187,15 @@ static void bad(void)
 		{ "[vm a]\nmap * = owner\nmap * = refuse\n", 3, "twice" },
 		{ "[vm a]\nmap 1 = owner\nmap 0-9 = owner\n", 3, "overlaps" },
 		{ "[vm a]\nmap 1 = owner nobody\n", 2, "one value" },
-		{ "[vm a]\nmodules = sys net\n", 2, "unknown module" },
+		{ "[vm a]\nmodules = sys Net\n", 2, "bad module name" },
+		{ "[vm a]\nmodules = sys@1.x\n", 2, "NAME@MAJOR" },
+		{ "[vm a]\nmodules = ex@2.0-1.0\n", 2, "empty version range" },
+		{ "[vm a]\nmodules = sys sys@1\n", 2, "listed twice" },
+		{ "[vm a]\nmodules = sys\nmodules = fs\n", 3, "twice" },
+		{ "[vm a]\nmodules 5 = sys\nmodules 1-9 = fs\n", 3,
+		  "overlaps" },
+		{ "[vm a]\nmodules x = sys\n", 2, "not *, N or N-M" },
+		{ "[global]\nmodule-dir = rel\n", 2, "plain absolute" },
 		{ "[vm a]\nmodules =\n", 2, "say none" },
 		{ "[vm a]\ncommands = bin/sh\n", 2, "plain name" },
 		{ "[vm a]\ncommands = /usr/bin/../bin/sh\n", 2, "plain name" },
@@ -198,7 +231,7 @@ static void bad(void)
 			printf("  got %d: %s", n, errs);
 		policy_free(&p);
 	}
-	n = parse("[vm a]\nmap 5 = hc-no-such-user-x\nmodules = x\n"
+	n = parse("[vm a]\nmap 5 = hc-no-such-user-x\nmodules = X\n"
 		  "max-files = 0\n", &p);
 	CHECK("bad: every error is reported, not just the first", n == 3);
 	CHECK("bad: a policy with errors is left empty", p.nvms == 0);

@@ -26,7 +26,7 @@
 #include "shadow.h"
 #include "unit.h"
 
-#define ALL ((1u << HC_MOD_SYS) | (1u << HC_MOD_PROC) | (1u << HC_MOD_FS))
+#define ALL (MOD_BIT(MOD_SYS) | MOD_BIT(MOD_PROC) | MOD_BIT(MOD_FS))
 
 enum { KILLED, DENIED, WORKS };
 
@@ -195,7 +195,7 @@ int main(void)
 	check("seccomp: setting an rlimit is denied", 24, ALL, DENIED);
 	check("seccomp: chmod is denied", 25, ALL, DENIED);
 	check("seccomp: kill without the proc module is denied", 26,
-	      1u << HC_MOD_SYS, DENIED);
+	      MOD_BIT(MOD_SYS), DENIED);
 	check("seccomp: open, write, close work", 40, ALL, WORKS);
 	check("seccomp: reading an rlimit works", 41, ALL, WORKS);
 	check("seccomp: kill with the proc module works", 42, ALL, WORKS);
@@ -207,7 +207,7 @@ int main(void)
 			{ "readlink", 53 }, { "stat of a path", 54 },
 			{ "access", 55 },
 		};
-		unsigned i, sp = (1u << HC_MOD_SYS) | (1u << HC_MOD_PROC);
+		unsigned i, sp = MOD_BIT(MOD_SYS) | MOD_BIT(MOD_PROC);
 		char name[96];
 
 		for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
@@ -220,10 +220,10 @@ int main(void)
 		}
 	}
 	check("seccomp: an O_PATH directory open works with proc alone", 56,
-	      (1u << HC_MOD_SYS) | (1u << HC_MOD_PROC), WORKS);
+	      MOD_BIT(MOD_SYS) | MOD_BIT(MOD_PROC), WORKS);
 	check("seccomp: an O_PATH directory open needs proc or fs", 56,
-	      1u << HC_MOD_SYS, DENIED);
+	      MOD_BIT(MOD_SYS), DENIED);
 	check("seccomp: fstat works without the fs module", 57,
-	      1u << HC_MOD_SYS, WORKS);
+	      MOD_BIT(MOD_SYS), WORKS);
 	return DONE();
 }

@@ -32,33 +32,36 @@ static void checks(void)
 {
 	struct hc_sqe e;
 
-	e = entry(HC_MOD_SYS, HC_SYS_PING, HC_QP_DATA_OFF, 10,
+	e = entry(1, HC_SYS_PING, HC_QP_DATA_OFF, 10,
 		  HC_QP_SIZE - HC_MAX_DATA, HC_MAX_DATA);
 	CHECK("good entry", win_check_sqe(&e) == 0);
-	e = entry(HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, 0);
+	e = entry(1, HC_SYS_PING, 0, 0, 0, 0);
 	CHECK("no buffers", win_check_sqe(&e) == 0);
-	e = entry(HC_MOD_SYS, HC_SYS_PING, HC_QP_DATA_OFF - 1, 1, 0, 0);
+	e = entry(1, HC_SYS_PING, HC_QP_DATA_OFF - 1, 1, 0, 0);
 	CHECK("input one byte before the data area",
 	      win_check_sqe(&e) == -EFAULT);
-	e = entry(HC_MOD_SYS, HC_SYS_PING, HC_QP_SIZE - 4, 5, 0, 0);
+	e = entry(1, HC_SYS_PING, HC_QP_SIZE - 4, 5, 0, 0);
 	CHECK("input one byte past the queue pair",
 	      win_check_sqe(&e) == -EFAULT);
-	e = entry(HC_MOD_SYS, HC_SYS_PING, HC_QP_SIZE - 4, 4, 0, 0);
+	e = entry(1, HC_SYS_PING, HC_QP_SIZE - 4, 4, 0, 0);
 	CHECK("input up to the last byte", win_check_sqe(&e) == 0);
-	e = entry(HC_MOD_SYS, HC_SYS_PING, 0, 0, 0xffffff00u, 0x200);
+	e = entry(1, HC_SYS_PING, 0, 0, 0xffffff00u, 0x200);
 	CHECK("output offset that wraps", win_check_sqe(&e) == -EFAULT);
-	e = entry(HC_MOD_SYS, HC_SYS_PING, HC_QP_DATA_OFF, HC_MAX_DATA + 1,
+	e = entry(1, HC_SYS_PING, HC_QP_DATA_OFF, HC_MAX_DATA + 1,
 		  0, 0);
 	CHECK("input over HC_MAX_DATA", win_check_sqe(&e) == -EINVAL);
-	e = entry(HC_MOD_FS, HC_FS_OP_END, 0, 0, 0, 0);
-	CHECK("op past the module's last", win_check_sqe(&e) == -ENOSYS);
-	e = entry(HC_MOD_COUNT, 1, 0, 0, 0, 0);
-	CHECK("unknown module", win_check_sqe(&e) == -ENOSYS);
+	e = entry(7, 200, 0, 0, 0, 0);
+	CHECK("a module's functions are the registry's to check",
+	      win_check_sqe(&e) == 0);
+	e = entry(HC_MOD_SESSION, HC_SESSION_OP_END, 0, 0, 0, 0);
+	CHECK("unknown session op", win_check_sqe(&e) == -ENOSYS);
+	e = entry(HC_MOD_SESSION, HC_SESSION_BIND, 0, 0, 0, 0);
+	CHECK("bind is an entry", win_check_sqe(&e) == 0);
 	e = entry(HC_MOD_SESSION, HC_SESSION_OPEN, 0, 0, 0, 0);
 	CHECK("session open is not an entry", win_check_sqe(&e) == -ENOSYS);
 	e = entry(HC_MOD_SESSION, HC_SESSION_CANCEL, 0, 0, 0, 0);
 	CHECK("cancel is an entry", win_check_sqe(&e) == 0);
-	e = entry(HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, 0);
+	e = entry(1, HC_SYS_PING, 0, 0, 0, 0);
 	e.flags = 2;
 	CHECK("flags", win_check_sqe(&e) == -EINVAL);
 }
@@ -77,7 +80,7 @@ static void protocol(unsigned char *mem)
 	CHECK("idle: sleep", win_sleep(&w) == WIN_SLEEP &&
 	      q->ctl->sq_flags == HC_SQ_NEED_WAKEUP);
 	/* An entry published while going to sleep: the recheck sees it. */
-	*sqe(q, 0) = entry(HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, 0);
+	*sqe(q, 0) = entry(1, HC_SYS_PING, 0, 0, 0, 0);
 	sqe(q, 0)->tag = 42;
 	q->ctl->sq_prod = 1;
 	CHECK("recheck finds the entry", win_sleep(&w) == WIN_WORK &&
@@ -103,7 +106,7 @@ static void protocol(unsigned char *mem)
 	win_init(&w, mem);
 	q = &w.qp[0];
 	for (i = 0; i < HC_QP_ENTRIES + 1; i++)
-		*sqe(q, i) = entry(HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, 0);
+		*sqe(q, i) = entry(1, HC_SYS_PING, 0, 0, 0, 0);
 	q->ctl->sq_prod = HC_QP_ENTRIES;
 	for (n = 0; win_take(q, &e, &err) == 1; n++)
 		win_post(q, e.tag, 0, 0);
