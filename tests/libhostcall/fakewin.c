@@ -2,7 +2,8 @@
 /*
  * The guest driver, as far as libhostcall sees it, on a test client's
  * window: mmap gives qp 1, HOSTCALL_IOC_KICK writes the kick eventfd and
- * counts it, HOSTCALL_IOC_WAIT is the guest-wait half of the protocol
+ * counts it, HOSTCALL_IOC_WAIT (and _WAIT_WORD, for event queues) is the
+ * guest-wait half of the protocol
  * (HC_CQ_WAITING, mb, recheck, sleep on the interrupt eventfd), INFO sums
  * the statistics. HOSTCALL_IOC_CALL does not exist here (ENOTTY): every
  * call must go through the window.
@@ -12,6 +13,7 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fakewin.h"
@@ -81,6 +83,51 @@ static int wait_user(struct hc_qp_ctl *c, const struct hostcall_ioc_wait *w)
 	return ret ? -1 : 0;
 }
 
+/* HOSTCALL_IOC_WAIT_WORD: the caller set its queue's flag; the shadow's
+ * interrupt (or a 20 ms look, when another waiter took it) ends a round. */
+static int wait_word(struct hc_qp_ctl *c, const struct hostcall_ioc_wait_word *w)
+{
+	const uint32_t *word = (const uint32_t *)((unsigned char *)c + w->offset);
+	struct timespec t0, t;
+	int ret = 0;
+
+	if (w->reserved || w->offset % 4 || w->offset > HC_QP_SIZE - 4) {
+		errno = EINVAL;
+		return -1;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct pollfd p = { fw_sess.irq, POLLIN, 0 };
+		uint64_t v;
+		long ms;
+
+		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != w->seen)
+			break;
+		if (__atomic_load_n(&c->state, __ATOMIC_ACQUIRE) & HC_QP_DEAD) {
+			ret = ECONNRESET;
+			break;
+		}
+		if (fw_signal) {
+			fw_signal = 0;
+			ret = EINTR;
+			break;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		ms = (t.tv_sec - t0.tv_sec) * 1000 +
+		     (t.tv_nsec - t0.tv_nsec) / 1000000;
+		if (w->timeout_ms >= 0 && ms >= w->timeout_ms) {
+			ret = ETIMEDOUT;
+			break;
+		}
+		poll(&p, 1, 20);
+		if (read(fw_sess.irq, &v, sizeof(v)) < 0 && errno != EAGAIN)
+			break;
+	}
+	if (ret)
+		errno = ret;
+	return ret ? -1 : 0;
+}
+
 int fake_ioctl(int fd, unsigned long req, ...)
 {
 	struct hc_qp_ctl *c = sess_ctl(&fw_sess, 1), *c0 = sess_ctl(&fw_sess, 0);
@@ -99,6 +146,8 @@ int fake_ioctl(int fd, unsigned long req, ...)
 		return write(fw_sess.kick, &one, sizeof(one)) == sizeof(one) ? 0 : -1;
 	case HOSTCALL_IOC_WAIT:
 		return wait_user(c, arg);
+	case HOSTCALL_IOC_WAIT_WORD:
+		return wait_word(c, arg);
 	case HOSTCALL_IOC_INFO:
 		i = arg;
 		memset(i, 0, sizeof(*i));

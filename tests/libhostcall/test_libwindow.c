@@ -4,7 +4,9 @@
  * shadow, no VM (fakewin.c plays the driver, tests/shadowd's client QEMU):
  * the session maps, pings, threads sharing the session each get their own
  * answers, zero copy through a host file, a signal cancels a blocked call
- * with -EINTR and the session goes on, kicks per 1000 back-to-back calls.
+ * with -EINTR and the session goes on, kicks per 1000 back-to-back calls;
+ * event queues (create, -EAGAIN, timeouts; with the example plugin a
+ * ping-pong).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -20,6 +22,7 @@
 
 #include "fakewin.h"
 #include "hostcall.h"
+#include "../guest/evq-pingpong.h"
 
 static hc_session *hc;
 static int bad, total;
@@ -140,6 +143,43 @@ static void interrupted(void)
 	hc_proc_release(hc, h);
 }
 
+static void event_queues(void)
+{
+	struct evq_ev e = { 1, 2, 3 };
+	struct evq_figures fig;
+	hc_evq *q = hc_evq_create(hc, 4, sizeof(e), HC_EVQ_TO_HOST);
+	hc_evq *g = hc_evq_create(hc, 4, sizeof(e), HC_EVQ_TO_GUEST);
+	char why[200];
+	int i, r = 0, ex, fn;
+	double t0;
+
+	CHECK("libwindow: evq: create a queue each way", q && g, "errno %d", errno);
+	if (!q || !g)
+		return;
+	for (i = 0; i < 4 && !r; i++)
+		r = hc_evq_put(q, &e, sizeof(e), 0);
+	CHECK("libwindow: evq: 4 puts, then -EAGAIN", !r &&
+	      hc_evq_put(q, &e, sizeof(e), 0) == -EAGAIN, "%d", r);
+	t0 = now();
+	r = hc_evq_get(g, &e, sizeof(e), 50);
+	CHECK("libwindow: evq: a blocking get times out", r == -ETIMEDOUT &&
+	      now() - t0 >= 0.049, "%d after %.3f s", r, now() - t0);
+	r = hc_evq_destroy(q);
+	CHECK("libwindow: evq: destroy", !r && !hc_evq_destroy(g), "%d", r);
+	ex = hc_bind(hc, EVQ_EXAMPLE, 1, 0);
+	fn = ex > 0 ? evq_find_fn(hc, EVQ_EXAMPLE, EVQ_PINGPONG) : ex;
+	if (fn < 0) {
+		printf("SKIP: libwindow: evq: no example plugin (%d)\n", fn);
+		return;
+	}
+	r = evq_pingpong(hc, ex, fn, 20000, 64, &fig, why, sizeof(why));
+	printf("# libwindow: evq ping-pong: %.0f events/s, per 1000 events %.2f "
+	       "kicks, %.2f irqs, %.2f wakeups\n", fig.per_s, fig.kicks,
+	       fig.irqs, fig.wakeups);
+	CHECK("libwindow: evq: ping-pong of 20000 events", !r, "%s", why);
+	hc_unbind(hc, ex);
+}
+
 int main(int argc, char **argv)
 {
 	struct hc_session_info info;
@@ -171,6 +211,7 @@ int main(int argc, char **argv)
 	kicks();
 	threads();
 	zero_copy();
+	event_queues();
 	interrupted();
 	hc_close(hc);
 	remove_test_policy();
