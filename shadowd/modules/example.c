@@ -11,6 +11,10 @@
  *             -ECANCELED when the guest cancels it
  *   5 count   result: how many times count was called in this session
  *             (state from session_init, audited and freed at session_fini)
+ *   6 pingpong  args[0]: a to-host event queue's id, args[1]: a to-guest
+ *             one's, args[2]: count; echoes count events from the first
+ *             into the second (HCM_ASYNC, hcm_evq_notify), then answers
+ *             count (-EIO a queue broke, -EPIPE one was destroyed)
  *
  * The shadow's seccomp filter allows no timerfd_create or timerfd_settime
  * once it runs a function, so the timer sleep waits on is made in the
@@ -189,12 +193,125 @@ static void count_fini(struct hcm_session *s, void *state)
 	free(state);
 }
 
+/* ---- pingpong: event queues (Documentation/evq.md) ---- */
+
+/*
+ * Echo args[2] events from to-host queue args[0] into to-guest queue
+ * args[1], then answer with the count. One callback on both queues (new
+ * entries in one, room in the other) moves what it can and returns; an
+ * event taken but not put yet waits in `ev`. Each event is copied once
+ * out of the window (get) and once into it (put).
+ */
+struct pingpong {
+	struct pingpong *next;
+	struct hcm_call *call;
+	struct hcm_evq *in, *out;
+	int64_t left, done;
+	int have;		/* ev holds an event taken, not yet put */
+	size_t len;
+	unsigned char ev[4096];	/* HC_EVQ_ENTRY_MAX */
+};
+
+static struct pingpong *pingpongs;
+
+static void pingpong_end(struct pingpong *p, int64_t result)
+{
+	struct pingpong **pp;
+
+	for (pp = &pingpongs; *pp != p; pp = &(*pp)->next)
+		;
+	*pp = p->next;
+	hcm_evq_notify(p->in, NULL, NULL);
+	hcm_evq_notify(p->out, NULL, NULL);
+	hcm_complete(p->call, result);
+	free(p);
+}
+
+static void pingpong_run(void *arg, struct hcm_evq *q)
+{
+	struct pingpong *p = arg;
+	int r;
+
+	(void)q;
+	while (p->left) {
+		if (!p->have) {
+			r = hcm_evq_get(p->in, p->ev, sizeof(p->ev));
+			if (r == -EAGAIN)
+				return;		/* the guest's next put calls us */
+			if (r < 0)
+				goto fail;
+			p->len = (size_t)r;
+			p->have = 1;
+		}
+		r = hcm_evq_put(p->out, p->ev, p->len);
+		if (r == -EAGAIN)
+			return;			/* room calls us */
+		if (r < 0)
+			goto fail;
+		p->have = 0;
+		p->left--;
+		p->done++;
+	}
+	pingpong_end(p, p->done);
+	return;
+fail:
+	/* -EIO: a queue broke; -EPIPE: the guest destroyed one */
+	pingpong_end(p, r);
+}
+
+static void pingpong_cancel(struct hcm_call *c)
+{
+	struct pingpong *p;
+
+	for (p = pingpongs; p; p = p->next) {
+		if (p->call == c) {
+			pingpong_end(p, p->done ? p->done : -ECANCELED);
+			return;
+		}
+	}
+}
+
+static int64_t pingpong(struct hcm_call *c)
+{
+	struct hcm_session *s = hcm_call_session(c);
+	struct hcm_evq *in, *out;
+	struct pingpong *p;
+
+	in = hcm_evq_lookup(s, (uint32_t)hcm_arg(c, 0));
+	out = hcm_evq_lookup(s, (uint32_t)hcm_arg(c, 1));
+	if (!in || !out || hcm_arg(c, 0) != (uint32_t)hcm_arg(c, 0) ||
+	    hcm_arg(c, 1) != (uint32_t)hcm_arg(c, 1))
+		return -ENOENT;
+	if (hcm_arg(c, 2) < 0 || hcm_evq_entry_size(in) > hcm_evq_entry_size(out))
+		return -EINVAL;
+	if (!hcm_arg(c, 2))
+		return 0;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	p->call = c;
+	p->in = in;
+	p->out = out;
+	p->left = hcm_arg(c, 2);
+	if (hcm_evq_notify(in, pingpong_run, p) < 0 ||
+	    hcm_evq_notify(out, pingpong_run, p) < 0) {
+		hcm_evq_notify(in, NULL, NULL);
+		free(p);
+		return -EPIPE;
+	}
+	p->next = pingpongs;
+	pingpongs = p;
+	hcm_on_cancel(c, pingpong_cancel);
+	return HCM_ASYNC;
+}
+
 static const struct hcm_function funcs[] = {
 	{ "echo", echo },
 	{ "add", add },
 	{ "whoami", whoami },
 	{ "sleep", sleep_fn },
 	{ "count", count },
+	{ "pingpong", pingpong },
 };
 
 static const struct hcm_module example = {

@@ -19,12 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include "auditfmt.h"
+#include "evq_loop.h"
 #include "registry.h"
 #include "shadow.h"
 
 /* Built-ins are registered in this order; evq adds itself here too. */
 static const struct hcm_module *const builtins[] = {
-	&sys_module, &proc_module, &fs_module,
+	&sys_module, &proc_module, &fs_module, &evq_module,
 };
 static const int builtin_ids[] = { MOD_SYS, MOD_PROC, MOD_FS };
 
