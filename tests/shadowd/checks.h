@@ -21,6 +21,9 @@ void check_hosterrors(struct sess *s);
 /* check_window.c: bad entries, broken queue pairs, kicks, interrupts */
 void check_window(int ctl, uint32_t *next_session);
 
+/* check_evq.c: the built-in "evq" module's CREATE and DESTROY */
+void check_evq(int ctl, uint32_t *next_session);
+
 /* check_daemon.c: shadowd serving several VMs (socket mode) */
 void check_daemon(void);
 

@@ -1051,6 +1051,7 @@ int main(int argc, char **argv)
 
 	check_bad_windows(ctl, &session);
 	check_window(ctl, &session);
+	check_evq(ctl, &session);
 	st = open_session(ctl, session++, 1000, &info, &s.fd);
 	s.id = info.session;
 	CHECK("second session after bad packets", st == 0 &&
