@@ -23,6 +23,8 @@ void check_window(int ctl, uint32_t *next_session);
 
 /* check_evq.c: the built-in "evq" module's CREATE and DESTROY */
 void check_evq(int ctl, uint32_t *next_session);
+/* and a ping-pong with the example plugin, on a shadowd of its own */
+void check_evq_pingpong(void);
 
 /* check_daemon.c: shadowd serving several VMs (socket mode) */
 void check_daemon(void);

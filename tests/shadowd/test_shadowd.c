@@ -1068,6 +1068,7 @@ int main(int argc, char **argv)
 	CHECK("private shadowd exits 0", WIFEXITED(ws) && WEXITSTATUS(ws) == 0,
 	      "status 0x%x", ws);
 
+	check_evq_pingpong();
 	check_shadowd_killed();
 	check_ctl_close();
 	check_socket_mode();
