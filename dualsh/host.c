@@ -31,7 +31,7 @@ static char huser[33];
 
 hc_session *host_session(bool quiet)
 {
-	struct hc_sys_info info;
+	struct hc_info info;
 	char buf[4096];
 	int r;
 
@@ -57,9 +57,8 @@ hc_session *host_session(bool quiet)
 		hcwd = xstrdup(r >= 0 ? buf : "/");
 		hhome = xstrdup(hcwd);
 	}
-	if (!huser[0] && hc_call4(hc, HC_MOD_SYS, HC_SYS_INFO, 0, 0, 0, 0, NULL, 0,
-				  &info, sizeof(info), NULL) == 0)
-		memcpy(huser, info.host_user, sizeof(huser) - 1);
+	if (!huser[0] && hc_info(hc, &info) == 0)
+		memcpy(huser, info.sys.host_user, sizeof(huser) - 1);
 	return hc;
 }
 

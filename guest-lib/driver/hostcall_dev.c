@@ -221,38 +221,21 @@ static int hc_release(struct inode *inode, struct file *file)
 }
 
 /*
- * Ops whose answer may be short (a read or write returns a count): when
- * the window's data area is busy they move less rather than wait for
- * room that calls blocked on the host may never give back.
- */
-static bool hc_short_ok(u16 module, u16 op)
-{
-	switch ((module << 16) | op) {
-	case (HC_MOD_PROC << 16) | HC_PROC_READ:
-	case (HC_MOD_PROC << 16) | HC_PROC_WRITE:
-	case (HC_MOD_FS << 16) | HC_FS_READ:
-	case (HC_MOD_FS << 16) | HC_FS_WRITE:
-	case (HC_MOD_FS << 16) | HC_FS_PREAD:
-	case (HC_MOD_FS << 16) | HC_FS_PWRITE:
-	case (HC_MOD_FS << 16) | HC_FS_READDIR:
-		return true;
-	default:
-		return false;
-	}
-}
-
-/*
  * One call on behalf of the session, through queue pair 0: the input is
  * copied from the caller into the window, the output from the window to
- * the caller, once each. Returns 0 with the host's answer in *result and
+ * the caller, once each. short_ok: the answer may be a short count (a
+ * read or write), so when the window's data area is busy it moves less
+ * rather than wait for room that calls blocked on the host may never give
+ * back. Returns 0 with the host's answer in *result and
  * *out_used (also when a signal came while the host worked: see
  * hc_session_wait()), -ERESTARTSYS when a signal cancelled it before the
  * host did anything, or a local error (-EFAULT, -E2BIG, -ENODEV, -EIO,
- * -ECONNRESET: the shadow is gone).
+ * -ECONNRESET: the shadow is gone). *tag (NULL ok): the call's, to undo it.
  */
 long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		     const s64 args[4], u64 in_ptr, u32 in_len,
-		     u64 out_ptr, u32 out_len, s64 *result, u32 *out_used)
+		     u64 out_ptr, u32 out_len, bool short_ok, s64 *result,
+		     u32 *out_used, u64 *tag)
 {
 	char __user *out = u64_to_user_ptr(out_ptr);
 	struct hc_request *req;
@@ -267,8 +250,7 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 	req->sqe.args[2] = args[2];
 	req->sqe.args[3] = args[3];
 	req->spin = true;	/* hc_session_wait() polls, then sleeps */
-	ret = hc_wreq_data(req, in_len, out_len, HC_SUBMIT_NORMAL,
-			   hc_short_ok(module, op));
+	ret = hc_wreq_data(req, in_len, out_len, HC_SUBMIT_NORMAL, short_ok);
 	if (!ret && req->sqe.in_len)
 		ret = hc_copy_from_user(hc_wreq_in(req), u64_to_user_ptr(in_ptr),
 					req->sqe.in_len);
@@ -279,10 +261,12 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 	if (!ret) {
 		*result = req->result;
 		*out_used = req->out_len;
+		if (tag)
+			*tag = req->tag;
 		if (req->out_len &&
 		    hc_copy_to_user(out, hc_wreq_out(req), req->out_len)) {
 			/* the caller never sees what the call created */
-			hc_undo(s->hdev, s, module, op, req->result);
+			hc_undo(req);
 			ret = -EFAULT;
 		}
 	}
@@ -291,18 +275,62 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 	return ret;
 }
 
+/*
+ * The handle of the host module "proc" for the session's stream fds: bound
+ * (HC_SESSION_BIND, queue pair 0) at the first stream and kept. Two
+ * streams racing bind twice; the host gives the same handle and counts a
+ * reference, which the session's end drops. A handle or -errno.
+ */
+int hc_session_proc(struct hc_session *s)
+{
+	static const char name[] = HC_PROC_MODULE;
+	struct hc_request *req;
+	int ret, h = READ_ONCE(s->proc_mod);
+
+	if (h > 0)
+		return h;
+	req = hc_wreq_alloc(s, HC_MOD_SESSION, HC_SESSION_BIND,
+			    HC_BUILTIN_MAJOR, HC_BUILTIN_MINOR);
+	if (!req)
+		return -ENOMEM;
+	ret = hc_wreq_data(req, sizeof(name) - 1, 0, HC_SUBMIT_NORMAL, false);
+	if (!ret) {
+		hc_copy_words(hc_wreq_in(req), name, req->sqe.in_len);
+		ret = hc_wsubmit(req, HC_SUBMIT_NORMAL);
+	}
+	if (!ret)
+		ret = hc_session_wait(s, req);
+	if (!ret) {
+		if (req->result > 0 && req->result < HC_MAX_BINDINGS) {
+			h = req->result;
+			WRITE_ONCE(s->proc_mod, h);
+		} else {
+			ret = req->result < 0 ? hc_errno(req->result) : -EIO;
+		}
+	}
+	hc_req_put(req);
+	return ret ? ret : h;
+}
+
 static long hc_ioctl_call(struct hc_session *s,
 			  struct hostcall_ioc_call __user *uarg)
 {
 	struct hostcall_ioc_call c;
+	u64 tag = 0;
 	long ret;
 
 	if (copy_from_user(&c, uarg, sizeof(c)))
 		return -EFAULT;
-	if (c.flags || c.module == HC_MOD_SESSION)
+	if (c.flags & ~HOSTCALL_CALL_F_SHORT)
+		return -EINVAL;
+	/* of the session module, a user binds, unbinds and lists */
+	if (c.module == HC_MOD_SESSION && c.op != HC_SESSION_BIND &&
+	    c.op != HC_SESSION_UNBIND && c.op != HC_SESSION_MODULES)
 		return -EINVAL;
 	ret = hc_session_call(s, c.module, c.op, c.args, c.in_ptr, c.in_len,
-			      c.out_ptr, c.out_len, &c.result, &c.out_used);
+			      c.out_ptr, c.out_len,
+			      c.flags & HOSTCALL_CALL_F_SHORT, &c.result,
+			      &c.out_used, &tag);
 	if (ret)
 		return ret;
 	if (put_user(c.result, &uarg->result) ||
@@ -311,8 +339,8 @@ static long hc_ioctl_call(struct hc_session *s,
 	else if (fatal_signal_pending(current))
 		ret = -EINTR;	/* killed as it returns */
 	/* the caller will never see what the call created: undo it */
-	if (ret)
-		hc_undo(s->hdev, s, c.module, c.op, c.result);
+	if (ret && c.result >= 0)
+		hc_undo_tag(s, tag);
 	return ret;
 }
 

@@ -27,8 +27,9 @@
  *    HC_SESSION_CANCEL in the same queue pair) and waits (killable) for its
  *    real answer: see hc_session_wait(). Only a fatal signal leaves a call
  *    in flight; it is then an orphan (HC_RQ_ORPHAN), and its late
- *    completion undoes what it created (hc_undo()); so does a call whose
- *    caller is killed as it returns.
+ *    completion undoes what it created (hc_undo(): HC_SESSION_CANCEL with
+ *    HC_CANCEL_F_UNDO, the shadow knows what the call made); so does a
+ *    call whose caller is killed as it returns.
  */
 #ifndef HOSTCALL_DRV_H
 #define HOSTCALL_DRV_H
@@ -190,6 +191,8 @@ struct hc_session {
 	 */
 	u32 word_waiters;
 	wait_queue_head_t wordq;
+	/* the host module "proc" for stream fds, bound at the first one */
+	int proc_mod;
 };
 
 /* how a request may wait for a ring or window slot */
@@ -207,8 +210,8 @@ struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 void hc_req_put(struct hc_request *req);
 void hc_req_put_atomic(struct hc_request *req);
 void hc_req_complete(struct hc_request *req);
-void hc_undo(struct hc_device *hdev, struct hc_session *s, u16 module,
-	     u16 op, s64 result);
+void hc_undo(struct hc_request *req);
+void hc_undo_tag(struct hc_session *s, u64 tag);
 void hc_req_unmap(struct hc_request *req);
 void hc_req_clear_notify(struct hc_request *req);
 int hc_req_add_kbuf(struct hc_request *req, void *buf, size_t len, bool out);
@@ -261,7 +264,9 @@ void hc_session_put(struct hc_session *s);
 int hc_session_wait(struct hc_session *s, struct hc_request *req);
 long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		     const s64 args[4], u64 in_ptr, u32 in_len,
-		     u64 out_ptr, u32 out_len, s64 *result, u32 *out_used);
+		     u64 out_ptr, u32 out_len, bool short_ok, s64 *result,
+		     u32 *out_used, u64 *tag);
+int hc_session_proc(struct hc_session *s);
 
 /* hostcall_stream.c */
 long hc_ioctl_stream(struct hc_session *s,

@@ -81,44 +81,45 @@ struct hc_request *hc_req_alloc(struct hc_device *hdev, unsigned int max_segs,
 }
 
 /*
- * Undo what a call created (result: its answer) when its caller will
- * never see it: killed while the host carried it out, or as the answer
- * came. Nobody will ever use or release it.
+ * Undo what a window call created when its caller will never see it:
+ * killed while the host carried it out, or as the answer came. The shadow
+ * knows what each call made (a process, a file, a binding) and releases
+ * it; a call that made nothing is left alone. Nobody will ever use it.
  */
-void hc_undo(struct hc_device *hdev, struct hc_session *s, u16 module,
-	     u16 op, s64 result)
+void hc_undo_tag(struct hc_session *s, u64 tag)
 {
-	s64 arg = result;
-	u16 undo;
 	int ret;
+
+	ret = hc_wcontrol(s, HC_MOD_SESSION, HC_SESSION_CANCEL, (s64)tag,
+			  HC_CANCEL_F_UNDO);
+	if (ret && ret != -ECONNRESET && ret != -ENODEV)
+		dev_warn_ratelimited(&s->hdev->pdev->dev,
+				     "session %u: could not undo call %#llx of a killed caller (%d)\n",
+				     s->id, tag, ret);
+}
+
+/* The same for a request that completed: its answer says what to undo. */
+void hc_undo(struct hc_request *req)
+{
+	struct hc_device *hdev = req->hdev;
+	s64 result = req->result;
 
 	if (result < 0)
 		return;
-	switch ((module << 16) | op) {
-	case (HC_MOD_SESSION << 16) | HC_SESSION_OPEN:
-		/* the control ring: the session never got a file */
-		if (result == 0 || result > U32_MAX)
-			return;
-		if (hc_control(hdev, (u32)result, HC_MOD_SESSION,
-			       HC_SESSION_CLOSE, 0, 0, 0))
-			dev_warn_ratelimited(&hdev->pdev->dev,
-					     "session %u: could not close it for a killed opener\n",
-					     (u32)result);
-		return;
-	case (HC_MOD_PROC << 16) | HC_PROC_SPAWN:
-		undo = HC_PROC_RELEASE;
-		break;
-	case (HC_MOD_FS << 16) | HC_FS_OPEN:
-		undo = HC_FS_CLOSE;
-		break;
-	default:
+	if (req->s) {
+		hc_undo_tag(req->s, req->tag);
 		return;
 	}
-	ret = hc_wcontrol(s, module, undo, arg, 0);
-	if (ret && ret != -ECONNRESET && ret != -ENODEV)
+	/* the control ring's session open: the session never got a file */
+	if (req->desc.module != HC_MOD_SESSION ||
+	    req->desc.op != HC_SESSION_OPEN || result == 0 ||
+	    result > U32_MAX)
+		return;
+	if (hc_control(hdev, (u32)result, HC_MOD_SESSION, HC_SESSION_CLOSE,
+		       0, 0, 0))
 		dev_warn_ratelimited(&hdev->pdev->dev,
-				     "session %u: could not undo op %u.%u of a killed caller (%d)\n",
-				     s->id, module, op, ret);
+				     "session %u: could not close it for a killed opener\n",
+				     (u32)result);
 }
 
 static void hc_req_free(struct hc_request *req)
@@ -129,8 +130,7 @@ static void hc_req_free(struct hc_request *req)
 	if (s)
 		hc_wreq_release(req);
 	if ((req->flags & HC_RQ_ORPHAN) && !req->err)
-		hc_undo(req->hdev, s, s ? req->sqe.module : req->desc.module,
-			s ? req->sqe.op : req->desc.op, req->result);
+		hc_undo(req);
 	kfree(req->kbuf);
 	kfree(req);
 	/* after the undo: the session (its window, its id) outlives it */

@@ -50,9 +50,10 @@ ssize_t hc_stream_call(struct hc_stream *st, u16 op, u64 uaddr, u32 len)
 	u32 used;
 	long ret;
 
-	ret = hc_session_call(st->s, HC_MOD_PROC, op, args,
+	ret = hc_session_call(st->s, st->mod, op, args,
 			      rd ? 0 : uaddr, rd ? 0 : len,
-			      rd ? uaddr : 0, rd ? len : 0, &result, &used);
+			      rd ? uaddr : 0, rd ? len : 0, true, &result, &used,
+			      NULL);
 	if (ret)
 		return ret;
 	if (result < 0)
@@ -74,7 +75,7 @@ static int hc_stream_ra_start(struct hc_stream *st, enum hc_submit_mode mode)
 	struct hc_request *req;
 	int ret;
 
-	req = hc_wreq_alloc(st->s, HC_MOD_PROC, HC_PROC_READ, st->handle,
+	req = hc_wreq_alloc(st->s, st->mod, HC_PROC_READ, st->handle,
 			    st->stream);
 	if (!req)
 		return -ENOMEM;
@@ -242,7 +243,7 @@ static bool hc_killed(void)
 static void hc_stream_close_host(struct hc_stream *st)
 {
 	st->closed_sent = true;
-	hc_wcontrol(st->s, HC_MOD_PROC, HC_PROC_CLOSE, st->handle,
+	hc_wcontrol(st->s, st->mod, HC_PROC_CLOSE, st->handle,
 		    st->stream);
 }
 
@@ -309,15 +310,20 @@ long hc_ioctl_stream(struct hc_session *s,
 	struct hostcall_ioc_stream a;
 	struct hc_stream *st;
 	struct file *file;
-	int fd, flags;
+	int fd, flags, mod;
 
 	if (copy_from_user(&a, uarg, sizeof(a)))
 		return -EFAULT;
 	if (a.handle < 0 || a.stream > 2 || (a.flags & ~HC_STREAM_F_CLOEXEC))
 		return -EINVAL;
+	/* streams are "proc" 1.0's READ, WRITE and CLOSE */
+	mod = hc_session_proc(s);
+	if (mod < 0)
+		return mod;
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
 	if (!st)
 		return -ENOMEM;
+	st->mod = mod;
 	st->handle = a.handle;
 	st->stream = a.stream;
 	st->ra_size = HC_STREAM_RA_MIN;

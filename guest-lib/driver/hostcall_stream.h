@@ -29,6 +29,7 @@ struct hc_stream {
 	struct kref ref;	/* the file's, and the worker's while queued */
 	struct hc_session *s;	/* holds a session reference */
 	bool closed_sent;	/* HC_PROC_CLOSE went out */
+	u16 mod;		/* the session's handle of "proc" */
 	s32 handle;
 	u32 stream;
 	struct mutex lock;	/* readers, or writers, one at a time */

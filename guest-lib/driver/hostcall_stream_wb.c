@@ -22,7 +22,7 @@ static long hc_stream_send(struct hc_stream *st, void *kbuf, u32 len)
 	long err = 0;
 
 	while (!err && off < len) {
-		req = hc_wreq_alloc(st->s, HC_MOD_PROC, HC_PROC_WRITE,
+		req = hc_wreq_alloc(st->s, st->mod, HC_PROC_WRITE,
 				    st->handle, st->stream);
 		if (!req) {
 			err = -ENOMEM;

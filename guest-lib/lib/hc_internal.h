@@ -12,10 +12,18 @@
 
 struct hc_window;
 
+/* The built-in host modules libhostcall's wrappers call. */
+enum { HC_BI_SYS, HC_BI_PROC, HC_BI_FS, HC_BI_N };
+
 struct hc_session {
 	int fd;
 	struct hc_window *win;	/* NULL: every call is HOSTCALL_IOC_CALL */
+	int builtin[HC_BI_N];	/* their handles once bound, else 0 */
 };
+
+/* A built-in's handle, bound at the first use: > 0, or the bind's -errno. */
+int hc_builtin(hc_session *hc, int which);
+#define HC_M(hc, X)	hc_builtin(hc, HC_BI_##X)
 
 /* ---- the data-area allocator (callers hold the window's lock) ------------ */
 

@@ -465,7 +465,9 @@ int hc_win_call(hc_session *hc, struct hostcall_ioc_call *c)
 	if (!w)
 		return HC_WIN_FALLBACK;
 	/* what the driver refuses, refused the same way */
-	if (c->module == HC_MOD_SESSION || c->flags || c->reserved)
+	if ((c->module == HC_MOD_SESSION && c->op != HC_SESSION_BIND &&
+	     c->op != HC_SESSION_UNBIND && c->op != HC_SESSION_MODULES) ||
+	    (c->flags & ~HOSTCALL_CALL_F_SHORT) || c->reserved)
 		return -EINVAL;
 	if (c->in_len > HC_MAX_DATA || c->out_len > HC_MAX_DATA)
 		return -E2BIG;

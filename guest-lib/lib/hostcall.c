@@ -14,6 +14,8 @@
 #include "hc_internal.h"
 
 #define HC_DEFAULT_DEVICE "/dev/hostcall"
+/* a read or write: may move less when the window's data area is busy */
+#define HC_SHORT HOSTCALL_CALL_F_SHORT
 
 static size_t clamp_len(size_t len)
 {
@@ -122,17 +124,23 @@ int hc_buf_in_window(const hc_session *hc, const void *buf, size_t len)
 	return hc && hc_win_get(hc) && hc_win_holds(hc, buf, len ? len : 1);
 }
 
-int64_t hc_call4(hc_session *hc, unsigned module, unsigned op,
-		 int64_t a0, int64_t a1, int64_t a2, int64_t a3,
-		 const void *in, size_t in_len, void *out, size_t out_len,
-		 uint32_t *out_used)
+/* hc_call4 with ioctl call flags (HOSTCALL_CALL_F_SHORT). */
+static int64_t hc_callf(hc_session *hc, int64_t module, unsigned op,
+			unsigned flags, int64_t a0, int64_t a1, int64_t a2,
+			int64_t a3, const void *in, size_t in_len, void *out,
+			size_t out_len, uint32_t *out_used)
 {
 	struct hostcall_ioc_call c;
 	int ret;
 
 	if (in_len > HC_MAX_DATA || out_len > HC_MAX_DATA)
 		return -E2BIG;
+	if (module < 0)
+		return module;	/* the built-in's bind failed: why */
+	if (module > 0xffff)
+		return -EBADF;
 	memset(&c, 0, sizeof(c));
+	c.flags = flags;
 	c.module = (__u16)module;
 	c.op = (__u16)op;
 	c.args[0] = a0;
@@ -151,6 +159,125 @@ int64_t hc_call4(hc_session *hc, unsigned module, unsigned op,
 	return c.result;
 }
 
+int64_t hc_call4(hc_session *hc, unsigned module, unsigned op,
+		 int64_t a0, int64_t a1, int64_t a2, int64_t a3,
+		 const void *in, size_t in_len, void *out, size_t out_len,
+		 uint32_t *out_used)
+{
+	return hc_callf(hc, module, op, 0, a0, a1, a2, a3, in, in_len, out,
+			out_len, out_used);
+}
+
+/* ---- modules by name ------------------------------------------------------ */
+
+int hc_bind_info(hc_session *hc, const char *name, unsigned major,
+		 unsigned minor, struct hc_bind_info *info)
+{
+	struct hc_bind_info bi;
+	size_t len;
+	int64_t r;
+
+	if (!hc || !name)
+		return -EINVAL;
+	len = strlen(name);
+	if (len < 1 || len > HC_MODULE_NAME_MAX || major > 0xffff ||
+	    minor > 0xffff)
+		return -EINVAL;
+	memset(&bi, 0, sizeof(bi));
+	r = hc_call4(hc, HC_MOD_SESSION, HC_SESSION_BIND, major, minor, 0, 0,
+		     name, len, &bi, sizeof(bi), NULL);
+	if (r > 0 && info)
+		*info = bi;
+	if (r >= HC_MAX_BINDINGS)
+		return -EIO;
+	return r < -4095 ? -EIO : (int)r;
+}
+
+int hc_bind(hc_session *hc, const char *name, unsigned major, unsigned minor)
+{
+	return hc_bind_info(hc, name, major, minor, NULL);
+}
+
+int hc_unbind(hc_session *hc, int handle)
+{
+	int64_t r;
+
+	if (!hc)
+		return -EINVAL;
+	r = hc_call4(hc, HC_MOD_SESSION, HC_SESSION_UNBIND, handle, 0, 0, 0,
+		     NULL, 0, NULL, 0, NULL);
+	return r < -4095 ? -EIO : (int)r;
+}
+
+int64_t hc_rpc(hc_session *hc, int handle, unsigned fn, const int64_t args[4],
+	       const void *in, size_t in_len, void *out, size_t out_len,
+	       size_t *out_used)
+{
+	static const int64_t none[4];
+	uint32_t used = 0;
+	int64_t r;
+
+	if (!hc)
+		return -EINVAL;
+	if (handle <= 0 || handle >= HC_MAX_BINDINGS)
+		return -EBADF;
+	if (fn < 1 || fn > 0xffff)
+		return -ENOSYS;
+	if (!args)
+		args = none;
+	r = hc_call4(hc, (unsigned)handle, fn, args[0], args[1], args[2],
+		     args[3], in, in_len, out, out_len, &used);
+	if (out_used)
+		*out_used = r < 0 ? 0 : used;
+	return r;
+}
+
+ssize_t hc_modules(hc_session *hc, char *buf, size_t size)
+{
+	uint32_t used = 0;
+	int64_t r;
+
+	if (!buf || !size)
+		return -ERANGE;
+	r = hc_call4(hc, HC_MOD_SESSION, HC_SESSION_MODULES, 0, 0, 0, 0,
+		     NULL, 0, buf, clamp_len(size - 1), &used);
+	if (r < 0)
+		return r == -ENOSPC ? -ERANGE : r;
+	if (used > size - 1)
+		used = size - 1;
+	buf[used] = '\0';
+	return used;
+}
+
+/*
+ * The built-in modules, bound at their first use and kept for the
+ * session (a forked child shares them: bindings are the session's). Two
+ * threads binding at once get the same handle; the second reference is
+ * harmless.
+ */
+static const char *const builtin_name[] = {
+	[HC_BI_SYS] = HC_SYS_MODULE, [HC_BI_PROC] = HC_PROC_MODULE,
+	[HC_BI_FS] = HC_FS_MODULE,
+};
+
+int hc_builtin(hc_session *hc, int which)
+{
+	int h;
+
+	if (!hc)
+		return -EINVAL;
+	h = __atomic_load_n(&hc->builtin[which], __ATOMIC_ACQUIRE);
+	if (h > 0)
+		return h;
+	/* A refusal (-EPERM: the policy) is each call's answer; asked
+	 * again next time, as the call would be. */
+	h = hc_bind(hc, builtin_name[which], HC_BUILTIN_MAJOR,
+		    HC_BUILTIN_MINOR);
+	if (h > 0)
+		__atomic_store_n(&hc->builtin[which], h, __ATOMIC_RELEASE);
+	return h == 0 ? -EIO : h;
+}
+
 /* results of calls that return an int (handles, 0) */
 static int hc_int(int64_t r)
 {
@@ -160,7 +287,7 @@ static int hc_int(int64_t r)
 }
 
 /* a path as the host expects it: NUL-terminated, NUL included */
-static int64_t hc_path_call(hc_session *hc, unsigned module, unsigned op,
+static int64_t hc_path_call(hc_session *hc, int64_t module, unsigned op,
 			    const char *path, int64_t a0, int64_t a1,
 			    void *out, size_t out_len, uint32_t *out_used)
 {
@@ -171,8 +298,8 @@ static int64_t hc_path_call(hc_session *hc, unsigned module, unsigned op,
 	len = strlen(path) + 1;
 	if (len > HC_MAX_DATA)
 		return -ENAMETOOLONG;
-	return hc_call4(hc, module, op, a0, a1, 0, 0, path, len, out, out_len,
-			out_used);
+	return hc_callf(hc, module, op, 0, a0, a1, 0, 0, path, len, out,
+			out_len, out_used);
 }
 
 const char *hc_transport_name(unsigned transport)
@@ -185,7 +312,7 @@ const char *hc_transport_name(unsigned transport)
 int hc_ping(hc_session *hc, const void *in, void *out, size_t len)
 {
 	len = clamp_len(len);
-	return hc_int(hc_call4(hc, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, 0,
+	return hc_int(hc_callf(hc, HC_M(hc, SYS), HC_SYS_PING, 0, 0, 0, 0, 0,
 			       in, len, out, out ? len : 0, NULL));
 }
 
@@ -213,7 +340,7 @@ int hc_info(hc_session *hc, struct hc_info *info)
 	ret = hc_dev_info(hc, &info->dev);
 	if (ret)
 		return ret;
-	ret = hc_int(hc_call4(hc, HC_MOD_SYS, HC_SYS_INFO, 0, 0, 0, 0, NULL, 0,
+	ret = hc_int(hc_callf(hc, HC_M(hc, SYS), HC_SYS_INFO, 0, 0, 0, 0, 0, NULL, 0,
 			      &info->sys, sizeof(info->sys), NULL));
 	HC_TERMINATE(info->sys.host_user);
 	HC_TERMINATE(info->sys.hostname);
@@ -229,7 +356,7 @@ int hc_time(hc_session *hc, struct hc_timespec *ts)
 
 	if (!ts)
 		return -EINVAL;
-	ret = hc_int(hc_call4(hc, HC_MOD_SYS, HC_SYS_TIME, 0, 0, 0, 0, NULL, 0,
+	ret = hc_int(hc_callf(hc, HC_M(hc, SYS), HC_SYS_TIME, 0, 0, 0, 0, 0, NULL, 0,
 			      ts, sizeof(*ts), &used));
 	if (ret >= 0 && used < sizeof(*ts))
 		return -EIO;
@@ -238,7 +365,7 @@ int hc_time(hc_session *hc, struct hc_timespec *ts)
 
 int hc_chdir(hc_session *hc, const char *path)
 {
-	return hc_int(hc_path_call(hc, HC_MOD_SYS, HC_SYS_CHDIR, path, 0, 0,
+	return hc_int(hc_path_call(hc, HC_M(hc, SYS), HC_SYS_CHDIR, path, 0, 0,
 				   NULL, 0, NULL));
 }
 
@@ -249,7 +376,7 @@ int hc_getcwd(hc_session *hc, char *buf, size_t size)
 
 	if (!buf || !size)
 		return -ERANGE;
-	ret = hc_int(hc_call4(hc, HC_MOD_SYS, HC_SYS_GETCWD, 0, 0, 0, 0,
+	ret = hc_int(hc_callf(hc, HC_M(hc, SYS), HC_SYS_GETCWD, 0, 0, 0, 0, 0,
 			      NULL, 0, buf, clamp_len(size - 1), &used));
 	if (ret < 0)
 		return ret;
@@ -313,7 +440,7 @@ int hc_proc_spawn_ex(hc_session *hc, char *const argv[], char *const envp[],
 
 	memset(&si, 0, sizeof(si));
 	si.pid = -1;
-	r = hc_call4(hc, HC_MOD_PROC, HC_PROC_SPAWN, argc, envc, flags, arg3,
+	r = hc_callf(hc, HC_M(hc, PROC), HC_PROC_SPAWN, 0, argc, envc, flags, arg3,
 		     buf, total, &si, sizeof(si), NULL);
 	free(buf);
 	if (r >= 0 && pid)
@@ -324,19 +451,19 @@ int hc_proc_spawn_ex(hc_session *hc, char *const argv[], char *const envp[],
 ssize_t hc_proc_read(hc_session *hc, int h, int stream, void *buf,
 		     size_t len)
 {
-	return hc_call4(hc, HC_MOD_PROC, HC_PROC_READ, h, stream, 0, 0,
+	return hc_callf(hc, HC_M(hc, PROC), HC_PROC_READ, HC_SHORT, h, stream, 0, 0,
 			NULL, 0, buf, clamp_len(len), NULL);
 }
 
 ssize_t hc_proc_write(hc_session *hc, int h, const void *buf, size_t len)
 {
-	return hc_call4(hc, HC_MOD_PROC, HC_PROC_WRITE, h, HC_STDIN, 0, 0,
+	return hc_callf(hc, HC_M(hc, PROC), HC_PROC_WRITE, HC_SHORT, h, HC_STDIN, 0, 0,
 			buf, clamp_len(len), NULL, 0, NULL);
 }
 
 int hc_proc_close(hc_session *hc, int h, int stream)
 {
-	return hc_int(hc_call4(hc, HC_MOD_PROC, HC_PROC_CLOSE, h, stream, 0, 0,
+	return hc_int(hc_callf(hc, HC_M(hc, PROC), HC_PROC_CLOSE, 0, h, stream, 0, 0,
 			       NULL, 0, NULL, 0, NULL));
 }
 
@@ -355,13 +482,13 @@ int hc_proc_stream_fd(hc_session *hc, int h, int stream, unsigned flags)
 
 int hc_proc_signal(hc_session *hc, int h, int sig)
 {
-	return hc_int(hc_call4(hc, HC_MOD_PROC, HC_PROC_SIGNAL, h, sig, 0, 0,
+	return hc_int(hc_callf(hc, HC_M(hc, PROC), HC_PROC_SIGNAL, 0, h, sig, 0, 0,
 			       NULL, 0, NULL, 0, NULL));
 }
 
 int hc_proc_wait(hc_session *hc, int h, int *status)
 {
-	int64_t r = hc_call4(hc, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, 0,
+	int64_t r = hc_callf(hc, HC_M(hc, PROC), HC_PROC_WAIT, 0, h, 0, 0, 0,
 			     NULL, 0, NULL, 0, NULL);
 
 	if (r < 0)
@@ -373,14 +500,14 @@ int hc_proc_wait(hc_session *hc, int h, int *status)
 
 int hc_proc_resize(hc_session *hc, int h, unsigned rows, unsigned cols)
 {
-	return hc_int(hc_call4(hc, HC_MOD_PROC, HC_PROC_RESIZE, h,
+	return hc_int(hc_callf(hc, HC_M(hc, PROC), HC_PROC_RESIZE, 0, h,
 			       hc_pty_size(rows, cols), 0, 0,
 			       NULL, 0, NULL, 0, NULL));
 }
 
 int hc_proc_release(hc_session *hc, int h)
 {
-	return hc_int(hc_call4(hc, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, 0,
+	return hc_int(hc_callf(hc, HC_M(hc, PROC), HC_PROC_RELEASE, 0, h, 0, 0, 0,
 			       NULL, 0, NULL, 0, NULL));
 }
 
@@ -388,38 +515,38 @@ int hc_proc_release(hc_session *hc, int h)
 
 int hc_fs_open(hc_session *hc, const char *path, int flags, mode_t mode)
 {
-	return hc_int(hc_path_call(hc, HC_MOD_FS, HC_FS_OPEN, path, flags,
+	return hc_int(hc_path_call(hc, HC_M(hc, FS), HC_FS_OPEN, path, flags,
 				   mode, NULL, 0, NULL));
 }
 
 ssize_t hc_fs_read(hc_session *hc, int fh, void *buf, size_t len)
 {
-	return hc_call4(hc, HC_MOD_FS, HC_FS_READ, fh, 0, 0, 0, NULL, 0,
+	return hc_callf(hc, HC_M(hc, FS), HC_FS_READ, HC_SHORT, fh, 0, 0, 0, NULL, 0,
 			buf, clamp_len(len), NULL);
 }
 
 ssize_t hc_fs_write(hc_session *hc, int fh, const void *buf, size_t len)
 {
-	return hc_call4(hc, HC_MOD_FS, HC_FS_WRITE, fh, 0, 0, 0,
+	return hc_callf(hc, HC_M(hc, FS), HC_FS_WRITE, HC_SHORT, fh, 0, 0, 0,
 			buf, clamp_len(len), NULL, 0, NULL);
 }
 
 ssize_t hc_fs_pread(hc_session *hc, int fh, void *buf, size_t len, off_t off)
 {
-	return hc_call4(hc, HC_MOD_FS, HC_FS_PREAD, fh, off, 0, 0, NULL, 0,
+	return hc_callf(hc, HC_M(hc, FS), HC_FS_PREAD, HC_SHORT, fh, off, 0, 0, NULL, 0,
 			buf, clamp_len(len), NULL);
 }
 
 ssize_t hc_fs_pwrite(hc_session *hc, int fh, const void *buf, size_t len,
 		     off_t off)
 {
-	return hc_call4(hc, HC_MOD_FS, HC_FS_PWRITE, fh, off, 0, 0,
+	return hc_callf(hc, HC_M(hc, FS), HC_FS_PWRITE, HC_SHORT, fh, off, 0, 0,
 			buf, clamp_len(len), NULL, 0, NULL);
 }
 
 int hc_fs_close(hc_session *hc, int fh)
 {
-	return hc_int(hc_call4(hc, HC_MOD_FS, HC_FS_CLOSE, fh, 0, 0, 0,
+	return hc_int(hc_callf(hc, HC_M(hc, FS), HC_FS_CLOSE, 0, fh, 0, 0, 0,
 			       NULL, 0, NULL, 0, NULL));
 }
 
@@ -432,7 +559,7 @@ int hc_fs_stat(hc_session *hc, const char *path, struct hc_stat *st,
 	if (!st)
 		return -EFAULT;
 	memset(st, 0, sizeof(*st));
-	ret = hc_int(hc_path_call(hc, HC_MOD_FS, HC_FS_STAT, path, flags, 0,
+	ret = hc_int(hc_path_call(hc, HC_M(hc, FS), HC_FS_STAT, path, flags, 0,
 				  st, sizeof(*st), &used));
 	return ret < 0 ? ret : 0;
 }
@@ -444,26 +571,26 @@ int hc_fs_fstat(hc_session *hc, int fh, struct hc_stat *st)
 	if (!st)
 		return -EFAULT;
 	memset(st, 0, sizeof(*st));
-	ret = hc_int(hc_call4(hc, HC_MOD_FS, HC_FS_FSTAT, fh, 0, 0, 0, NULL, 0,
+	ret = hc_int(hc_callf(hc, HC_M(hc, FS), HC_FS_FSTAT, 0, fh, 0, 0, 0, NULL, 0,
 			      st, sizeof(*st), NULL));
 	return ret < 0 ? ret : 0;
 }
 
 ssize_t hc_fs_readdir(hc_session *hc, int fh, void *buf, size_t len)
 {
-	return hc_call4(hc, HC_MOD_FS, HC_FS_READDIR, fh, 0, 0, 0, NULL, 0,
+	return hc_callf(hc, HC_M(hc, FS), HC_FS_READDIR, HC_SHORT, fh, 0, 0, 0, NULL, 0,
 			buf, clamp_len(len), NULL);
 }
 
 int hc_fs_mkdir(hc_session *hc, const char *path, mode_t mode)
 {
-	return hc_int(hc_path_call(hc, HC_MOD_FS, HC_FS_MKDIR, path, mode, 0,
+	return hc_int(hc_path_call(hc, HC_M(hc, FS), HC_FS_MKDIR, path, mode, 0,
 				   NULL, 0, NULL));
 }
 
 int hc_fs_unlink(hc_session *hc, const char *path, unsigned flags)
 {
-	return hc_int(hc_path_call(hc, HC_MOD_FS, HC_FS_UNLINK, path, flags, 0,
+	return hc_int(hc_path_call(hc, HC_M(hc, FS), HC_FS_UNLINK, path, flags, 0,
 				   NULL, 0, NULL));
 }
 
@@ -484,7 +611,7 @@ int hc_fs_rename(hc_session *hc, const char *oldpath, const char *newpath)
 		return -ENOMEM;
 	memcpy(buf, oldpath, lo);
 	memcpy(buf + lo, newpath, ln);
-	ret = hc_int(hc_call4(hc, HC_MOD_FS, HC_FS_RENAME, 0, 0, 0, 0,
+	ret = hc_int(hc_callf(hc, HC_M(hc, FS), HC_FS_RENAME, 0, 0, 0, 0, 0,
 			      buf, lo + ln, NULL, 0, NULL));
 	free(buf);
 	return ret;
@@ -496,7 +623,7 @@ ssize_t hc_fs_readlink(hc_session *hc, const char *path, char *buf,
 	uint32_t used = 0;
 	int64_t r;
 
-	r = hc_path_call(hc, HC_MOD_FS, HC_FS_READLINK, path, 0, 0, buf,
+	r = hc_path_call(hc, HC_M(hc, FS), HC_FS_READLINK, path, 0, 0, buf,
 			 clamp_len(size), &used);
 	if (r < 0)
 		return r;

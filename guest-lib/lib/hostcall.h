@@ -98,8 +98,10 @@ HC_API int hc_fd(const hc_session *hc);
  * Generic call: fills call->result (the host's answer: >= 0 or -errno) and
  * call->out_used. Returns 0 when the call completed (whatever its result),
  * or a negative errno for a local failure (-EINTR: nothing happened,
- * -E2BIG, -EINVAL, -EFAULT, -ENODEV, -EIO). module must not be
- * HC_MOD_SESSION.
+ * -E2BIG, -EINVAL, -EFAULT, -ENODEV, -EIO). module is a handle from
+ * hc_bind(), or HC_MOD_SESSION for HC_SESSION_BIND, UNBIND and MODULES
+ * only. flags: HOSTCALL_CALL_F_SHORT for a call whose answer may be a
+ * short count.
  */
 HC_API int hc_call(hc_session *hc, struct hostcall_ioc_call *call);
 
@@ -112,6 +114,43 @@ HC_API int64_t hc_call4(hc_session *hc, unsigned module, unsigned op,
 			int64_t a0, int64_t a1, int64_t a2, int64_t a3,
 			const void *in, size_t in_len, void *out, size_t out_len,
 			uint32_t *out_used);
+
+/* ---- host modules by name and version -------------------------------------- */
+
+/*
+ * Bind the host module name (1..HC_MODULE_NAME_MAX bytes of [a-z0-9_-]) as
+ * built for version major.minor: a handle > 0 to call it with hc_rpc(),
+ * valid in this session (and its forked children) until hc_unbind().
+ * Errors: -ENOENT no such module on the host (or not loaded for this
+ * session), -EPROTO the host's major differs or its minor is lower,
+ * -EPERM the host's policy refuses this guest user (audited), -EMFILE the
+ * session's HC_MAX_BINDINGS are used, -EINVAL a bad name. Binding a bound
+ * module again returns the same handle and counts a reference.
+ * hc_bind_info() also returns the host's version and function count.
+ */
+HC_API int hc_bind(hc_session *hc, const char *name, unsigned major,
+		   unsigned minor);
+HC_API int hc_bind_info(hc_session *hc, const char *name, unsigned major,
+			unsigned minor, struct hc_bind_info *info);
+/* Drop one reference: 0, or -EBADF if handle is not bound. The last one
+ * ends the module's state for this session. */
+HC_API int hc_unbind(hc_session *hc, int handle);
+/*
+ * Call function fn (1..nfuncs) of a bound module with args (NULL: all 0),
+ * in_len bytes of in and up to out_len bytes of output into out; through
+ * the window when mapped, else the ioctl, with the semantics of every
+ * call (a signal: -EINTR only if nothing happened). Returns the
+ * function's result (>= 0 or -errno) or a local -errno; -EBADF for a
+ * handle not bound, -ENOSYS for a function the module does not have.
+ * *out_used (NULL ok) gets the output bytes.
+ */
+HC_API int64_t hc_rpc(hc_session *hc, int handle, unsigned fn,
+		      const int64_t args[4], const void *in, size_t in_len,
+		      void *out, size_t out_len, size_t *out_used);
+/* What this session may bind, as the host lists it (HC_SESSION_MODULES):
+ * per module "NAME MAJOR.MINOR\n", then "\tN FUNCTION\n" per function; into
+ * buf, NUL-terminated. Returns its length, -ERANGE if it does not fit. */
+HC_API ssize_t hc_modules(hc_session *hc, char *buf, size_t size);
 
 /* The kick's name, as hc_transport_str(): "hypercall-eventfd (kvm)",
  * "doorbell-ioeventfd (kvm)", "hypercall (tcg)", ... or "none". */
@@ -141,7 +180,7 @@ HC_API void hc_buf_free(hc_session *hc, void *buf);
 HC_API int hc_buf_in_window(const hc_session *hc, const void *buf,
 			    size_t len);
 
-/* ---- HC_MOD_SYS ---------------------------------------------------------- */
+/* ---- "sys" (bound at the first use) ---------------------------------------- */
 
 /* Echo len bytes of in through the host into out (may be NULL). Returns
  * the bytes echoed. len is clamped to HC_MAX_DATA. */
@@ -163,7 +202,7 @@ HC_API int hc_chdir(hc_session *hc, const char *path);
  * does not fit in size bytes (NUL included). */
 HC_API int hc_getcwd(hc_session *hc, char *buf, size_t size);
 
-/* ---- HC_MOD_PROC: host processes ------------------------------------------ */
+/* ---- "proc": host processes (bound at the first use) ----------------------- */
 
 #define HC_STDIN	0
 #define HC_STDOUT	1
@@ -226,7 +265,7 @@ HC_API int hc_proc_release(hc_session *hc, int h);
 HC_API int hc_proc_stream_fd(hc_session *hc, int h, int stream,
 			     unsigned flags);
 
-/* ---- HC_MOD_FS: host files (paths relative to the host cwd) --------------- */
+/* ---- "fs": host files (paths relative to the host cwd) -------------------- */
 
 /* flags: O_* (Linux values); returns a file handle >= 0. */
 HC_API int hc_fs_open(hc_session *hc, const char *path, int flags,

@@ -75,6 +75,9 @@ static void usage(FILE *f)
 		"  info  show the device, transport (the kick in use), session,\n"
 		"        host, data path and the session's calls, kicks, wakeups\n"
 		"        and interrupts\n"
+		"  modules\n"
+		"        the host modules this session may bind: NAME MAJOR.MINOR,\n"
+		"        then one line per function (tab, number, name)\n"
 		"  ping [-c COUNT] [-s SIZE]\n"
 		"        COUNT (default 10) round trips of SIZE bytes (default 0);\n"
 		"        prints min/avg/max in microseconds\n"
@@ -470,6 +473,30 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
+/* ---- modules ---------------------------------------------------------------- */
+
+static int cmd_modules(int argc, char **argv)
+{
+	static char text[HC_MAX_DATA + 1];
+	hc_session *hc;
+	ssize_t n;
+
+	(void)argv;
+	if (argc > 1)
+		return usage_error("modules: no arguments expected");
+	hc = open_session();
+	if (!hc)
+		return EXIT_HOSTCALL;
+	n = hc_modules(hc, text, sizeof(text));
+	hc_close(hc);
+	if (n < 0) {
+		errmsg("%s: modules: %s", prog, strerror((int)-n));
+		return 1;
+	}
+	fputs(text, stdout);
+	return 0;
+}
+
 /* ---- ping ---------------------------------------------------------------- */
 
 static bool parse_uint(const char *s, unsigned long max, unsigned long *v)
@@ -606,12 +633,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (i >= argc)
-		return usage_error("no command given (exec, info, ping)");
+		return usage_error("no command given (exec, info, modules, ping)");
 
 	if (!strcmp(argv[i], "exec"))
 		return cmd_exec(argc - i, argv + i);
 	if (!strcmp(argv[i], "info"))
 		return cmd_info(argc - i, argv + i);
+	if (!strcmp(argv[i], "modules"))
+		return cmd_modules(argc - i, argv + i);
 	if (!strcmp(argv[i], "ping"))
 		return cmd_ping(argc - i, argv + i);
 	if (!strcmp(argv[i], "help")) {

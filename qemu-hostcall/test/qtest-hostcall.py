@@ -143,20 +143,6 @@ class FakeShadowd:
                 b.close()
 
 
-def abi_ops():
-    """{module number: one past its last op}, read from the one ABI header."""
-    hdr = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                       '../../guest-lib/include/hostcall_abi.h')
-    text = open(hdr).read()
-    mods = {m.group(1).lower(): int(m.group(2))
-            for m in re.finditer(r'HC_MOD_(\w+)\s*=\s*(\d+)', text)}
-    ends = {}
-    for m in re.finditer(r'enum hc_(\w+)_op \{(.*?)\};', text, re.S):
-        vals = [int(v) for v in re.findall(r'=\s*(\d+)', re.sub(r'/\*.*?\*/', '', m.group(2), flags=re.S))]
-        ends[mods[m.group(1)]] = max(vals) + 1
-    return ends
-
-
 # ---------------------------------------------------------------- qtest
 class QTest:
     def __init__(self, qemu, devargs):

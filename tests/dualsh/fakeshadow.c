@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * fakeshadow SOCKET [HOME]: serves the host-call ops dualsh uses (HC_MOD_SYS,
- * HC_MOD_PROC with STDIN_PROC, MERGE_ERR and PTY, HC_MOD_FS) on a unix
+ * fakeshadow SOCKET [HOME]: serves the host-call ops dualsh uses (BIND, "sys",
+ * "proc" with STDIN_PROC, MERGE_ERR and PTY, "fs") on a unix
  * socket, for the host-run tests. Each connection is a session in its own
  * forked process (its own cwd, its own children), like a shadow; each call
  * runs in its own thread. Not a security boundary: a test double only.
@@ -418,6 +418,28 @@ static int64_t do_sys(struct fakehc_req *rq, char *out, uint32_t *used)
 	return -ENOSYS;
 }
 
+/* The built-in modules by name, at fixed handles (a shadow's come from
+ * its binding table; libhostcall never assumes them). */
+enum { FAKE_SYS = 1, FAKE_PROC = 2, FAKE_FS = 3 };
+
+static int64_t do_session(const struct fakehc_req *rq)
+{
+	static const char *const names[] = { "sys", "proc", "fs" };
+	const char *in = (const char *)(rq + 1);
+	int i;
+
+	if (rq->op == HC_SESSION_UNBIND)
+		return rq->args[0] >= FAKE_SYS && rq->args[0] <= FAKE_FS ?
+		       0 : -EBADF;
+	if (rq->op != HC_SESSION_BIND)
+		return -ENOSYS;
+	for (i = 0; i < 3; i++)
+		if (rq->in_len == strlen(names[i]) &&
+		    !memcmp(in, names[i], rq->in_len))
+			return rq->args[0] == 1 ? FAKE_SYS + i : -EPROTO;
+	return -ENOENT;
+}
+
 static void *serve(void *arg)
 {
 	struct call *c = arg;
@@ -428,10 +450,11 @@ static void *serve(void *arg)
 	int64_t r;
 
 	switch (rq->module) {
-	case HC_MOD_SYS: r = do_sys(rq, rep + sizeof(*h), &used); break;
-	case HC_MOD_PROC: r = do_proc(rq, rep + sizeof(*h), &used); break;
-	case HC_MOD_FS: r = do_fs(rq, rep + sizeof(*h), &used); break;
-	default: r = -ENOSYS;
+	case HC_MOD_SESSION: r = do_session(rq); break;
+	case FAKE_SYS: r = do_sys(rq, rep + sizeof(*h), &used); break;
+	case FAKE_PROC: r = do_proc(rq, rep + sizeof(*h), &used); break;
+	case FAKE_FS: r = do_fs(rq, rep + sizeof(*h), &used); break;
+	default: r = -EBADF;
 	}
 	h->result = r;
 	h->out_used = used;

@@ -44,12 +44,15 @@ cat > "$D/shadowd.conf" <<EOF
 [global]
 owners = $O
 audit = file $D/audit.log
+module-dir = $B/host/modules
 
 [vm e2e]
 owners = $O
 map * = owner
 map 1000 = $A
 map 1001 = $UB_NAME
+modules = sys proc fs example
+modules 1001 = sys proc fs example@1.0-1.1
 
 [vm e2e-cmds]
 owners = $O
@@ -119,6 +122,12 @@ has "event=attach vm=e2e owner=$ub result=refused" \
 	"e2e-security: audit: the shell sort tried to run was denied"
 has "event=session-end vm=e2e .*result=\"signal 9\"" \
 	"e2e-security: audit: the shadow its command killed"
+has "event=module-bind vm=e2e .*module=example version=1.2 handle=[0-9]* guest_uid=1000" \
+	"e2e-security: audit: a bind of the example plugin, with its version, handle and guest user"
+has "event=module-bind-refused vm=e2e .*module=example version=1.2 guest_uid=1001 reason=policy" \
+	"e2e-security: audit: the bind the policy refused"
+has "event=session-fini vm=e2e .*module=example count=" \
+	"e2e-security: audit: the example plugin's session_fini"
 
 # 5. nothing of the three users is left running
 sleep 1

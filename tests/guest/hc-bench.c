@@ -76,7 +76,7 @@ static long spawn(int fd, const char *argv, size_t len, int argc)
 {
 	long long res;
 	struct hc_spawn_info si;
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, argc, 0, 0, argv, (unsigned)len, &si, sizeof(si), &res);
+	hc_raw(fd, T_PROC, HC_PROC_SPAWN, argc, 0, 0, argv, (unsigned)len, &si, sizeof(si), &res);
 	return (long)res;
 }
 
@@ -117,7 +117,7 @@ int main(int argc, char **argv)
 			best[0] = dt;
 		t0 = now();
 		for (int i = 0; i < n; i++)
-			hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, &b, 1, &r, 1, &res);
+			hc_raw(fd, T_SYS, HC_SYS_PING, 0, 0, 0, &b, 1, &r, 1, &res);
 		dt = (now() - t0) / n * 1e6;
 		if (dt < best[1])
 			best[1] = dt;
@@ -157,10 +157,10 @@ int main(int argc, char **argv)
 			break;
 		off += (size_t)w;
 	}
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_CLOSE, h, 0, 0, NULL, 0, NULL, 0, &res);
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_CLOSE, h, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
 	printf("hostcall_g2h_MBps %.0f\n", total / (now() - t0) / 1e6);
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0, &res);
 
 	if (port >= 0) {
 		size_t vtotal = total / 2;	/* the reference figure used 128 MiB */
@@ -188,7 +188,7 @@ int main(int argc, char **argv)
 		got += (size_t)rd;
 	}
 	double dt = now() - t0;
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
 	printf("hostcall_h2g_MBps %.0f\n", got / dt / 1e6);
 	if (got != total)
 		printf("hostcall_h2g_short %zu\n", got);
@@ -273,8 +273,8 @@ int main(int argc, char **argv)
 	for (int i = 0; i < 50; i++) {
 		static const char tr[] = "true\0";
 		h = spawn(fd, tr, sizeof(tr) - 1, 1);
-		hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
-		hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0, &res);
+		hc_raw(fd, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+		hc_raw(fd, T_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0, &res);
 	}
 	printf("hostcall_spawn_true_ms %.2f\n", (now() - t0) / 50 * 1e3);
 	hc_buf_free(hc, wbuf);

@@ -27,21 +27,21 @@ int main(int argc, char **argv)
 		perror("hc-fsopen: /dev/hostcall");
 		return 125;
 	}
-	hc_raw(fd, HC_MOD_FS, HC_FS_OPEN, O_RDONLY, 0, 0, argv[1],
+	hc_raw(fd, T_FS, HC_FS_OPEN, O_RDONLY, 0, 0, argv[1],
 	       strlen(argv[1]) + 1, NULL, 0, &h);
 	if (h < 0) {
 		fprintf(stderr, "hc-fsopen: %s: %s\n", argv[1], strerror(-h));
 		return (int)-h;
 	}
 	for (;;) {
-		hc_raw(fd, HC_MOD_FS, HC_FS_READ, h, 0, 0, NULL, 0, buf,
+		hc_raw(fd, T_FS, HC_FS_READ, h, 0, 0, NULL, 0, buf,
 		       sizeof(buf), &res);
 		if (res <= 0)
 			break;
 		if (write(1, buf, res) != res)
 			return 125;
 	}
-	hc_raw(fd, HC_MOD_FS, HC_FS_CLOSE, h, 0, 0, NULL, 0, NULL, 0, NULL);
+	hc_raw(fd, T_FS, HC_FS_CLOSE, h, 0, 0, NULL, 0, NULL, 0, NULL);
 	if (res < 0) {
 		fprintf(stderr, "hc-fsopen: %s: read: %s\n", argv[1],
 			strerror(-res));

@@ -225,6 +225,33 @@ static long wcall(int q, uint16_t mod, uint16_t op, uint32_t flags,
 	return -100000;
 }
 
+static uint16_t wsys;	/* "sys" bound in the raw session */
+
+/* HC_SESSION_BIND of name 1.0 as an entry of queue pair q: its result. */
+static long wbind(int q, const char *name)
+{
+	static uint64_t tag = 100;
+	size_t n = strlen(name);
+	struct hc_sqe e = { .tag = ++tag, .module = HC_MOD_SESSION,
+			    .op = HC_SESSION_BIND, .args = { 1, 0, 0, 0 },
+			    .in_off = DATA_IN, .in_len = (uint32_t)n };
+	uint32_t cons = CTL(q)->cq_cons;
+
+	memcpy(QP(q) + DATA_IN, name, n);
+	wpublish(q, &e);
+	for (int i = 0; i < 5000; i++) {
+		__sync_synchronize();
+		if (CTL(q)->cq_prod != cons) {
+			long r = CQ(q, cons)->result;
+
+			CTL(q)->cq_cons = cons + 1;
+			return r;
+		}
+		usleep(1000);
+	}
+	return -100000;
+}
+
 /* Wait (bounded) until queue pair q is BROKEN; its error, or -1. */
 static long wbroken(int q)
 {
@@ -243,7 +270,7 @@ static long wping(int q, const char *msg)
 
 	memcpy(QP(q) + DATA_IN, msg, n);
 	memset(QP(q) + DATA_OUT, 0, n);
-	long r = wcall(q, HC_MOD_SYS, HC_SYS_PING, 0, DATA_IN, n, DATA_OUT, n);
+	long r = wcall(q, wsys, HC_SYS_PING, 0, DATA_IN, n, DATA_OUT, n);
 	return r == (long)n && !memcmp(QP(q) + DATA_OUT, msg, n) ? r : (r >= 0 ? -100002 : r);
 }
 
@@ -264,27 +291,33 @@ static void window_part(const char *dev, long sess)
 	wsess = (uint32_t)sess;
 	check(CTL(0)->state == 0 && CTL(1)->state == 0, "window: both queue pairs alive",
 	      "state %lx", (long)(CTL(0)->state | CTL(1)->state << 8));
+	r = wbind(0, "sys");
+	check(r > 0 && r < HC_MAX_BINDINGS, "window: raw bind of sys 1.0", "result %ld", r);
+	wsys = r > 0 ? (uint16_t)r : 1;
+	r = wbind(1, "sys");
+	check(r == wsys, "window: a bind in the other queue pair gets the same handle",
+	      "result %ld", r);
 	r = wping(0, "window-ping");
 	check(r == 11, "window: raw ping echoes", "result %ld", r);
 
 	/* Each malformed entry fails alone. */
 	r = wcall(0, 77, 1, 0, 0, 0, 0, 0);
-	check(r == -ENOSYS, "window: unknown module gets ENOSYS", "result %ld", r);
-	r = wcall(0, HC_MOD_SYS, 999, 0, 0, 0, 0, 0);
+	check(r == -EBADF, "window: a handle never bound gets EBADF", "result %ld", r);
+	r = wcall(0, wsys, 999, 0, 0, 0, 0, 0);
 	check(r == -ENOSYS, "window: unknown op gets ENOSYS", "result %ld", r);
 	r = wcall(0, HC_MOD_SESSION, HC_SESSION_OPEN, 0, 0, 0, 0, 0);
 	check(r == -ENOSYS, "window: session open as an entry gets ENOSYS", "result %ld", r);
-	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 5, 0, 0, 0, 0);
+	r = wcall(0, wsys, HC_SYS_PING, 5, 0, 0, 0, 0);
 	check(r == -EINVAL, "window: nonzero flags get EINVAL", "result %ld", r);
-	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, DATA_IN, HC_MAX_DATA + 1, 0, 0);
+	r = wcall(0, wsys, HC_SYS_PING, 0, DATA_IN, HC_MAX_DATA + 1, 0, 0);
 	check(r == -EINVAL, "window: input over HC_MAX_DATA gets EINVAL", "result %ld", r);
-	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, HC_QP_SQ_OFF, 64, 0, 0);
+	r = wcall(0, wsys, HC_SYS_PING, 0, HC_QP_SQ_OFF, 64, 0, 0);
 	check(r == -EFAULT, "window: input in the ring area gets EFAULT", "result %ld", r);
-	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, DATA_IN, 16, HC_QP_CTL_OFF, 16);
+	r = wcall(0, wsys, HC_SYS_PING, 0, DATA_IN, 16, HC_QP_CTL_OFF, 16);
 	check(r == -EFAULT, "window: output over the indices gets EFAULT", "result %ld", r);
-	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, HC_QP_SIZE - 8, 16, 0, 0);
+	r = wcall(0, wsys, HC_SYS_PING, 0, HC_QP_SIZE - 8, 16, 0, 0);
 	check(r == -EFAULT, "window: input past the queue pair gets EFAULT", "result %ld", r);
-	r = wcall(0, HC_MOD_SYS, HC_SYS_PING, 0, 0xfffffff0u, 0x20, 0, 0);
+	r = wcall(0, wsys, HC_SYS_PING, 0, 0xfffffff0u, 0x20, 0, 0);
 	check(r == -EFAULT, "window: offset wrapping around gets EFAULT", "result %ld", r);
 	r = wcall(0, HC_MOD_SESSION, HC_SESSION_CANCEL, 0, 0, 0, 0, 0);
 	check(r == 0, "window: cancel of an unknown tag completes with 0", "result %ld", r);
@@ -301,7 +334,7 @@ static void window_part(const char *dev, long sess)
 	r = wping(1, "other-qp");
 	check(r == 8, "window: the other queue pair lives on", "result %ld", r);
 	CTL(1)->cq_cons = CTL(1)->cq_prod + 1000;
-	struct hc_sqe e = { .tag = 9, .module = HC_MOD_SYS, .op = HC_SYS_TIME };
+	struct hc_sqe e = { .tag = 9, .module = wsys, .op = HC_SYS_TIME };
 	wpublish(1, &e);
 	r = wbroken(1);
 	check(r == HC_QPERR_CQ_INDEX, "window: corrupted cq_cons breaks qp 1 with CQ_INDEX",
@@ -439,7 +472,7 @@ int main(void)
 	memcpy(buf + 3 * 4096, "hostile-ping", 12);
 	s[0] = (struct hc_seg){ buf_pa[3], 12, 0 };
 	s[1] = (struct hc_seg){ buf_pa[4], 12, 0 };
-	r = call(HC_MOD_SYS, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 1, 0);
+	r = call(1, HC_SYS_PING, (uint32_t)sess, buf_pa[0], 1, 1, 0);
 	check(r == -ENOSYS, "ping on the control ring gets ENOSYS", "result %ld", r);
 
 	/* Malformed descriptors: each gets its error, the ring keeps going.

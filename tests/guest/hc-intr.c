@@ -38,14 +38,14 @@ int main(void)
 		return 1;
 	}
 	struct hc_spawn_info si;
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, 2, 0, 0, argv, sizeof(argv) - 1,
+	hc_raw(fd, T_PROC, HC_PROC_SPAWN, 2, 0, 0, argv, sizeof(argv) - 1,
 	       &si, sizeof(si), &res);
 	hc_check(res >= 0, "intr: spawn host sleep", "result %lld", res);
 	long h = (long)res;
 
 	alarm(1);
 	double t0 = now();
-	int rc = hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	int rc = hc_raw(fd, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
 	double dt = now() - t0;
 	hc_check(rc == -1 && res == -EINTR, "intr: SIGALRM interrupts PROC_WAIT with EINTR",
 		 "rc %d res %lld", rc, res);
@@ -54,28 +54,28 @@ int main(void)
 
 	char *page = mmap(NULL, 65536, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	alarm(1);
-	rc = hc_raw(fd, HC_MOD_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, page, 65536, &res);
+	rc = hc_raw(fd, T_PROC, HC_PROC_READ, h, 1, 0, NULL, 0, page, 65536, &res);
 	hc_check(rc == -1 && res == -EINTR, "intr: SIGALRM interrupts a blocked PROC_READ",
 		 "rc %d res %lld", rc, res);
 	munmap(page, 65536);	/* the cancelled call may still hold these pages */
 
 	char pong[8];
-	rc = hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, "pingpong", 8, pong, 8, &res);
+	rc = hc_raw(fd, T_SYS, HC_SYS_PING, 0, 0, 0, "pingpong", 8, pong, 8, &res);
 	hc_check(rc == 0 && res == 8 && !memcmp(pong, "pingpong", 8),
 		 "intr: the session still works after interrupted calls", "rc %d res %lld", rc, res);
 
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_SIGNAL, h, SIGKILL, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_SIGNAL, h, SIGKILL, 0, NULL, 0, NULL, 0, &res);
 	hc_check(res == 0, "intr: PROC_SIGNAL SIGKILL", "result %lld", res);
-	rc = hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	rc = hc_raw(fd, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
 	hc_check(rc == 0 && res >= 0 && WIFSIGNALED((int)res) && WTERMSIG((int)res) == SIGKILL,
 		 "intr: PROC_WAIT reports the SIGKILL", "rc %d status %lld", rc, res);
 
 	/* Local argument errors come back as ioctl errors. */
 	rc = hc_raw(fd, HC_MOD_SESSION, HC_SESSION_CLOSE, 0, 0, 0, NULL, 0, NULL, 0, &res);
 	hc_check(rc == -1 && res == -EINVAL, "intr: users cannot issue session ops", "rc %d res %lld", rc, res);
-	rc = hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, pong, HC_MAX_DATA + 1, NULL, 0, &res);
+	rc = hc_raw(fd, T_SYS, HC_SYS_PING, 0, 0, 0, pong, HC_MAX_DATA + 1, NULL, 0, &res);
 	hc_check(rc == -1 && res == -E2BIG, "intr: a buffer over HC_MAX_DATA gets E2BIG", "rc %d res %lld", rc, res);
-	rc = hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, (void *)8, 16, pong, 8, &res);
+	rc = hc_raw(fd, T_SYS, HC_SYS_PING, 0, 0, 0, (void *)8, 16, pong, 8, &res);
 	hc_check(rc == -1 && res == -EFAULT, "intr: a bad user pointer gets EFAULT", "rc %d res %lld", rc, res);
 	close(fd);
 	return hc_failures ? 1 : 0;

@@ -17,7 +17,8 @@ static long long call(int fd, unsigned op, long long a0, long long a1,
 		      unsigned out_len)
 {
 	struct hostcall_ioc_call c = {
-		.module = HC_MOD_PROC, .op = (unsigned short)op,
+		.module = (unsigned short)hc_mod(fd, T_PROC),
+		.op = (unsigned short)op,
 		.args = { a0, a1, 0, a3 },
 		.in_ptr = (unsigned long)in, .in_len = in_len,
 		.out_ptr = (unsigned long)out, .out_len = out_len,

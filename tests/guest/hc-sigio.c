@@ -91,7 +91,7 @@ static long spawn_cat(int fd)
 	long long res;
 
 	do
-		hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, 1, 0, 0, argv,
+		hc_raw(fd, T_PROC, HC_PROC_SPAWN, 1, 0, 0, argv,
 		       sizeof(argv) - 1, &si, sizeof(si), &res);
 	while (res == -EINTR);
 	return (long)res;
@@ -104,7 +104,7 @@ static long long call_retry(int fd, unsigned op, long h, long a1,
 	long long res;
 
 	do
-		hc_raw(fd, HC_MOD_PROC, op, h, a1, 0, in, in_len, out, out_len,
+		hc_raw(fd, T_PROC, op, h, a1, 0, in, in_len, out, out_len,
 		       &res);
 	while (res == -EINTR);
 	return res;

@@ -39,7 +39,7 @@ static long long spawn_once(int fd)
 	struct hc_spawn_info si;
 	long long res;
 
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, 2, 0, 0, sleep_argv, sleep_len,
+	hc_raw(fd, T_PROC, HC_PROC_SPAWN, 2, 0, 0, sleep_argv, sleep_len,
 	       &si, sizeof(si), &res);
 	return res;
 }
@@ -49,7 +49,7 @@ static void release(int fd, long long h)
 	long long res;
 
 	do
-		hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, (long)h, 0, 0, NULL, 0,
+		hc_raw(fd, T_PROC, HC_PROC_RELEASE, (long)h, 0, 0, NULL, 0,
 		       NULL, 0, &res);
 	while (res == -EINTR);
 }
@@ -63,12 +63,12 @@ static int host_count(int fd, const char *mark)
 	int len = snprintf(argv, sizeof(argv), "pgrep%c-c%c-f%c^sleep %s$",
 			   0, 0, 0, mark) + 1;
 
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, 4, 0, 0, argv, len, &si,
+	hc_raw(fd, T_PROC, HC_PROC_SPAWN, 4, 0, 0, argv, len, &si,
 	       sizeof(si), &h);
 	if (h < 0)
 		return -1;
 	do {
-		hc_raw(fd, HC_MOD_PROC, HC_PROC_READ, (long)h, 1, 0, NULL, 0,
+		hc_raw(fd, T_PROC, HC_PROC_READ, (long)h, 1, 0, NULL, 0,
 		       out + total, sizeof(out) - 1 - total, &n);
 		if (n > 0)
 			total += n;
@@ -142,6 +142,7 @@ static void kill_storm(int fd, const char *mark)
 	struct shared *sh = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
 				 MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	volatile struct hostcall_ioc_call *call = &sh->call;
+	unsigned short proc_mod = (unsigned short)hc_mod(fd, T_PROC);
 	int i, left, in_hand = 0;
 
 	if (sh == MAP_FAILED) {
@@ -158,7 +159,7 @@ static void kill_storm(int fd, const char *mark)
 			for (;;) {
 				*(struct hostcall_ioc_call *)call =
 					(struct hostcall_ioc_call){
-					.module = HC_MOD_PROC,
+					.module = proc_mod,
 					.op = HC_PROC_SPAWN,
 					.args = { 2, 0, 0, 0 },
 					.in_ptr = (unsigned long)sleep_argv,

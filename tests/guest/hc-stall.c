@@ -33,7 +33,7 @@ static long spawn(const char *argv, size_t len, int n)
 	struct hc_spawn_info si;
 	long long res;
 
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, n, 0, 0, argv, (unsigned)len,
+	hc_raw(fd, T_PROC, HC_PROC_SPAWN, n, 0, 0, argv, (unsigned)len,
 	       &si, sizeof(si), &res);
 	return (long)res;
 }
@@ -77,7 +77,7 @@ static void *waiter(void *arg)
 	struct waiter *wt = arg;
 	long long res;
 
-	wt->rc = hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, wt->h, 0, 0, NULL, 0,
+	wt->rc = hc_raw(fd, T_PROC, HC_PROC_WAIT, wt->h, 0, 0, NULL, 0,
 			NULL, 0, &res);
 	wt->err = wt->rc ? (int)-res : 0;
 	wt->took = now() - wt->t_sig;
@@ -141,14 +141,14 @@ int main(void)
 	hc_check(wt.rc == -1 && wt.err == EINTR,
 		 "stall: a signalled call to a stalled host ends with EINTR once the host answers",
 		 "rc %d errno %d", wt.rc, wt.err);
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h1, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_WAIT, h1, 0, 0, NULL, 0, NULL, 0, &res);
 	hc_check(!write_err && written > 0 && res == 0,
 		 "stall: queued small writes reach the host after it resumes",
 		 "write error %s, %lld bytes, host status %lld",
 		 strerror(write_err), written, res);
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h1, 0, 0, NULL, 0, NULL, 0, &res);
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h2, 0, 0, NULL, 0, NULL, 0, &res);
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, wt.h, 0, 0, NULL, 0, NULL, 0,
+	hc_raw(fd, T_PROC, HC_PROC_RELEASE, h1, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_RELEASE, h2, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_RELEASE, wt.h, 0, 0, NULL, 0, NULL, 0,
 	       &res);
 	close(fd);
 	return hc_failures ? 1 : 0;

@@ -27,7 +27,7 @@ static long spawn(int fd, const char *argv, size_t len, int n)
 	struct hc_spawn_info si;
 	long long res;
 
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_SPAWN, n, 0, 0, argv, (unsigned)len,
+	hc_raw(fd, T_PROC, HC_PROC_SPAWN, n, 0, 0, argv, (unsigned)len,
 	       &si, sizeof(si), &res);
 	return (long)res;
 }
@@ -47,13 +47,13 @@ static long long wait_status(int fd, long h)
 {
 	long long res;
 
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
+	hc_raw(fd, T_PROC, HC_PROC_WAIT, h, 0, 0, NULL, 0, NULL, 0, &res);
 	return res;
 }
 
 static void release(int fd, long h)
 {
-	hc_raw(fd, HC_MOD_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0,
+	hc_raw(fd, T_PROC, HC_PROC_RELEASE, h, 0, 0, NULL, 0, NULL, 0,
 	       NULL);
 }
 

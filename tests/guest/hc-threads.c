@@ -26,7 +26,7 @@ static void *worker(void *arg)
 		unsigned len = 1 + (unsigned)((t * 131 + i * 17) % sizeof(in));
 		for (unsigned k = 0; k < len; k++)
 			in[k] = (char)(t * 7 + i + k);
-		if (hc_raw(fd, HC_MOD_SYS, HC_SYS_PING, 0, 0, 0, in, len, out, len, &res) ||
+		if (hc_raw(fd, T_SYS, HC_SYS_PING, 0, 0, 0, in, len, out, len, &res) ||
 		    res != len || memcmp(in, out, len))
 			__sync_fetch_and_add(&bad, 1);
 	}

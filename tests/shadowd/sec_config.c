@@ -53,16 +53,49 @@ static void check_good(void)
 	char *out, *err, want[256];
 	int st = shadowd_run(args, &out, &err);
 
+	/* [vm plug] names three plugins that must not load: each is an
+	 * error of --check-config (the daemon starts: the shadow refuses
+	 * them, audited, and their binds answer ENOENT). */
+	snprintf(want, sizeof(want), "%s: 3 errors\n", S.policy);
+	CHECK("config: --check-config reports unsafe and missing plugins",
+	      st == 1 && !out[0] && strstr(err, want) &&
+	      strstr(err, "module badperm: module ") &&
+	      strstr(err, "writable by group or others") &&
+	      strstr(err, "module notroot: module ") &&
+	      strstr(err, "not root") && strstr(err, "module nosuch: ") &&
+	      strstr(err, "No such file"),
+	      "status %d out '%s' err '%s'", st, out, err);
+	free(out);
+	free(err);
+}
+
+/* Without those plugins the test policy passes, with a note. */
+static void check_good_plain(void)
+{
+	const char *args[] = { "--check-config", "--config", NULL, NULL };
+	char *out, *err, want[512], path[160], cmd[512];
+	int st;
+
+	snprintf(path, sizeof(path), "%s/plain.conf", S.dir);
+	snprintf(cmd, sizeof(cmd), "sed 's/ badperm notroot nosuch//' %s > %s",
+		 S.policy, path);
+	if (system(cmd) != 0) {
+		fail("config: plain policy", "sed");
+		return;
+	}
+	args[2] = path;
+	st = shadowd_run(args, &out, &err);
 	/* The policy has no [vm *]: --check-config says what that means. */
 	snprintf(want, sizeof(want), "note: VM names without a section are "
 		 "refused in system and socket mode (add [vm *] to serve "
-		 "them)\n%s: OK\n", S.policy);
+		 "them)\n%s: OK\n", path);
 	CHECK("config: the test policy passes --check-config, with a note "
 	      "on unknown VM names",
 	      st == 0 && !strcmp(out, want) && !err[0],
 	      "status %d out '%s' err '%s'", st, out, err);
 	free(out);
 	free(err);
+	unlink(path);
 }
 
 /* One error on each line named in `bad_lines`, none elsewhere. */
@@ -208,6 +241,7 @@ void sec_config(void)
 {
 	check_writable();
 	check_good();
+	check_good_plain();
 	check_bad();
 	check_missing();
 	check_owners_needed();

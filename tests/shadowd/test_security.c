@@ -231,6 +231,12 @@ static void write_policy(void)
 		"owners = %s\n"
 		"audit = file %s\n"
 		"audit-rate = 50\n"
+		"module-dir = %s/modules\n"
+		"\n"
+		"[vm plug]\n"
+		"owners = %s\n"
+		"modules = sys proc fs example badperm notroot nosuch\n"
+		"modules 1001 = sys example@1.0-1.1\n"
 		"\n"
 		"[vm sec]\n"
 		"owners = %s\n"
@@ -270,8 +276,8 @@ static void write_policy(void)
 		"owners = %s\n"
 		"commands = sh\n"
 		"helpers = /usr/bin/true\n",
-		o, S.audit, o, S.user[UA], S.user[UB], o, S.share, o, o, o,
-		o, o);
+		o, S.audit, S.dir, o, o, S.user[UA], S.user[UB], o, S.share,
+		o, o, o, o, o);
 	fclose(f);
 	chmod(S.policy, 0600);
 }
@@ -324,6 +330,13 @@ static int setup(void)
 	/* A setuid-root program: no_new_privs must make it harmless. */
 	sh("cp /usr/bin/id %s/suid-id && chmod 4755 %s/suid-id", S.dir,
 	   S.dir);
+	/* Plugins: the example, and copies that must not be loaded. */
+	if (sh("d=%s/modules; mkdir -m 755 $d && "
+	       "cp %s/modules/example.so $d/ && chmod 644 $d/example.so && "
+	       "cp $d/example.so $d/badperm.so && chmod 664 $d/badperm.so && "
+	       "cp $d/example.so $d/notroot.so && chown %s $d/notroot.so",
+	       S.dir, build, S.user[UO]))
+		return -1;
 	write_policy();
 	return 0;
 }

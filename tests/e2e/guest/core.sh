@@ -28,6 +28,21 @@ out=$(hostcall ping -c 50 2>&1); rc=$?
 echo "$out" | sed 's/^/# /'
 [ $rc = 0 ] && echo "$out" | grep -q 'avg' && pass "core: hostcall ping -c 50" || fail "core: hostcall ping ($rc)"
 
+# host modules: the built-ins by name and version, their functions; no
+# plugin without a policy naming it (this shadowd has the built-in policy)
+out=$(hostcall modules 2>&1); rc=$?
+echo "$out" | grep -v '^	' | sed 's/^/# /'
+for m in "sys 1.0" "proc 1.0" "fs 1.0"; do
+	case "$out" in *"$m"*) pass "core: hostcall modules lists $m" ;;
+		*) fail "core: hostcall modules lists $m ($rc: $out)" ;; esac
+done
+case "$out" in *"sys 1.0
+	1 ping"*"proc 1.0
+	1 spawn"*"fs 1.0
+	1 open"*) pass "core: hostcall modules lists each module's functions" ;;
+	*) fail "core: hostcall modules lists each module's functions ($out)" ;; esac
+"$T/hc-bind" absent | grep -E '^(PASS|FAIL):' | sed 's/^\(PASS\|FAIL\): /\1: core: /'
+
 # exit statuses and signals
 hostcall exec -- sh -c 'exit 7'; rc=$?
 [ $rc = 7 ] && pass "core: exit status 7 comes back" || fail "core: exit status 7 comes back (got $rc)"

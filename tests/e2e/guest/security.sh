@@ -54,6 +54,23 @@ if [ "$mode" = map ]; then
 	pass "security: a command killed its shadow (the host checks what is left)"
 	hostcall exec -- sh -c 'setsid sleep 303 >/dev/null 2>&1 </dev/null & exit 0'
 	is "security: a setsid daemon was started (the host checks it is gone)" 0 $?
+
+	# host modules: the policy names the example plugin for this VM,
+	# and refuses guest 1001 its version
+	out=$(hostcall modules)
+	for m in "sys 1.0" "proc 1.0" "fs 1.0" "example 1.2"; do
+		case "$out" in *"$m"*) pass "security: hostcall modules lists $m" ;;
+			*) fail "security: hostcall modules lists $m ($out)" ;; esac
+	done
+	case "$out" in *"	1 echo"*"	4 sleep"*"	5 count"*) pass "security: hostcall modules lists the example's functions" ;;
+		*) fail "security: hostcall modules lists the example's functions ($out)" ;; esac
+	as user "$T/hc-bind" | grep -E '^(PASS|FAIL):'
+	as user "HOSTCALL_WINDOW=0 $T/hc-bind" | sed 's/^\(PASS\|FAIL\): /\1: ioctl: /' | grep -E '^(PASS|FAIL):'
+	as user2 "$T/hc-bind refused" | grep -E '^(PASS|FAIL):'
+	out=$(as user2 hostcall modules)
+	case "$out" in *example*) fail "security: guest 1001's hostcall modules leaves out what it may not bind ($out)" ;;
+		*"sys 1.0"*) pass "security: guest 1001's hostcall modules leaves out what it may not bind" ;;
+		*) fail "security: guest 1001's hostcall modules ($out)" ;; esac
 fi
 
 if [ "$mode" = cmds ]; then
