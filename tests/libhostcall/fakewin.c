@@ -83,8 +83,9 @@ static int wait_user(struct hc_qp_ctl *c, const struct hostcall_ioc_wait *w)
 	return ret ? -1 : 0;
 }
 
-/* HOSTCALL_IOC_WAIT_WORD: the caller set its queue's flag; the shadow's
- * interrupt (or a 20 ms look, when another waiter took it) ends a round. */
+/* HOSTCALL_IOC_WAIT_WORD: the caller set its queue's flag. The driver's
+ * interrupt wakes every word waiter; an eventfd wakes one reader only, so
+ * here each waiter looks at its word every 20 us instead. */
 static int wait_word(struct hc_qp_ctl *c, const struct hostcall_ioc_wait_word *w)
 {
 	const uint32_t *word = (const uint32_t *)((unsigned char *)c + w->offset);
@@ -97,8 +98,7 @@ static int wait_word(struct hc_qp_ctl *c, const struct hostcall_ioc_wait_word *w
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (;;) {
-		struct pollfd p = { fw_sess.irq, POLLIN, 0 };
-		uint64_t v;
+		struct timespec nap = { 0, 20000 };
 		long ms;
 
 		if (__atomic_load_n(word, __ATOMIC_ACQUIRE) != w->seen)
@@ -119,9 +119,7 @@ static int wait_word(struct hc_qp_ctl *c, const struct hostcall_ioc_wait_word *w
 			ret = ETIMEDOUT;
 			break;
 		}
-		poll(&p, 1, 20);
-		if (read(fw_sess.irq, &v, sizeof(v)) < 0 && errno != EAGAIN)
-			break;
+		nanosleep(&nap, NULL);
 	}
 	if (ret)
 		errno = ret;

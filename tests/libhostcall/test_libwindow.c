@@ -180,6 +180,24 @@ static void event_queues(void)
 	hc_unbind(hc, ex);
 }
 
+/* The example plugin for the event-queue ping-pong, when it was built
+ * (BUILD/modules) and we may load it (root: a root-owned directory). */
+static void allow_example_plugin(void)
+{
+	char so[512];
+	FILE *f;
+
+	snprintf(so, sizeof(so), "%s/modules/example.so", build);
+	if (geteuid() != 0 || access(so, R_OK) != 0)
+		return;
+	f = fopen(test_policy, "a");
+	if (!f)
+		return;
+	fprintf(f, "modules = sys proc fs evq example\n[global]\n"
+		"module-dir = %s/modules\n", build);
+	fclose(f);
+}
+
 int main(int argc, char **argv)
 {
 	struct hc_session_info info;
@@ -196,6 +214,7 @@ int main(int argc, char **argv)
 	prctl(PR_SET_CHILD_SUBREAPER, 1);
 	alarm(120);
 	write_test_policy();
+	allow_example_plugin();
 	start_private(&ctl);
 	if (hello(ctl, HCP_VERSION) || open_session(ctl, 1, 1000, &info, &fw_sess.fd) ||
 	    (fw_sess.id = info.session, sess_attach(&fw_sess))) {
