@@ -203,6 +203,8 @@ install: all
 	@mkdir -p $(DESTDIR)$(HCLIB) && : > $(MANIFEST).tmp
 	@$(call inst,0755,$(BIN)/qemu-system-x86_64,$(HCLIB)/bin/qemu-system-x86_64)
 	@for f in hcvm shadowd hostcall-shadow; do $(call inst,0755,$(BIN)/$$f,$(HCLIB)/bin/$$f) || exit 1; done
+	@$(call inst,0644,$(B)/host/modules/example.so,$(HCLIB)/modules/example.so)
+	@$(call inst,0644,shadowd/include/hostcall_module.h,$(PREFIX)/include/hostcall/hostcall_module.h)
 	@$(call inst,0644,$(B)/image/vmlinuz,$(HCLIB)/image/vmlinuz)
 	@$(call inst,0644,$(B)/image/initrd.gz,$(HCLIB)/image/initrd.gz)
 	@$(call lnk,/usr/share/qemu,$(HCLIB)/share/qemu)

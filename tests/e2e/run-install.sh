@@ -22,6 +22,7 @@ mk install > "$D/install.log" 2>&1 || { fail "$name: make install failed"; cat "
 want="/etc/hostcall/shadowd.conf
 /etc/hostcall/shadowd.conf.example
 /usr/bin/hcvm
+/usr/include/hostcall/hostcall_module.h
 /usr/lib/hostcall/bin/hcvm
 /usr/lib/hostcall/bin/hostcall-shadow
 /usr/lib/hostcall/bin/qemu-system-x86_64
@@ -29,6 +30,7 @@ want="/etc/hostcall/shadowd.conf
 /usr/lib/hostcall/image/initrd.gz
 /usr/lib/hostcall/image/vmlinuz
 /usr/lib/hostcall/install-manifest
+/usr/lib/hostcall/modules/example.so
 /usr/lib/hostcall/share/qemu
 /usr/lib/hostcall/share/qemu-firmware
 /usr/lib/systemd/system/shadowd.service
