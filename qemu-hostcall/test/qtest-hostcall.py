@@ -40,8 +40,9 @@ QP_DEAD, CQ_WAITING = 1, 1
 
 class FakeShadow:
     """One session's shadow: takes HCP_WINDOW, maps the memfd and serves
-    SYS PING in both queue pairs, only when kicked (it never polls), so a
-    served call proves the kick arrived. SYS GETCWD makes it hang up."""
+    BIND (sys is handle 1) and SYS PING in both queue pairs, only when
+    kicked (it never polls), so a served call proves the kick arrived. SYS
+    GETCWD makes it hang up."""
     def __init__(self, sock):
         self.sock, self.win, self.fds, self.seals, self.size = sock, None, [], None, None
         threading.Thread(target=self.run, daemon=True).start()
@@ -95,6 +96,8 @@ class FakeShadow:
             ok = all(l == 0 or (o >= DATA_OFF and o + l <= QP_SIZE) for o, l in ((ioff, ilen), (ooff, olen)))
             if not ok or flags:
                 res = -22
+            elif (mod, op) == (0, 4):
+                res = 1         # BIND: sys is handle 1, as a shadow's first
             elif (mod, op) == (1, 1):
                 n = min(ilen, olen)
                 self.win[base + ooff:base + ooff + n] = self.win[base + ioff:base + ioff + n]
@@ -141,6 +144,16 @@ class FakeShadowd:
                 body = HDR.pack(HCP_MAGIC, OPENED, 0, 24 + 8 + 48, sess, tag) + struct.pack('<iI', 0, 0) + info
                 c.sendmsg([body], [(socket.SOL_SOCKET, socket.SCM_RIGHTS, array.array('i', [b.fileno()]))])
                 b.close()
+
+
+def abi_version():
+    """HC_ABI_VERSION, read from the one ABI header."""
+    hdr = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       '../../guest-lib/include/hostcall_abi.h')
+    return int(re.search(r'#define HC_ABI_VERSION\s+(\d+)', open(hdr).read()).group(1))
+
+
+ABI_VERSION = abi_version()
 
 
 # ---------------------------------------------------------------- qtest
@@ -244,17 +257,23 @@ class Dev:
         self.qt.writel(a, v)
 
     def submit(self, sid, qp, tag, module, op, data=b'', out_len=0, in_off=DATA_OFF,
-               out_off=DATA_OFF + 0x10000, flags=0, kick=True):
+               out_off=DATA_OFF + 0x10000, flags=0, kick=True, args=(0, 0, 0, 0)):
         base = self.qp(sid, qp)
         st = self.qps.setdefault((sid, qp), [0, 0])
         self.qt.write(base + in_off, data)
-        sqe = SQE.pack(tag, module, op, flags, 0, 0, 0, 0, in_off if data else 0, len(data),
+        sqe = SQE.pack(tag, module, op, flags, *args, in_off if data else 0, len(data),
                        out_off if out_len else 0, out_len)
         self.qt.write(base + SQ_OFF + (st[0] % QP_ENTRIES) * SQE.size, sqe)
         st[0] += 1
         self.ctl(sid, qp, 'sq_prod', st[0])
         if kick:
             self.qt.writel(self.bar + 0x1000 + 4 * (sid - 1), 1)
+
+    def bind(self, sid, tag, name=b'sys'):
+        """HC_SESSION_BIND of name 1.0 in qp 0: the handle (or error)."""
+        self.submit(sid, 0, tag, 0, 4, name, 8, args=(1, 0, 0, 0))
+        c = self.reap(sid, 0)
+        return c[0][1] if c else None
 
     def reap(self, sid, qp, want=1, timeout=5):
         base = self.qp(sid, qp)
@@ -304,7 +323,7 @@ def main():
     e = Dev(qt, 5, BAR0[1], BAR2[1])   # the second device, no shadowd
 
     check(d.r('MAGIC') == 0x4843414c, 'magic')
-    check(d.r('VERSION') == 2, 'version 2')
+    check(d.r('VERSION') == ABI_VERSION, 'version %d' % ABI_VERSION)
     check(d.r('TOKEN') == 1 and e.r('TOKEN') == 2, 'tokens 1 and 2')
     check(d.r('FEATURES') & 2 and d.r('FEATURES') & 4, 'HC_F_MSIX and HC_F_WINDOW')
     check(not d.r('FEATURES') & 8, 'no HC_F_HC_EVENTFD without KVM')
@@ -362,6 +381,8 @@ def main():
 
     # the window: a call in qp 0 and one in qp 1, each kicked by the doorbell
     check(d.ctl(sid, 0, 'state') == 0 and d.ctl(sid, 0, 'sq_prod') == 0, 'new window is zeroed')
+    h = d.bind(sid, 900)
+    check(h == 1, 'window: BIND sys 1.0 -> handle %s' % h)
     d.submit(sid, 0, 11, 1, 1, b'hello window', 64)
     c = d.reap(sid, 0)
     out = qt.read(d.qp(sid, 0) + DATA_OFF + 0x10000, 12)
@@ -469,6 +490,7 @@ def main():
     s6, c = d.open(tag, BUF, ST, ident)
     tag += 1
     fresh = s6 == sids[0] and d.ctl(s6, 0, 'sq_prod') == 0 and d.ctl(s6, 0, 'cq_prod') == 0
+    d.bind(s6, 901)
     d.submit(s6, 0, 18, 1, 1, b'again', 64)
     c = d.reap(s6, 0)
     check(fresh and c == [(18, 5, 5)], 'reopen reuses slot %d with a zeroed window that works -> %s' % (s6, c))
