@@ -247,6 +247,7 @@ static void hostile(void)
 	struct evq_pp pp;
 	pthread_t t;
 	void *res;
+	char pong[1];
 	int r;
 
 	if (!in || !out) {
@@ -286,7 +287,7 @@ static void hostile(void)
 	hc_evq_destroy(out);
 
 	/* the session lives on, and so do new queues */
-	r = hc_ping(hc, "x", NULL, 1);
+	r = hc_ping(hc, "x", pong, 1);
 	in = hc_evq_create(hc, 8, sizeof(struct evq_ev), HC_EVQ_TO_HOST);
 	out = hc_evq_create(hc, 8, sizeof(struct evq_ev), HC_EVQ_TO_GUEST);
 	hc_check(r == 1 && in && out && echo(in, out, 100) == 100,

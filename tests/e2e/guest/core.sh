@@ -139,9 +139,6 @@ $T/hc-fs
 # libhostcall's direct path: threads, fork, zero copy, kicks; signals
 $T/hc-lib-window 16 300
 $T/hc-lib-signal
-# event queues with the example plugin: limits, threads, hostile headers,
-# a ping-pong of 20000 events (make bench runs a million)
-$T/hc-evq 20000
 # the same signal checks on the ioctl path (e2e-signals storms hostcall exec)
 HOSTCALL_WINDOW=0 $T/hc-lib-signal | sed 's/libsig:/libsig (ioctl):/'
 # direct submission vs the ioctl, one after the other (figures only)
