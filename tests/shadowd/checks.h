@@ -12,6 +12,8 @@ void check_pty(struct sess *s);
 
 /* check_lifetimes.c: process groups and handle generations */
 void check_lifetimes(struct sess *s);
+/* HC_CANCEL_F_UNDO: what a gone caller's call created is released */
+void check_undo(struct sess *s);
 /* check_blocking.c: hung host calls do not stop the shadow's loop */
 void check_blocking(int ctl, uint32_t session);
 

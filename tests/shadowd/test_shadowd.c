@@ -1043,6 +1043,7 @@ int main(int argc, char **argv)
 	check_pty(&s);
 	check_fs(&s);
 	check_lifetimes(&s);
+	check_undo(&s);
 	check_hosterrors(&s);
 	check_bad_input(&s);
 	sess_close(&s);
