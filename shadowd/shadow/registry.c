@@ -20,6 +20,7 @@
 #include <string.h>
 #include "auditfmt.h"
 #include "evq_loop.h"
+#include "modpath.h"
 #include "registry.h"
 #include "shadow.h"
 
@@ -32,20 +33,6 @@ static const int builtin_ids[] = { MOD_SYS, MOD_PROC, MOD_FS };
 static const struct hcm_module *mods[MAX_MODULES];
 static int mod_builtin[MAX_MODULES];
 static struct binding *bindings[HC_MAX_BINDINGS];	/* [0]: the session */
-
-static int valid_name(const char *s, size_t len)
-{
-	size_t i;
-
-	if (len < 1 || len > HCM_NAME_MAX)
-		return 0;
-	for (i = 0; i < len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') ||
-		      (s[i] >= '0' && s[i] <= '9') || s[i] == '_' ||
-		      s[i] == '-'))
-			return 0;
-	return 1;
-}
 
 static int find(const char *name, size_t len)
 {
@@ -64,7 +51,7 @@ int hcm_register(const struct hcm_module *m)
 	int slot = -1, k;
 
 	if (!m || m->api != HCM_API_VERSION || !m->name ||
-	    !valid_name(m->name, strlen(m->name)) || m->major > 0xffff ||
+	    !module_name_ok(m->name) || m->major > 0xffff ||
 	    m->minor > 0xffff || m->nfuncs > HCM_MAX_FUNCS ||
 	    (m->nfuncs && !m->funcs))
 		return -EINVAL;
@@ -167,10 +154,12 @@ int registry_bind(const char *name, size_t len, unsigned major,
 	struct binding *b;
 	int i, h, free_h = 0, e;
 
-	if (!valid_name(name, len))
+	if (len < 1 || len > HCM_NAME_MAX)
 		return -EINVAL;
 	memcpy(nm, name, len);
 	nm[len] = 0;
+	if (strlen(nm) != len || !module_name_ok(nm))
+		return -EINVAL;
 	i = find(name, len);
 	if (i < 0)
 		return -ENOENT;
