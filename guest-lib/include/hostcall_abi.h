@@ -500,7 +500,10 @@ struct hc_cqe {
  * own flags word: HC_EVQ_NEED_WAKEUP when it is the host's (the shadow:
  * the guest kicks after moving its index, HOSTCALL_IOC_KICK), HC_EVQ_WAITING
  * when it is a guest's (the shadow raises the session interrupt after
- * moving its index). The protocol is window.md's, per queue:
+ * moving its index). The bits above HC_EVQ_SLEEPS_SHIFT count that side's
+ * sleeps: the other side notifies once per value (a kick or interrupt
+ * already sent for this sleep is on its way). The protocol is window.md's,
+ * per queue:
  *   put:   entry; wmb; prod++; mb; if (cons_flags & the consumer's flag) notify
  *   get:   p = prod; rmb; copy the entry once; cons++ (release);
  *          mb; if (prod_flags & the producer's flag) notify
@@ -557,6 +560,7 @@ struct hc_evq_hdr {
 
 #define HC_EVQ_NEED_WAKEUP	(1u << 0)	/* the shadow's side sleeps: kick */
 #define HC_EVQ_WAITING		(1u << 1)	/* a guest side sleeps: interrupt */
+#define HC_EVQ_SLEEPS_SHIFT	8		/* above: the sleeps, counted */
 
 #define HC_EVQ_BROKEN		(1u << 0)	/* not served any more */
 #define HC_EVQERR_NONE		0

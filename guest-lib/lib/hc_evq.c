@@ -43,6 +43,8 @@ struct hc_evq {
 	pthread_mutex_t lock;		/* our end */
 	uint32_t own;			/* prod (to-host) or cons (to-guest) */
 	unsigned sleepers;		/* threads with our flag set */
+	uint32_t sleeps;		/* counted in our flags word */
+	__u32 kicked;			/* the host's flags we last kicked */
 	uint64_t spin_ns;
 };
 
@@ -233,8 +235,10 @@ static int wait_host(hc_evq *q, __u32 *word, __u32 seen, __u32 *flags,
 	if (moved)
 		return 0;
 
-	if (q->sleepers++ == 0)
-		store_release(flags, HC_EVQ_WAITING);
+	/* a new value for each sleep: the host interrupts once per value */
+	q->sleepers++;
+	q->sleeps++;
+	store_release(flags, HC_EVQ_WAITING | q->sleeps << HC_EVQ_SLEEPS_SHIFT);
 	pthread_mutex_unlock(&q->lock);
 	atomic_thread_fence(memory_order_seq_cst);	/* flag, then index */
 	if (load_acquire(word) == seen) {
@@ -258,6 +262,19 @@ static int usable(hc_evq *q)
 	if (load_acquire(&q->hdr->state) & HC_EVQ_BROKEN)
 		return -EIO;
 	return 0;
+}
+
+/* After the mb: does the shadow sleep on this queue, and is this a sleep
+ * we did not kick yet (one kick wakes it; the value changes each sleep)?
+ * Locked. */
+static bool host_asleep(hc_evq *q, __u32 *flags)
+{
+	__u32 f = load_acquire(flags);
+
+	if (!(f & HC_EVQ_NEED_WAKEUP) || f == q->kicked)
+		return false;
+	q->kicked = f;
+	return true;
 }
 
 static void kick(hc_evq *q)
@@ -307,7 +324,7 @@ int hc_evq_put(hc_evq *q, const void *ev, size_t len, int timeout_ms)
 	q->own++;
 	store_release(&q->hdr->prod, q->own);		/* wmb; prod++ */
 	atomic_thread_fence(memory_order_seq_cst);	/* mb */
-	need_kick = load_acquire(&q->hdr->cons_flags) & HC_EVQ_NEED_WAKEUP;
+	need_kick = host_asleep(q, &q->hdr->cons_flags);
 	pthread_mutex_unlock(&q->lock);
 	if (need_kick)
 		kick(q);
@@ -354,7 +371,7 @@ int hc_evq_get(hc_evq *q, void *ev, size_t len, int timeout_ms)
 	q->own++;
 	store_release(&q->hdr->cons, q->own);	/* the copy, then the slot */
 	atomic_thread_fence(memory_order_seq_cst);	/* mb */
-	need_kick = load_acquire(&q->hdr->prod_flags) & HC_EVQ_NEED_WAKEUP;
+	need_kick = host_asleep(q, &q->hdr->prod_flags);
 	pthread_mutex_unlock(&q->lock);
 	if (need_kick)
 		kick(q);

@@ -174,11 +174,19 @@ int evq_due(struct evq *q)
 		q->moved = 0;
 		return 1;
 	}
+	uint32_t f;
+
 	if (!q->moved || q->broken)
 		return 0;
 	q->moved = 0;
 	MB();				/* our index, then the guest's flag */
-	return (LOAD(guest_flags(q)) & HC_EVQ_WAITING) != 0;
+	f = LOAD(guest_flags(q));
+	/* A sleep we interrupted already: its sleeper is on its way (a
+	 * new sleep stores a new count, and a Dekker pair with it). */
+	if (!(f & HC_EVQ_WAITING) || f == q->irq_flags)
+		return 0;
+	q->irq_flags = f;
+	return 1;
 }
 
 void evq_sleep(struct evq *q)
@@ -187,7 +195,11 @@ void evq_sleep(struct evq *q)
 				  q->want_room);
 
 	if (want != q->asleep) {
-		STORE(own_flags(q), want ? HC_EVQ_NEED_WAKEUP : 0);
+		/* each sleep a new value: the guest kicks once per value */
+		if (want)
+			q->sleeps++;
+		STORE(own_flags(q), want ? HC_EVQ_NEED_WAKEUP |
+		      q->sleeps << HC_EVQ_SLEEPS_SHIFT : 0);
 		q->asleep = want;
 	}
 }

@@ -28,6 +28,8 @@ struct evq {
 	int watched;		/* a module wants to hear of the guest */
 	int want_room;		/* to-guest: a put found it full */
 	int asleep;		/* our HC_EVQ_NEED_WAKEUP is set */
+	uint32_t sleeps;	/* our sleeps, in our flags' count */
+	uint32_t irq_flags;	/* the guest's flags we last interrupted */
 	int moved;		/* we moved our index since evq_due() */
 	int alert;		/* broken: interrupt the guest regardless */
 	int broken;		/* HC_EVQERR_* once broken, else 0 */
@@ -54,7 +56,9 @@ int evq_put(struct evq *q, const void *ev, size_t len);
  * take set, the edge is consumed: the module hears of it now. */
 int evq_pending(struct evq *q, int take);
 /* After our moves: is the guest's interrupt due (it sleeps with
- * HC_EVQ_WAITING, or the queue just broke)? Once per move. */
+ * HC_EVQ_WAITING, or the queue just broke)? Once per guest sleep: the
+ * flags word counts the sleeps, and a value already interrupted is not
+ * interrupted again. */
 int evq_due(struct evq *q);
 
 /* The shadow goes to sleep: HC_EVQ_NEED_WAKEUP where a module waits for

@@ -171,7 +171,10 @@ static void gwait(struct sess *s, struct gq *out, int ms)
 	struct pollfd p = { s->irq, POLLIN, 0 };
 	uint64_t n;
 
-	STORE(&out->h->cons_flags, HC_EVQ_WAITING);
+	static uint32_t sleeps;
+
+	/* each sleep a new value: the shadow interrupts once per value */
+	STORE(&out->h->cons_flags, HC_EVQ_WAITING | ++sleeps << HC_EVQ_SLEEPS_SHIFT);
 	MB();
 	if (LOAD(&out->h->prod) == out->own)
 		poll(&p, 1, ms);

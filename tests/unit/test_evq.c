@@ -166,7 +166,8 @@ static void to_host(void)
 	CHECK("to-host: edge: told once", evq_serve() == 0 && calls == 1);
 	hcm_evq_get(q, ev, sizeof(ev));
 	CHECK("to-host: sleep sets NEED_WAKEUP",
-	      evq_sleep_all() == 0 && h->cons_flags == HC_EVQ_NEED_WAKEUP);
+	      evq_sleep_all() == 0 && h->cons_flags ==
+	      (HC_EVQ_NEED_WAKEUP | 1u << HC_EVQ_SLEEPS_SHIFT));
 	guest_put(off, 8, 32, 4);
 	evq_wake_all(1);
 	CHECK("to-host: woken: cleared, counted",
@@ -174,6 +175,11 @@ static void to_host(void)
 	CHECK("to-host: sleep sees the entry that came (recheck)",
 	      evq_sleep_all() == 1 && h->cons_flags == 0);
 	CHECK("to-host: served", evq_serve() == 1 && calls == 2);
+	hcm_evq_get(q, ev, sizeof(ev));
+	CHECK("to-host: each sleep a new count in the flags",
+	      evq_sleep_all() == 0 && h->cons_flags ==
+	      (HC_EVQ_NEED_WAKEUP | 3u << HC_EVQ_SLEEPS_SHIFT));
+	evq_wake_all(0);
 
 	/* hostile indices */
 	h->prod = h->cons + 9;
@@ -181,7 +187,7 @@ static void to_host(void)
 	      hcm_evq_get(q, ev, sizeof(ev)) == -EIO &&
 	      h->state == HC_EVQ_BROKEN && h->error == HC_EVQERR_INDEX);
 	CHECK("to-host: our index flipped for a sleeper",
-	      h->cons == (11u ^ 0x80000000u));
+	      h->cons == (12u ^ 0x80000000u));
 	CHECK("to-host: the guest hears of it", evq_notify() == 1);
 	h->prod = 11;
 	CHECK("to-host: broken for good",
@@ -219,7 +225,7 @@ static void to_guest(void)
 	CHECK("to-guest: full", hcm_evq_put(q, &v, sizeof(v)) == -EAGAIN);
 	hcm_evq_notify(q, count_cb, &calls);
 	CHECK("to-guest: a full put sleeps with NEED_WAKEUP",
-	      evq_sleep_all() == 0 && h->prod_flags == HC_EVQ_NEED_WAKEUP);
+	      evq_sleep_all() == 0 && (h->prod_flags & HC_EVQ_NEED_WAKEUP));
 	evq_wake_all(0);
 	CHECK("to-guest: no room, no callback", evq_serve() == 0);
 	h->cons = 1;		/* the guest took one */
@@ -231,11 +237,17 @@ static void to_guest(void)
 	h->cons_flags = HC_EVQ_WAITING;
 	CHECK("to-guest: put", hcm_evq_put(q, &v, sizeof(v)) == 0);
 	CHECK("to-guest: interrupt for a waiting consumer", evq_notify() == 1);
+	h->cons = 5;		/* the guest took them all */
+	hcm_evq_put(q, &v, sizeof(v));
+	CHECK("to-guest: one interrupt per sleep", evq_notify() == 0);
+	h->cons_flags = HC_EVQ_WAITING | 2u << HC_EVQ_SLEEPS_SHIFT;
+	hcm_evq_put(q, &v, sizeof(v));
+	CHECK("to-guest: a new sleep, a new interrupt", evq_notify() == 1);
 	h->cons_flags = 0;
-	h->cons = 6;		/* past prod */
+	h->cons = 8;		/* past prod */
 	CHECK("to-guest: cons past prod breaks it",
 	      hcm_evq_put(q, &v, sizeof(v)) == -EIO && h->state == HC_EVQ_BROKEN &&
-	      h->prod == (5u ^ 0x80000000u));
+	      h->prod == (7u ^ 0x80000000u));
 	CHECK("to-guest: the guest hears of it", evq_notify() == 1);
 	evq_destroy((uint64_t)id);
 }
