@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -181,20 +182,30 @@ static void event_queues(void)
 }
 
 /* The example plugin for the event-queue ping-pong, when it was built
- * (BUILD/modules) and we may load it (root: a root-owned directory). */
+ * (SHADOWD_DIR/modules, or make's build/host/modules beside build/bin)
+ * and we may load it (root: a root-owned directory). */
 static void allow_example_plugin(void)
 {
-	char so[512];
+	static const char *const dirs[] = { "%s/modules", "%s/../host/modules" };
+	char raw[512], dir[PATH_MAX], so[PATH_MAX + 16];
 	FILE *f;
+	unsigned i;
 
-	snprintf(so, sizeof(so), "%s/modules/example.so", build);
-	if (geteuid() != 0 || access(so, R_OK) != 0)
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(raw, sizeof(raw), dirs[i], build);
+		if (!realpath(raw, dir))	/* the policy wants it plain */
+			continue;
+		snprintf(so, sizeof(so), "%s/example.so", dir);
+		if (geteuid() == 0 && access(so, R_OK) == 0)
+			break;
+	}
+	if (i == sizeof(dirs) / sizeof(dirs[0]))
 		return;
 	f = fopen(test_policy, "a");
 	if (!f)
 		return;
 	fprintf(f, "modules = sys proc fs evq example\n[global]\n"
-		"module-dir = %s/modules\n", build);
+		"module-dir = %s\n", dir);
 	fclose(f);
 }
 
