@@ -228,11 +228,11 @@ int registry_unbind(int64_t handle)
 		return 0;
 	bindings[handle] = NULL;
 	b->handle = 0;
-	/* Its calls are cancelled first; the state ends with the last. */
-	if (b->calls)
+	/* Its calls are cancelled first (a hook may answer at once); the
+	 * state ends with the last of them, or here. */
+	if (b->calls++)
 		call_cancel_binding(b);
-	if (!b->calls)
-		binding_end(b);
+	registry_call_end(b);
 	return 0;
 }
 

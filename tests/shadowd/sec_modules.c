@@ -140,6 +140,9 @@ static void plug(void *arg)
 	if (r == 0)
 		sess_close(&s2);
 
+	/* the last unbind cancels a pending sleep, then ends the state */
+	tag = next_tag++;
+	send_call(&s, tag, h, SLEEP, 30000, 0, 0, NULL, 0, 0);
 	a = call(&s, HC_MOD_SESSION, HC_SESSION_UNBIND, h, 0, 0, NULL, 0, 0,
 		 NULL, NULL);
 	b = call(&s, HC_MOD_SESSION, HC_SESSION_UNBIND, h, 0, 0, NULL, 0, 0,
@@ -148,6 +151,9 @@ static void plug(void *arg)
 	CHECK("plugin: unbind twice ends the binding (EBADF after)",
 	      a == 0 && b == 0 && c == -EBADF, "%lld %lld %lld",
 	      (long long)a, (long long)b, (long long)c);
+	a = wait_reply(&s, tag, 3000, NULL, NULL);
+	CHECK("plugin: the last unbind cancelled its pending sleep",
+	      a == -ECANCELED, "sleep %lld", (long long)a);
 	/* a new binding, with state the session's end will finish */
 	h = sess_bind(&s, "example", 1, 2, NULL);
 	call(&s, h, COUNT, 0, 0, 0, NULL, 0, 0, NULL, NULL);
@@ -180,6 +186,9 @@ void sec_modules(void)
 		msleep(100);
 	CHECK("plugin: session end runs session_fini (hcm_audit)", fini,
 	      "no audit line");
+	CHECK("plugin: the last unbind ended the state once its call was "
+	      "cancelled (session_fini)", audit_has("event=session-fini",
+	      "vm=plug", "module=example", "count=2", NULL), "no audit line");
 	CHECK("plugin: every bind is audited", audit_has("event=module-bind",
 	      "vm=plug", "module=example", "version=1.2", "handle=",
 	      "guest_uid=1000", NULL), "no audit line");
