@@ -152,84 +152,6 @@ static void call_free(struct call *c)
 	ncalls--;
 }
 
-/*
- * HC_CANCEL_F_UNDO: what a call created, released when its caller is
- * gone (killed, or its answer could not be delivered). A call still in
- * flight is marked and undone when it completes; one already answered is
- * found in its queue pair's record of recent creating calls (entries of a
- * queue pair are taken in order, so the call came before its cancel).
- */
-enum { UNDO_NONE, UNDO_RELEASE, UNDO_CLOSE, UNDO_UNBIND };
-#define UNDO_HIST	256	/* per queue pair; 4 times its entries */
-
-static struct undo_rec {
-	uint64_t tag;
-	int kind;
-	int64_t result;
-} undo_hist[2][UNDO_HIST];
-static unsigned undo_next[2];
-
-static int undo_kind(const struct call *c)
-{
-	if (c->module == HC_MOD_SESSION)
-		return c->op == HC_SESSION_BIND ? UNDO_UNBIND : UNDO_NONE;
-	if (c->builtin == MOD_PROC && c->op == HC_PROC_SPAWN)
-		return UNDO_RELEASE;
-	if (c->builtin == MOD_FS && c->op == HC_FS_OPEN)
-		return UNDO_CLOSE;
-	return UNDO_NONE;
-}
-
-static void undo(int kind, int64_t result)
-{
-	char f[64];
-	size_t len = 0;
-
-	switch (kind) {
-	case UNDO_RELEASE:
-		call_internal(MOD_PROC, HC_PROC_RELEASE, result);
-		break;
-	case UNDO_CLOSE:
-		call_internal(MOD_FS, HC_FS_CLOSE, result);
-		break;
-	case UNDO_UNBIND:
-		registry_unbind(result);
-		break;
-	default:
-		return;
-	}
-	f[0] = 0;
-	audit_kv(f, sizeof(f), &len, "what", kind == UNDO_RELEASE ? "process" :
-		 kind == UNDO_CLOSE ? "file" : "binding");
-	shadow_audit("call-undone", f);
-}
-
-static void undo_record(const struct call *c, int kind, int64_t result)
-{
-	struct undo_rec *r = &undo_hist[c->qp][undo_next[c->qp]++ % UNDO_HIST];
-
-	r->tag = c->tag;
-	r->kind = kind;
-	r->result = result;
-}
-
-static void undo_answered(int qp, uint64_t tag)
-{
-	int i;
-
-	for (i = 0; i < UNDO_HIST; i++) {
-		struct undo_rec *r = &undo_hist[qp][i];
-
-		if (r->kind != UNDO_NONE && r->tag == tag) {
-			int kind = r->kind;
-
-			r->kind = UNDO_NONE;
-			undo(kind, r->result);
-			return;
-		}
-	}
-}
-
 static void reply(struct call *c, int64_t result)
 {
 	int kind;
@@ -251,7 +173,7 @@ static void reply(struct call *c, int64_t result)
 	if (kind && c->undo)
 		undo(kind, result);
 	else if (kind && !stopping)
-		undo_record(c, kind, result);
+		undo_record(c->qp, c->tag, kind, result);
 	call_free(c);
 }
 

@@ -134,6 +134,16 @@ const char *sys_user_name(void);
 /* main.c: a call that returned ASYNC without an io_uring operation (a
  * module's hcm_complete) ends with result; a cancel may reach it */
 void call_finish(struct call *c, int64_t result);
+/* undo.c: HC_CANCEL_F_UNDO, what a call created released for a caller
+ * that is gone: the kind of thing call c made (UNDO_NONE: nothing), its
+ * release, the record of answered creating calls per queue pair, and the
+ * undo of one of them by tag (nothing if unknown). */
+enum { UNDO_NONE, UNDO_RELEASE, UNDO_CLOSE, UNDO_UNBIND };
+int undo_kind(const struct call *c);
+void undo(int kind, int64_t result);
+void undo_record(int qp, uint64_t tag, int kind, int64_t result);
+void undo_answered(int qp, uint64_t tag);
+
 /* The last unbind: cancel the binding's calls still pending. */
 void call_cancel_binding(struct binding *b);
 /* An internal call of a built-in (an undo: CLOSE, RELEASE); no answer. */
