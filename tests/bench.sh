@@ -111,12 +111,8 @@ rc=0
 export HCVM_INITRD=$out/initrd.gz
 # the event-queue row needs the example plugin: the private shadowd gets a
 # policy that names it (as e2e-core's evq boot; the shadows then carry it)
-printf '[global]\nmodule-dir = %s\n[vm *]\nmodules = sys proc fs evq example\n' \
-	"$B/host/modules" > "$work/policy.conf"
-printf '#!/bin/sh\nexec %s "$@" --config %s\n' "$B/bin/shadowd" "$work/policy.conf" \
-	> "$work/shadowd"
-chmod 0755 "$work/shadowd"
-export HCVM_SHADOWD=$work/shadowd
+HCVM_SHADOWD=$(plugin_shadowd "$work")
+export HCVM_SHADOWD
 vm_watch "$work/log" on_line --timeout 1800 "${qargs[@]}" -- \
 	/bench/run.sh "$rounds" "$mib" "$calls" "$nstat" "$secs" "$nsess" "$share" "$nevq" || rc=$?
 grep -q '^done' "$work/log" || {

@@ -285,98 +285,88 @@ static void kick(hc_evq *q)
 
 /* ---- put and get -------------------------------------------------------------- */
 
-int hc_evq_put(hc_evq *q, const void *ev, size_t len, int timeout_ms)
+/*
+ * Wait until the host's index (*word: cons for a put, prod for a get)
+ * leaves room for a put or an entry for a get. Locked on entry and
+ * return: 0, or -EAGAIN (timeout 0), -ETIMEDOUT, -EIO, -EINTR, ...
+ */
+static int await_host(hc_evq *q, __u32 *word, __u32 *flags, bool put,
+		      int timeout_ms)
 {
 	uint64_t deadline = 0;
-	unsigned char *slot;
+	__u32 idx, n;
+	int r;
+
+	if (timeout_ms > 0)
+		deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
+	for (;;) {
+		r = usable(q);
+		if (r)
+			return r;
+		idx = load_acquire(word);	/* rmb: then the slot */
+		n = put ? q->own - idx : idx - q->own;	/* in flight */
+		if (n > q->entries)
+			return -EIO;	/* the host broke its own index */
+		if (put ? n < q->entries : n > 0)
+			return 0;
+		if (!timeout_ms)
+			return -EAGAIN;
+		r = wait_host(q, word, idx, flags, timeout_ms, deadline);
+		if (r)
+			return r;
+	}
+}
+
+/* Our index one further, published; then the host's flag (mb) and the
+ * kick if it sleeps. Unlocks. */
+static void advance(hc_evq *q, __u32 *own, __u32 *host_flags)
+{
 	bool need_kick;
-	__u32 cons;
+
+	q->own++;
+	/* release: the slot written (put) or read (get) before the index */
+	store_release(own, q->own);
+	atomic_thread_fence(memory_order_seq_cst);	/* mb */
+	need_kick = host_asleep(q, host_flags);
+	pthread_mutex_unlock(&q->lock);
+	if (need_kick)
+		kick(q);
+}
+
+int hc_evq_put(hc_evq *q, const void *ev, size_t len, int timeout_ms)
+{
+	unsigned char *slot;
 	int r;
 
 	if (!q || q->dir != HC_EVQ_TO_HOST || len > q->esize || (len && !ev))
 		return -EINVAL;
-	if (timeout_ms > 0)
-		deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
 	pthread_mutex_lock(&q->lock);
-	for (;;) {
-		r = usable(q);
-		if (r)
-			goto out;
-		cons = load_acquire(&q->hdr->cons);	/* the slot is free */
-		if (q->own - cons > q->entries) {
-			r = -EIO;	/* the host broke its own index */
-			goto out;
-		}
-		if (q->own - cons < q->entries)
-			break;
-		if (!timeout_ms) {
-			r = -EAGAIN;
-			goto out;
-		}
-		r = wait_host(q, &q->hdr->cons, cons, &q->hdr->prod_flags,
-			      timeout_ms, deadline);
-		if (r)
-			goto out;
+	r = await_host(q, &q->hdr->cons, &q->hdr->prod_flags, true, timeout_ms);
+	if (r) {
+		pthread_mutex_unlock(&q->lock);
+		return r;
 	}
 	slot = q->ring + (size_t)(q->own & (q->entries - 1)) * q->esize;
 	memcpy(slot, ev, len);
 	memset(slot + len, 0, q->esize - len);
-	q->own++;
-	store_release(&q->hdr->prod, q->own);		/* wmb; prod++ */
-	atomic_thread_fence(memory_order_seq_cst);	/* mb */
-	need_kick = host_asleep(q, &q->hdr->cons_flags);
-	pthread_mutex_unlock(&q->lock);
-	if (need_kick)
-		kick(q);
+	advance(q, &q->hdr->prod, &q->hdr->cons_flags);
 	return 0;
-out:
-	pthread_mutex_unlock(&q->lock);
-	return r;
 }
 
 int hc_evq_get(hc_evq *q, void *ev, size_t len, int timeout_ms)
 {
-	uint64_t deadline = 0;
-	bool need_kick;
-	__u32 prod;
 	int r;
 
 	if (!q || q->dir != HC_EVQ_TO_GUEST || len < q->esize || !ev)
 		return -EINVAL;
-	if (timeout_ms > 0)
-		deadline = now_ns() + (uint64_t)timeout_ms * 1000000u;
 	pthread_mutex_lock(&q->lock);
-	for (;;) {
-		r = usable(q);
-		if (r)
-			goto out;
-		prod = load_acquire(&q->hdr->prod);	/* rmb: then the entry */
-		if (prod - q->own > q->entries) {
-			r = -EIO;
-			goto out;
-		}
-		if (prod != q->own)
-			break;
-		if (!timeout_ms) {
-			r = -EAGAIN;
-			goto out;
-		}
-		r = wait_host(q, &q->hdr->prod, prod, &q->hdr->cons_flags,
-			      timeout_ms, deadline);
-		if (r)
-			goto out;
+	r = await_host(q, &q->hdr->prod, &q->hdr->cons_flags, false, timeout_ms);
+	if (r) {
+		pthread_mutex_unlock(&q->lock);
+		return r;
 	}
 	memcpy(ev, q->ring + (size_t)(q->own & (q->entries - 1)) * q->esize,
 	       q->esize);
-	q->own++;
-	store_release(&q->hdr->cons, q->own);	/* the copy, then the slot */
-	atomic_thread_fence(memory_order_seq_cst);	/* mb */
-	need_kick = host_asleep(q, &q->hdr->prod_flags);
-	pthread_mutex_unlock(&q->lock);
-	if (need_kick)
-		kick(q);
+	advance(q, &q->hdr->cons, &q->hdr->prod_flags);
 	return (int)q->esize;
-out:
-	pthread_mutex_unlock(&q->lock);
-	return r;
 }

@@ -6,3 +6,18 @@ fail() { echo "FAIL: $*"; }
 # check NAME WANT GOT
 check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi; }
 hcvm() { "$HCVM" "$@"; }
+# A private shadowd whose policy names the example plugin too (the event
+# queues' boot and bench row): writes DIR/plugin-policy.conf and the wrapper
+# DIR/shadowd-plugin (for HCVM_SHADOWD) and prints the wrapper's path.
+# Guest users map to the VM owner as under the built-in policy (an owner
+# root needs a rule naming root, or they would map to nobody).
+plugin_shadowd() {
+	local dir=$1 map='map * = owner'
+	[ "$(id -u)" = 0 ] && map=$'owners = root\nmap * = root'
+	printf '[global]\nmodule-dir = %s\n[vm *]\n%s\nmodules = sys proc fs evq example\n' \
+		"$B/host/modules" "$map" > "$dir/plugin-policy.conf"
+	printf '#!/bin/sh\nexec %s "$@" --config %s\n' "$B/bin/shadowd" \
+		"$dir/plugin-policy.conf" > "$dir/shadowd-plugin"
+	chmod 0755 "$dir/shadowd-plugin"
+	echo "$dir/shadowd-plugin"
+}

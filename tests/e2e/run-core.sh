@@ -54,12 +54,7 @@ rc=$?
 # 6. event queues (tests/guest/hc-evq.c) need the example plugin: a boot of
 # their own, its private shadowd given a policy that names the plugin (the
 # first boot's has the built-in policy: no plugin, as core.sh checks)
-conf=$B/tests/evq-policy.conf
-printf '[global]\nmodule-dir = %s\n[vm *]\nmodules = sys proc fs evq example\n' \
-	"$B/host/modules" > "$conf"
-printf '#!/bin/sh\nexec %s "$@" --config %s\n' "$B/bin/shadowd" "$conf" > "$B/tests/shadowd-evq"
-chmod 0755 "$B/tests/shadowd-evq"
-HCVM_SHADOWD=$B/tests/shadowd-evq hcvm exec --timeout 300 -- $T/hc-evq 20000
+HCVM_SHADOWD=$(plugin_shadowd "$B/tests") hcvm exec --timeout 300 -- $T/hc-evq 20000
 rc=$?
 [ $rc = 0 ] || fail "evq: hc-evq exit status $rc"
 
