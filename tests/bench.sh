@@ -17,7 +17,7 @@ if [ -n "${BENCH_QUICK:-}" ]; then
 else
 	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=200 nevq=1000000
 fi
-rounds=${BENCH_ROUNDS:-$rounds} mib=${BENCH_MIB:-$mib}
+rounds=${BENCH_ROUNDS:-$rounds} mib=${BENCH_MIB:-$mib} nevq=${BENCH_EVQ:-$nevq}
 mkdir -p "$out" "$B/tests"
 work=$(mktemp -d /tmp/hcbench.XXXXXX)
 chmod 755 "$work"	# the shadows run as the mapped host user

@@ -73,9 +73,9 @@ while [ $r -le "$rounds" ]; do
 			"$env dualsh -c '!cat $hostdir/big | dd bs=128k of=/dev/null 2>/dev/null'"
 	done
 	for c in 1 4 16; do ./hcb cps $c "$secs"; done
-	./hcb sessions "$nsess" 3
 	# event queues: the ping-pong with the example plugin
 	./hcb evq "$evq"
+	./hcb sessions "$nsess" 3
 	r=$((r + 1))
 done
 # the tool's view (of its own session): the kick in use and, with ABI 2,
