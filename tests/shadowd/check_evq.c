@@ -296,8 +296,28 @@ void check_evq_pingpong(void)
 	CHECK("evq: the broken queue's session still serves",
 	      call(&s, T_SYS, HC_SYS_PING, 0, 0, 0, "q", 1, 1, NULL, NULL) == 1 &&
 	      destroy(&s, h, a) == 0 && destroy(&s, h, b) == 0, "no");
+
+	/* a pingpong still waiting when the guest destroys its queue, and
+	 * one still waiting when the session ends (new queues start from a
+	 * zeroed header: the broken one left its nonsense there) */
+	memset(in.h, 0, 4096);
+	a = create(&s, h, off, 64, 16, HC_EVQ_TO_HOST);
+	b = create(&s, h, off + 2048, 64, 16, HC_EVQ_TO_GUEST);
+	send_call(&s, ++tag, (uint16_t)ex, 6, a, b, 1000, NULL, 0, 0);
+	msleep(50);
+	r = destroy(&s, h, a);
+	v = (uint64_t)wait_reply(&s, tag, TIMEOUT_MS, NULL, NULL);
+	CHECK("evq: destroying a queue ends the pingpong waiting on it",
+	      r == 0 && (int64_t)v == -EPIPE, "destroy %lld, pingpong %lld",
+	      (long long)r, (long long)(int64_t)v);
+	a = create(&s, h, off, 64, 16, HC_EVQ_TO_HOST);
+	send_call(&s, ++tag, (uint16_t)ex, 6, a, b, 1000, NULL, 0, 0);
+	msleep(50);
 close:
 	sess_close(&s);
+	CHECK("evq: a session ending with a pingpong pending: the shadow exits",
+	      gone_within(info.shadow_pid, 5000), "shadow %d still there",
+	      info.shadow_pid);
 out:
 	close(ctl);
 	waitpid(d, &ws, 0);
