@@ -117,7 +117,11 @@ void hcm_audit(struct hcm_session *s, const char *event, const char *fields);
 /* ---- event queues (Documentation/evq.md) ----
  * A queue is a ring of fixed-size entries in the session window, created
  * by the guest (hc_evq_create) with a direction; a module reaches it by
- * the id the guest passes to one of its functions. */
+ * the id the guest passes to one of its functions. Keep a queue pointer
+ * only while a notify callback is on it (the callback runs once more when
+ * the guest destroys the queue); else look it up by id in each call.
+ * Besides the errors below, get and put return -EIO once the guest broke
+ * the queue (indices that make no sense): it is not served any more. */
 struct hcm_evq *hcm_evq_lookup(struct hcm_session *s, uint32_t id);
 uint32_t hcm_evq_entry_size(const struct hcm_evq *q);
 /* Put one entry (len <= entry size) on a to-guest queue: 0, -EAGAIN when
@@ -128,7 +132,10 @@ int hcm_evq_put(struct hcm_evq *q, const void *ev, size_t len);
  * the entry size, -EAGAIN when empty, -EPIPE, -EINVAL as above. */
 int hcm_evq_get(struct hcm_evq *q, void *ev, size_t len);
 /* cb(arg, q) on the loop whenever a to-host queue may have new entries
- * or a to-guest queue may have room (NULL cb: stop). */
+ * or a to-guest queue may have room (NULL cb: stop). Edge-triggered: it
+ * runs when the guest moved its index since the module last heard (at
+ * once if entries wait when it registers; room only after a put found
+ * the queue full): drain what you can. 0, or -EPIPE once destroyed. */
 int hcm_evq_notify(struct hcm_evq *q, void (*cb)(void *arg, struct hcm_evq *q),
 		   void *arg);
 
