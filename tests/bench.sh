@@ -94,6 +94,7 @@ on_line() {
 	case $1 in
 	"round "*)
 		"$B/tests/bench-spawn" "$nspawn" >> "$work/log"
+		: > "$share/spawned.${1#round }"	# the guest waits for it
 		# QEMU's before any session was ever opened: later rounds reuse
 		# what the first one grew
 		[ -n "$base_q" ] || base_q=$(qemu_rss) ;;

@@ -2,7 +2,8 @@
 # Guest half of `make bench` (run by tests/bench.sh through hcvm exec):
 # every row and its anchors once per round, rounds one after the other, so
 # that the machine's noise hits both sides alike. "round N" starts a round
-# (the host measures its own anchor then, while we sleep); "hold N" says
+# (the host measures its own anchor then, and says when it is done with a
+# file spawned.N in the share, while we wait); "hold N" says
 # N sessions are open (the host measures their memory).
 #   run.sh ROUNDS MIB CALLS NSTAT SECS NSESS HOSTDIR [EVQ_EVENTS]
 set -u
@@ -25,7 +26,15 @@ execloop="i=0; while [ \$i -lt $ntrue ]; do hostcall exec -- true; i=\$((i + 1))
 r=1
 while [ $r -le "$rounds" ]; do
 	echo "round $r"
-	sleep 2
+	# the host measures its spawn anchor now: wait until it says it is
+	# done (a file in the share), so that it does not load the machine
+	# under our first rows
+	w=0
+	while [ $w -lt 120 ]; do
+		if [ -n "$p9" ]; then [ -e "$p9/spawned.$r" ] && break
+		elif [ $w -ge 4 ]; then break; fi
+		sleep 0.5; w=$((w + 1))
+	done
 	# hostcall's rows: libhostcall as a program uses it, then (ABI 2) its
 	# calls forced through the driver's ioctl, and its streams from and
 	# into window buffers (zero copy; "skip" before ABI 2)

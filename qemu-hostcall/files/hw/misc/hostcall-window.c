@@ -113,6 +113,8 @@ HostcallWindow *hostcall_window_new(HostcallState *s, uint32_t id,
         return NULL;
     }
     w->host = memory_region_get_ram_ptr(&w->mr);
+    /* Never a virtqueue's DMA target: keep it out of vhost's few slots. */
+    memory_region_set_vhost_excluded(&w->mr, true);
 
     w->doorbell_fd = doorbell_fd_get();
     memory_region_transaction_begin();
