@@ -539,6 +539,115 @@ enum hc_evq_fn {
 #define HC_EVQ_MAX		64		/* queues per session */
 #define HC_EVQ_ALIGN		64
 
+/*
+ * 2d. The built-in host module "sock" 1.0: guest sockets served by the
+ * host's network stack (socket outsourcing, Documentation/sock.md). A
+ * socket is a handle of the session (1..max-sockets); the guest driver
+ * binds it to a real guest fd as it binds stream fds. Addresses travel
+ * as Linux x86-64 struct sockaddr_in (16 bytes) or sockaddr_in6 (28)
+ * bytes, checked by the shadow. Calls that may wait (CONNECT, ACCEPT,
+ * SEND*, RECV*, POLL) wait on the host, asynchronously and cancellably,
+ * unless HC_SOCK_F_NONBLOCK is in their flags argument: then -EAGAIN
+ * (CONNECT: -EINPROGRESS, finished by POLL for POLLOUT and SO_ERROR).
+ */
+#define HC_SOCK_MODULE		"sock"
+#define HC_SOCK_MAJOR		1
+#define HC_SOCK_MINOR		0
+
+enum hc_sock_fn {
+	/* args[0]: AF_INET or AF_INET6, [1]: SOCK_STREAM or SOCK_DGRAM (no
+	 * flags), [2]: protocol (0, IPPROTO_TCP/UDP matching the type).
+	 * result: the handle; -EAFNOSUPPORT, -EINVAL, -EPROTONOSUPPORT,
+	 * -EMFILE (max-sockets). */
+	HC_SOCK_SOCKET		= 1,
+	/* args[0]: handle; in: sockaddr. -EACCES outside sock-listen
+	 * (audited). */
+	HC_SOCK_BIND		= 2,
+	/* args[0]: handle, [1]: backlog (clamped 1..4096). An unbound
+	 * socket is bound to the host's loopback first. */
+	HC_SOCK_LISTEN		= 3,
+	/* args[0]: handle, [1]: HC_SOCK_F_*; out: the peer's sockaddr
+	 * (optional). result: the new socket's handle. */
+	HC_SOCK_ACCEPT		= 4,
+	/* args[0]: handle, [1]: HC_SOCK_F_*; in: sockaddr. 0, -EINPROGRESS
+	 * (nonblocking), -EACCES (sock-connect denied it, audited), -errno
+	 * of the host's connect. */
+	HC_SOCK_CONNECT		= 5,
+	/* args[0]: handle, [1]: HC_SOCK_F_*, [2]: MSG_* (only MSG_PEEK
+	 * and MSG_OOB for RECV, MSG_OOB and MSG_MORE for SEND); in (SEND)
+	 * or out (RECV): the data. result: bytes. */
+	HC_SOCK_SEND		= 6,
+	HC_SOCK_RECV		= 7,
+	/* The same with an address: SENDTO's in is struct hc_sock_msg and
+	 * the data; RECVFROM's out is struct hc_sock_msg (the source, the
+	 * MSG_TRUNC flag) and the data. sendmsg and recvmsg of plain data
+	 * are these (the guest flattens the iovec; no ancillary data). */
+	HC_SOCK_SENDTO		= 8,
+	HC_SOCK_RECVFROM	= 9,
+	/* args[0]: handle, [1]: SHUT_RD, SHUT_WR or SHUT_RDWR. */
+	HC_SOCK_SHUTDOWN	= 10,
+	/* args[0]: handle. Pending calls on it end with -EBADF; the
+	 * connection is audited (bytes each way). */
+	HC_SOCK_CLOSE		= 11,
+	/* args[0]: handle; out: the sockaddr (the real port). result:
+	 * its length. */
+	HC_SOCK_GETSOCKNAME	= 12,
+	HC_SOCK_GETPEERNAME	= 13,
+	/* args[0]: handle, [1]: level, [2]: option (SOL_SOCKET:
+	 * SO_RCVTIMEO, SO_SNDTIMEO, SO_KEEPALIVE, SO_REUSEADDR, SO_ERROR,
+	 * SO_TYPE, SO_RCVBUF, SO_SNDBUF, SO_BROADCAST; IPPROTO_TCP: TCP_NODELAY;
+	 * IPPROTO_IPV6: IPV6_V6ONLY); GET: out the value, result its
+	 * length; SET: in the value. Timeouts are struct timeval (16 bytes),
+	 * kept for the guest to apply (it cancels a wait that outlives it);
+	 * the others int. -ENOPROTOOPT else. */
+	HC_SOCK_GETSOCKOPT	= 14,
+	HC_SOCK_SETSOCKOPT	= 15,
+	/* in: node NUL service NUL (either may be empty, not both);
+	 * args[0]: ai_family (AF_UNSPEC, AF_INET, AF_INET6), [1]:
+	 * ai_socktype (0, SOCK_STREAM, SOCK_DGRAM), [2]: ai_flags
+	 * (AI_PASSIVE, AI_NUMERICHOST, AI_NUMERICSERV, AI_ADDRCONFIG,
+	 * AI_CANONNAME ignored); out: struct hc_sock_ai records. result:
+	 * their count; EAI_* errors as -(HC_SOCK_EAI_BASE - EAI_x), see
+	 * HC_SOCK_EAI(). "host.internal" is the host's loopback. */
+	HC_SOCK_GETADDRINFO	= 16,
+	/* args[0]: handle, [1]: HC_SOCK_F_*, [2]: POLLIN/POLLOUT/POLLPRI.
+	 * result: the ready events (POLLERR and POLLHUP always), 0 when
+	 * none and nonblocking; otherwise it waits for one. */
+	HC_SOCK_POLL		= 17,
+	HC_SOCK_FN_END		/* keep last: one past the last function */
+};
+
+#define HC_SOCK_F_NONBLOCK	1	/* -EAGAIN / -EINPROGRESS, no wait */
+
+/* host.internal: the host's own loopback as the guest names it. The
+ * guest keeps its 127.0.0.0/8 and ::1; these reach the host's. */
+#define HC_SOCK_HOST_INTERNAL4	0xa9fe4d01u	/* 169.254.77.1 */
+#define HC_SOCK_HOST_INTERNAL6	{ 0xfd, 0x68, 0x63, 0x68, 0x6f, 0x73, 0x74, 0, \
+				  0, 0, 0, 0, 0, 0, 0, 1 }	/* fd68:6368:6f73:7400::1 */
+#define HC_SOCK_HOST_NAME	"host.internal"
+
+#define HC_SOCK_ADDR_MAX	28	/* sizeof(struct sockaddr_in6) */
+
+/* SENDTO's input and RECVFROM's output begin with this. */
+struct hc_sock_msg {
+	__u32 addrlen;		/* 0 (SENDTO: connected), 16 or 28 */
+	__u32 flags;		/* RECVFROM: MSG_TRUNC */
+	__u8 addr[HC_SOCK_ADDR_MAX];
+	__u32 pad;
+};
+
+/* GETADDRINFO's output: one per address. */
+struct hc_sock_ai {
+	__u32 family, socktype, protocol, addrlen;
+	__u8 addr[HC_SOCK_ADDR_MAX];
+	__u32 pad;
+};
+
+/* getaddrinfo's EAI_* (negative in glibc) as results: -(1000 - EAI_x),
+ * i.e. -1000 + EAI_NONAME (-2) = -1002; below -1000 is never an errno. */
+#define HC_SOCK_EAI_BASE	1000
+#define HC_SOCK_EAI(r)		((int)(r) + HC_SOCK_EAI_BASE)	/* r < -1000 */
+
 struct hc_evq_hdr {
 	/* the producer's */
 	__u32 prod;
