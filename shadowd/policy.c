@@ -23,6 +23,9 @@
  *   max-sessions = 8   max-procs = 32   max-files = 256
  *   max-bytes = 131072   cpu-seconds = 60
  *   max-tasks = 256   max-memory = 512M   max-cpu = 50  (session as a whole)
+ *   sock-connect = allow|deny DEST...   (in order; DEST: sockrule.h)
+ *   sock-listen = 127.0.0.1:8000-8999   force-tls = DEST...
+ *   tls-ca = /etc/hostcall/ca.pem   max-sockets = 256
  *
  * Every error is reported with its line, so --check-config lists them all
  * at once; a file with errors is never half applied.
@@ -41,11 +44,14 @@
 #include "landlock_abi.h"
 #include "modpath.h"
 #include "policy.h"
+#include "sockrule.h"
 
 #define MAX_LINE	8192
 #define MAX_WORDS	512
 /* Built-in modules: no plugin file to look for. */
-static const char *const builtin_modules[] = { "sys", "proc", "fs", "evq" };
+static const char *const builtin_modules[] = {
+	"sys", "proc", "fs", "evq", "sock",
+};
 
 /* Scalar keys of a section, for "set twice" errors. */
 enum {
@@ -53,7 +59,7 @@ enum {
 	K_SESSIONS = 1 << 3, K_PROCS = 1 << 4, K_FILES = 1 << 5,
 	K_BYTES = 1 << 6, K_CPU = 1 << 7, K_TASKS = 1 << 8,
 	K_MEMORY = 1 << 9, K_CPUPCT = 1 << 10, K_RATE = 1 << 11,
-	K_MODDIR = 1 << 12,
+	K_MODDIR = 1 << 12, K_SOCKETS = 1 << 13, K_TLSCA = 1 << 14,
 };
 
 struct parser {
@@ -90,6 +96,7 @@ static void limits_default(struct limits *l)
 	l->tasks = 512;		/* a fork bomb stops here (container.c) */
 	l->memory = 0;
 	l->cpu_pct = 0;
+	l->sockets = 256;	/* the sock module's handle table */
 }
 
 static void vm_init(struct vm_policy *vm, const char *name, int line)
@@ -137,6 +144,15 @@ static void vm_free(struct vm_policy *vm)
 	for (i = 0; i < vm->nhelpers; i++)
 		free(vm->helpers[i]);
 	free(vm->helpers);
+	for (i = 0; i < vm->nsock_connect; i++)
+		free(vm->sock_connect[i]);
+	free(vm->sock_connect);
+	for (i = 0; i < vm->nsock_listen; i++)
+		free(vm->sock_listen[i]);
+	free(vm->sock_listen);
+	for (i = 0; i < vm->nforce_tls; i++)
+		free(vm->force_tls[i]);
+	free(vm->force_tls);
 }
 
 void policy_free(struct policy *p)
@@ -697,6 +713,66 @@ static void key_helpers(struct parser *ps, char **w, int nw)
 	}
 }
 
+/* sock-connect, sock-listen, force-tls: destinations (sockrule.c). A
+ * sock-connect line starts with allow or deny; each destination goes to
+ * the shadow as its own "ACTION DEST" entry, so the order is kept. */
+static void key_dests(struct parser *ps, const char *key, char ***list,
+		      int *n, char **w, int nw)
+{
+	struct sock_dest d;
+	char err[256], *s;
+	int i, first = 0;
+	const char *act = NULL;
+
+	if (!strcmp(key, "sock-connect")) {
+		if (nw < 1 || (strcmp(w[0], "allow") && strcmp(w[0], "deny"))) {
+			perr(ps, "sock-connect: want allow or deny, then "
+			     "destinations");
+			return;
+		}
+		act = w[0];
+		first = 1;
+	}
+	if (nw <= first)
+		perr(ps, "%s: give at least one destination", key);
+	for (i = first; i < nw; i++) {
+		if (sockrule_parse(w[i], &d, err, sizeof(err)) < 0) {
+			perr(ps, "%s: %s", key, err);
+			continue;
+		}
+		if (!strcmp(key, "sock-listen") && !d.family && !d.any) {
+			perr(ps, "sock-listen: '%s': listen on an address or "
+			     "CIDR (or *), not a name", w[i]);
+			continue;
+		}
+		if (asprintf(&s, "%s%s%s", act ? act : "", act ? " " : "",
+			     w[i]) < 0) {
+			perr(ps, "out of memory");
+			return;
+		}
+		push_str(ps, list, n, s);
+		free(s);
+	}
+}
+
+static void key_tls_ca(struct parser *ps, char **w, int nw)
+{
+	struct stat st;
+
+	if (once(ps, &ps->vm->set, K_TLSCA, "tls-ca") < 0 ||
+	    one_word(ps, "tls-ca", nw) < 0)
+		return;
+	if (!clean_abs_path(w[0]) || strlen(w[0]) >= PATH_MAX) {
+		perr(ps, "tls-ca: '%s' is not a plain absolute path", w[0]);
+		return;
+	}
+	if (stat(w[0], &st) < 0 || !S_ISREG(st.st_mode)) {
+		perr(ps, "tls-ca: %s: not a readable file", w[0]);
+		return;
+	}
+	snprintf(ps->vm->tls_ca, sizeof(ps->vm->tls_ca), "%s", w[0]);
+}
+
 /* max-memory: bytes, or with a K, M or G suffix (powers of 1024). */
 static void key_memory(struct parser *ps, char **w, int nw)
 {
@@ -783,11 +859,25 @@ static void key_vm(struct parser *ps, const char *key, const char *arg,
 			  nw);
 	} else if (!strcmp(key, "helpers")) {
 		key_helpers(ps, w, nw);
+	} else if (!strcmp(key, "sock-connect")) {
+		key_dests(ps, key, &vm->sock_connect, &vm->nsock_connect, w,
+			  nw);
+	} else if (!strcmp(key, "sock-listen")) {
+		vm->has_sock_listen = 1;
+		key_dests(ps, key, &vm->sock_listen, &vm->nsock_listen, w, nw);
+	} else if (!strcmp(key, "force-tls")) {
+		key_dests(ps, key, &vm->force_tls, &vm->nforce_tls, w, nw);
+	} else if (!strcmp(key, "tls-ca")) {
+		key_tls_ca(ps, w, nw);
+	} else if (!strcmp(key, "max-sockets")) {
+		key_limit(ps, key, K_SOCKETS, &vm->lim.sockets, 1, 1024, w,
+			  nw);
 	} else {
 		perr(ps, "unknown key '%s' in [vm %s] (owners, map, modules, "
 		     "commands, helpers, env, fs-roots, max-sessions, "
 		     "max-procs, max-files, max-bytes, cpu-seconds, max-tasks, "
-		     "max-memory, max-cpu)", key, vm->name);
+		     "max-memory, max-cpu, sock-connect, sock-listen, "
+		     "force-tls, tls-ca, max-sockets)", key, vm->name);
 	}
 }
 

@@ -59,6 +59,7 @@ struct limits {
 	unsigned tasks;		/* every process and thread of a session */
 	unsigned long long memory;	/* bytes of a session, 0: none */
 	unsigned cpu_pct;	/* percent of one CPU for a session, 0: none */
+	unsigned sockets;	/* sock module handles of one session */
 };
 
 struct vm_policy {
@@ -81,6 +82,14 @@ struct vm_policy {
 	int nroots;
 	char **helpers;		/* programs listed programs may execute */
 	int nhelpers;
+	/* sock module (Documentation/sock.md): checked words, in order */
+	char **sock_connect;	/* "allow DEST" or "deny DEST" */
+	int nsock_connect;
+	char **sock_listen;	/* DEST; none given: the host's loopback */
+	int nsock_listen, has_sock_listen;
+	char **force_tls;	/* DEST */
+	int nforce_tls;
+	char tls_ca[PATH_MAX];	/* "": the host's CA store */
 	struct limits lim;
 	unsigned set;		/* scalar keys seen, for duplicates */
 };

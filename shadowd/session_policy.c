@@ -75,6 +75,18 @@ int session_policy_fd(const struct policy *p, const struct vm_policy *vm,
 		e |= put(fd, "env %s\n", vm->env[i]);
 	for (i = 0; i < vm->nroots; i++)
 		e |= put(fd, "fs-root %s\n", vm->roots[i]);
+	/* sock: the shadow parses the same words again (sockrule.c) */
+	e |= put(fd, "max-sockets %u\n", vm->lim.sockets);
+	for (i = 0; i < vm->nsock_connect; i++)
+		e |= put(fd, "sock-connect %s\n", vm->sock_connect[i]);
+	if (vm->has_sock_listen)
+		e |= put(fd, "sock-listen-listed 1\n");
+	for (i = 0; i < vm->nsock_listen; i++)
+		e |= put(fd, "sock-listen %s\n", vm->sock_listen[i]);
+	for (i = 0; i < vm->nforce_tls; i++)
+		e |= put(fd, "force-tls %s\n", vm->force_tls[i]);
+	if (vm->tls_ca[0])
+		e |= put(fd, "tls-ca %s\n", vm->tls_ca);
 	if (e) {
 		close(fd);
 		return -EIO;

@@ -117,6 +117,7 @@ static int limit(int res, rlim_t soft, rlim_t hard)
 
 int confine(void)
 {
+	rlim_t nofile;
 	int e;
 
 	e = check_identity();
@@ -138,9 +139,12 @@ int confine(void)
 		log_msg("launcher: %s", strerror(-e));
 		return e;
 	}
-	/* Files, three per process, and room for the ring and sockets. */
-	e = limit(RLIMIT_NOFILE, pol.max_files + 3 * pol.max_procs + 64,
-		  pol.max_files + 3 * pol.max_procs + 64);
+	/* Files, three per process, the sock module's sockets, and room
+	 * for the ring and the shadow's own sockets. */
+	nofile = pol.max_files + 3 * pol.max_procs + 64;
+	if (pol.modules & MOD_BIT(MOD_SOCK))
+		nofile += pol.max_sockets;
+	e = limit(RLIMIT_NOFILE, nofile, nofile);
 	if (e < 0)
 		log_msg("RLIMIT_NOFILE: %s", strerror(-e));
 	e = seccomp_apply(pol.modules);

@@ -16,6 +16,7 @@
 #include "log.h"
 #include "registry.h"
 #include "shadow.h"
+#include "sock.h"
 
 struct shadow_policy pol = {
 	.vm = "",
@@ -24,6 +25,7 @@ struct shadow_policy pol = {
 	.max_procs = MAX_PROCS,
 	.max_files = MAX_FILES,
 	.max_bytes = HC_MAX_DATA,
+	.max_sockets = 256,
 };
 
 static int push(char ***list, int *n, const char *s)
@@ -58,6 +60,7 @@ static int mods_listed;
 
 static const char *const builtin_names[] = {
 	[MOD_SYS] = "sys", [MOD_PROC] = "proc", [MOD_FS] = "fs",
+	[MOD_SOCK] = "sock",
 };
 
 /* "NAME LO HI": versions as major << 16 | minor. */
@@ -149,6 +152,9 @@ static int line(char *s)
 		return push(&pol.env, &pol.nenv, v);
 	if (!strcmp(s, "helper"))
 		return push(&pol.helpers, &pol.nhelpers, v);
+	if (!strncmp(s, "sock-", 5) || !strcmp(s, "force-tls") ||
+	    !strcmp(s, "tls-ca"))
+		return sock_rules_line(s, v);
 	if (!strncmp(s, "guest-", 6)) {
 		if (num(v, UINT32_MAX, &u) < 0)
 			return -EINVAL;
@@ -170,6 +176,8 @@ static int line(char *s)
 		pol.max_procs = u < MAX_PROCS ? u : MAX_PROCS;
 	else if (!strcmp(s, "max-files"))
 		pol.max_files = u < MAX_FILES ? u : MAX_FILES;
+	else if (!strcmp(s, "max-sockets"))
+		pol.max_sockets = u < MAX_SOCKETS ? u : MAX_SOCKETS;
 	else if (!strcmp(s, "max-bytes"))
 		pol.max_bytes = u < HC_MAX_DATA ? u : HC_MAX_DATA;
 	else if (!strcmp(s, "cpu-seconds"))
@@ -242,4 +250,5 @@ void policy_release(void)
 	pol.nmods = 0;
 	pol.commands = pol.roots = pol.env = pol.helpers = NULL;
 	pol.ncommands = pol.nroots = pol.nenv = pol.nhelpers = 0;
+	sock_rules_release();
 }

@@ -23,12 +23,15 @@
 #include "modpath.h"
 #include "registry.h"
 #include "shadow.h"
+#include "sock.h"
 
 /* Built-ins are registered in this order; evq adds itself here too. */
 static const struct hcm_module *const builtins[] = {
-	&sys_module, &proc_module, &fs_module, &evq_module,
+	&sys_module, &proc_module, &fs_module, &evq_module, &sock_module,
 };
-static const int builtin_ids[] = { MOD_SYS, MOD_PROC, MOD_FS };
+static const int builtin_ids[] = {
+	MOD_SYS, MOD_PROC, MOD_FS, MOD_NONE, MOD_SOCK,
+};
 
 static const struct hcm_module *mods[MAX_MODULES];
 static int mod_builtin[MAX_MODULES];

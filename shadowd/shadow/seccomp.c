@@ -19,6 +19,7 @@
 #include <seccomp.h>
 #include <stddef.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include "log.h"
@@ -72,6 +73,28 @@ static const char *const proc[] = {
 	"sendmsg", "recvmsg", "kill", "wait4", "waitid", "pidfd_open",
 	"pidfd_send_signal",
 };
+
+/* sock module: its sockets (socket() itself below, by family) and the
+ * host resolver's DNS queries (sendmmsg). sendto and recvfrom are in the
+ * base set; sendmsg and recvmsg are proc's too. */
+static const char *const sock[] = {
+	"bind", "listen", "connect", "accept4", "shutdown", "getsockname",
+	"getpeername", "getsockopt", "setsockopt", "sendmsg", "recvmsg",
+	"sendmmsg",
+};
+
+/* socket() for AF_INET and AF_INET6 only: no AF_UNIX (nscd, other
+ * processes' sockets), AF_NETLINK, AF_PACKET, ... (EPERM). */
+static int add_socket(scmp_filter_ctx ctx)
+{
+	int e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				 SCMP_A0(SCMP_CMP_EQ, AF_INET));
+
+	if (!e)
+		e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_EQ, AF_INET6));
+	return e;
+}
 
 /* Privilege, identity, namespaces, kernel surface: kill. */
 static const char *const deadly[] = {
@@ -137,6 +160,10 @@ int seccomp_apply(unsigned modules)
 		e = add_narrow(ctx, modules);
 	if (!e && (modules & MOD_BIT(MOD_PROC)))
 		e = ADD(ctx, SCMP_ACT_ALLOW, proc);
+	if (!e && (modules & MOD_BIT(MOD_SOCK)))
+		e = ADD(ctx, SCMP_ACT_ALLOW, sock);
+	if (!e && (modules & MOD_BIT(MOD_SOCK)))
+		e = add_socket(ctx);
 	if (!e)
 		e = ADD(ctx, SCMP_ACT_KILL_PROCESS, deadly);
 	for (i = 0; !e && i < sizeof(ioctls) / sizeof(ioctls[0]); i++)

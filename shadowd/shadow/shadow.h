@@ -21,6 +21,7 @@
 #define MAX_CALLS	1024	/* calls in flight; more get -EBUSY */
 #define MAX_PROCS	256	/* process handles */
 #define MAX_FILES	1024	/* file handles */
+#define MAX_SOCKETS	1024	/* sock module handles */
 #define MAX_SPAWN_STRS	4096	/* argc and envc limits */
 
 /* A handler's result when the call went asynchronous. */
@@ -31,8 +32,8 @@ struct call;
 struct binding;
 
 /* The built-in modules' numbers inside the shadow (the guest names them
- * only by binding "sys", "proc", "fs": registry.c). */
-enum { MOD_NONE = 0, MOD_SYS = 1, MOD_PROC = 2, MOD_FS = 3 };
+ * only by binding "sys", "proc", "fs", "sock": registry.c). */
+enum { MOD_NONE = 0, MOD_SYS = 1, MOD_PROC = 2, MOD_FS = 3, MOD_SOCK = 4 };
 #define MOD_BIT(m)	(1u << (m))
 
 /* Continues an asynchronous call with the CQE result: returns the call's
@@ -205,6 +206,7 @@ struct shadow_policy {
 	char guest_comm[16];
 	int root_allowed;	/* a rule named root: uid 0 is intended */
 	unsigned max_procs, max_files, max_bytes, cpu;
+	unsigned max_sockets;	/* sock module handles */
 	int commands_listed;	/* only the listed commands may run */
 	char **commands;
 	int ncommands;

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The built-in "sock" module (Documentation/sock.md): guest sockets on
+ * the host's stack. sock.c the functions and the waits, sock_rules.c the
+ * policy's rules and the names the guest resolved, sock_addr.c the
+ * addresses as they travel (checked, host.internal translated).
+ */
+#ifndef HC_SOCK_H
+#define HC_SOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include "hostcall_module.h"
+
+extern const struct hcm_module sock_module;	/* "sock" 1.0 */
+
+/* ---- sock_rules.c ---- */
+/* A policy line for the module (key, value): 0 or -EINVAL. */
+int sock_rules_line(const char *key, const char *v);
+void sock_rules_release(void);
+/*
+ * May the guest connect (or send) to family/addr (4 or 16 bytes, IPv4
+ * for a mapped address)/port, resolved from name (NULL: none)? 1 or 0;
+ * *rule gets what decided ("allow:DEST", "deny:DEST", "default",
+ * "unlisted"): static text.
+ */
+int sock_connect_allowed(const char *name, int family, const uint8_t *addr,
+			 uint16_t port, const char **rule);
+/* May it bind there (sock-listen)? 1 or 0. */
+int sock_listen_allowed(int family, const uint8_t *addr, uint16_t port);
+/* Does force-tls name the destination? */
+int sock_tls_wanted(const char *name, int family, const uint8_t *addr,
+		    uint16_t port);
+const char *sock_tls_ca(void);	/* tls-ca, or NULL: the host's store */
+/* The names the guest resolved (GETADDRINFO), for name rules and SNI:
+ * remember one (thread-safe: the resolver runs on a worker), and the
+ * last name that gave an address (NULL: none). */
+void sock_names_remember(const char *name, int family, const uint8_t *addr);
+const char *sock_names_lookup(int family, const uint8_t *addr, char *buf,
+			      size_t n);
+
+/* ---- sock_addr.c ---- */
+/* A guest sockaddr (len bytes) for a socket of family: 0 with the host's
+ * address (host.internal made the host's loopback) in *ss, *sl; or
+ * -EINVAL (length, port-less garbage), -EAFNOSUPPORT (family). */
+int sock_addr_in(const void *p, size_t len, int family,
+		 struct sockaddr_storage *ss, socklen_t *sl);
+/* The host's address as the guest sees it (the host's loopback as
+ * host.internal), into out (max bytes, cut): the full length. */
+size_t sock_addr_out(const struct sockaddr_storage *ss, socklen_t sl,
+		     void *out, size_t max);
+/* Family, address bytes (IPv4 for a v4-mapped one) and port of ss, for
+ * the rules: the family, or 0 if none. */
+int sock_addr_key(const struct sockaddr_storage *ss, uint8_t addr[16],
+		  uint16_t *port);
+/* "ADDR:PORT" ("[ADDR]:PORT" for IPv6) for audit lines. */
+void sock_addr_text(const struct sockaddr_storage *ss, char *buf, size_t n);
+
+#endif
