@@ -114,21 +114,30 @@ int sockrule_parse(const char *word, struct sock_dest *d, char *err, size_t n)
 		return ERR("'%.40s...' is too long", word);
 	snprintf(d->text, sizeof(d->text), "%s", word);
 	if (word[0] == '[') {
-		/* [IPv6 or CIDR]:PORTS */
+		/* [IPv6]:PORTS, [IPv6]/LEN:PORTS or [IPv6/LEN]:PORTS */
+		const char *rest;
+		size_t pl;
+
 		p = strchr(word, ']');
-		if (!p || (p[1] && p[1] != ':') || (p[1] == ':' && !p[2]))
+		if (!p)
 			return ERR("'%s': want [ADDRESS]:PORTS", word);
 		wl = p - word - 1;
-		if (wl >= sizeof(what))
+		rest = p + 1;
+		pl = rest[0] == '/' ? strcspn(rest, ":") : 0;
+		if (wl + pl >= sizeof(what))
 			return ERR("'%s' is not an address", word);
 		memcpy(what, word + 1, wl);
-		what[wl] = 0;
+		memcpy(what + wl, rest, pl);
+		what[wl + pl] = 0;
+		rest += pl;
+		if ((rest[0] && rest[0] != ':') || (rest[0] == ':' && !rest[1]))
+			return ERR("'%s': want [ADDRESS]:PORTS", word);
 		e = address(what, d, err, n);
 		if (e > 0 || (!e && d->family != AF_INET6))
 			return ERR("'%s': brackets hold an IPv6 address", word);
 		if (e < 0)
 			return e;
-		return p[1] ? ports(p + 2, d, err, n) : 0;
+		return rest[0] ? ports(rest + 1, d, err, n) : 0;
 	}
 	/* Several colons without brackets: an IPv6 address, every port. */
 	p = strchr(word, ':');
@@ -141,7 +150,7 @@ int sockrule_parse(const char *word, struct sock_dest *d, char *err, size_t n)
 	}
 	colon = p;
 	wl = colon ? (size_t)(colon - word) : strlen(word);
-	if (wl == 0 || wl >= sizeof(what))
+	if (wl == 0 || wl >= sizeof(what) || (colon && !colon[1]))
 		return ERR("'%s': want WHAT[:PORTS]", word);
 	memcpy(what, word, wl);
 	what[wl] = 0;

@@ -214,6 +214,21 @@ static void bad(void)
 		{ "[global\n", 1, "without ']'" },
 		{ "[global]\njust words\n", 2, "KEY = VALUE" },
 		{ "[oops]\nnot = checked\n", 1, "unknown section" },
+		{ "[vm a]\nsock-connect = 10.0.0.0/8\n", 2, "allow or deny" },
+		{ "[vm a]\nsock-connect = allow\n", 2, "at least one" },
+		{ "[vm a]\nsock-connect = deny 10.0.0.0/33\n", 2,
+		  "prefix length" },
+		{ "[vm a]\nsock-connect = allow a..b\n", 2, "neither" },
+		{ "[vm a]\nsock-connect = allow x.org:70000\n", 2,
+		  "not a port" },
+		{ "[vm a]\nsock-connect = allow x.org:9-3\n", 2, "not a port" },
+		{ "[vm a]\nsock-connect = allow [10.0.0.1]:80\n", 2,
+		  "IPv6" },
+		{ "[vm a]\nsock-listen = example.com:80\n", 2, "not a name" },
+		{ "[vm a]\nforce-tls = *:\n", 2, "WHAT[:PORTS]" },
+		{ "[vm a]\ntls-ca = rel.pem\n", 2, "plain absolute" },
+		{ "[vm a]\ntls-ca = /no/such/ca.pem\n", 2, "readable file" },
+		{ "[vm a]\nmax-sockets = 2000\n", 2, "from 1 to 1024" },
 	};
 	struct policy p;
 	char name[128], want[64];
@@ -238,10 +253,48 @@ static void bad(void)
 	policy_free(&p);
 }
 
+/* The sock module's keys: checked words, kept in order. */
+static void sock_keys(void)
+{
+	struct policy p;
+	const struct vm_policy *vm;
+	int n;
+
+	n = parse("[vm a]\nmodules = sys sock\n"
+		  "sock-connect = deny 10.0.0.0/8 *:25\n"
+		  "sock-connect = allow *.debian.org:80,443 [::1]:8000-8099 "
+		  "host.internal\n"
+		  "sock-listen = 127.0.0.1:8000-8999 [::1]:*\n"
+		  "force-tls = example.com:443\n"
+		  "tls-ca = /etc/passwd\nmax-sockets = 64\n", &p);
+	if (n)
+		fputs(errs, stdout);
+	vm = n ? NULL : policy_vm(&p, "a");
+	CHECK("sock: the keys parse", n == 0 && vm);
+	CHECK("sock: sock-connect entries in order, with their action",
+	      vm && vm->nsock_connect == 5 &&
+	      !strcmp(vm->sock_connect[0], "deny 10.0.0.0/8") &&
+	      !strcmp(vm->sock_connect[1], "deny *:25") &&
+	      !strcmp(vm->sock_connect[2], "allow *.debian.org:80,443") &&
+	      !strcmp(vm->sock_connect[4], "allow host.internal"));
+	CHECK("sock: sock-listen, force-tls, tls-ca, max-sockets",
+	      vm && vm->has_sock_listen && vm->nsock_listen == 2 &&
+	      vm->nforce_tls == 1 && !strcmp(vm->tls_ca, "/etc/passwd") &&
+	      vm->lim.sockets == 64);
+	policy_free(&p);
+	n = parse("[vm a]\nmodules = sock\n", &p);
+	vm = n ? NULL : policy_vm(&p, "a");
+	CHECK("sock: defaults: no rules, 256 sockets",
+	      vm && !vm->nsock_connect && !vm->has_sock_listen &&
+	      !vm->tls_ca[0] && vm->lim.sockets == 256);
+	policy_free(&p);
+}
+
 int main(void)
 {
 	builtin();
 	good();
 	bad();
+	sock_keys();
 	return DONE();
 }

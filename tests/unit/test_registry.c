@@ -59,6 +59,7 @@ MOD(sys_module, "sys", 1, 0);
 MOD(proc_module, "proc", 1, 0);
 MOD(fs_module, "fs", 1, 0);
 MOD(evq_module, "evq", 1, 0);
+MOD(sock_module, "sock", 1, 0);
 static MOD(ex, "ex", 1, 2);
 static MOD(old, "old", 1, 2);
 static MOD(bad_api, "bad", 1, 0);

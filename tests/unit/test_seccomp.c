@@ -20,6 +20,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -27,6 +28,56 @@
 #include "unit.h"
 
 #define ALL (MOD_BIT(MOD_SYS) | MOD_BIT(MOD_PROC) | MOD_BIT(MOD_FS))
+#define SOCK (ALL | MOD_BIT(MOD_SOCK))
+
+static int gfd = -1;	/* an inet socket made before the filter */
+
+/* The sock module's calls on the host's loopback: a listener, a
+ * non-blocking connect to it, accept4, data both ways by sendmsg and
+ * recvmsg, options, names, shutdown. 0 or the first errno. */
+static int sock_calls(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t l = sizeof(a);
+	struct msghdr mh;
+	struct iovec iov;
+	char buf[4] = "abc";
+	int s, c, d, one = 1;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	s = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (s < 0 || setsockopt(s, SOL_SOCKET, SO_REUSEADDR, &one,
+				sizeof(one)) < 0 ||
+	    bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    listen(s, 4) < 0 ||
+	    getsockname(s, (struct sockaddr *)&a, &l) < 0)
+		return errno;
+	c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+	if (c < 0)
+		return errno;
+	if (connect(c, (struct sockaddr *)&a, sizeof(a)) < 0 &&
+	    errno != EINPROGRESS)
+		return errno;
+	while ((d = accept4(s, NULL, NULL, SOCK_NONBLOCK)) < 0)
+		if (errno != EAGAIN)
+			return errno;
+	memset(&mh, 0, sizeof(mh));
+	iov.iov_base = buf;
+	iov.iov_len = 3;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	if (sendmsg(c, &mh, MSG_NOSIGNAL) != 3)
+		return errno;
+	while (recvmsg(d, &mh, 0) < 0)
+		if (errno != EAGAIN)
+			return errno;
+	l = sizeof(one);
+	if (getsockopt(d, SOL_SOCKET, SO_ERROR, &one, &l) < 0 ||
+	    getpeername(d, (struct sockaddr *)&a, &(socklen_t){ sizeof(a) }) < 0 ||
+	    shutdown(d, SHUT_WR) < 0)
+		return errno;
+	return 0;
+}
 
 enum { KILLED, DENIED, WORKS };
 
@@ -121,6 +172,21 @@ static int probe(int what)
 		r = fstat(1, &st);
 		break;
 	}
+	/* sock module (60..) */
+	case 60: r = socket(AF_INET, SOCK_STREAM, 0); break;
+	case 61: r = socket(AF_INET6, SOCK_DGRAM, 0); break;
+	case 62: r = socket(AF_UNIX, SOCK_STREAM, 0); break;
+	case 63: r = socket(AF_NETLINK, SOCK_RAW, 0); break;
+	case 64: r = socket(AF_PACKET, SOCK_RAW, 0); break;
+	case 65: return sock_calls();
+	case 66: {
+		struct sockaddr_in a = { .sin_family = AF_INET };
+
+		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		r = bind(gfd, (struct sockaddr *)&a, sizeof(a));
+		break;
+	}
+	case 67: r = listen(gfd, 1); break;
 	}
 	return r < 0 ? errno : 0;
 }
@@ -225,5 +291,21 @@ int main(void)
 	      MOD_BIT(MOD_SYS), DENIED);
 	check("seccomp: fstat works without the fs module", 57,
 	      MOD_BIT(MOD_SYS), WORKS);
+
+	/* sock: sockets of the inet families only, and only with it */
+	gfd = socket(AF_INET, SOCK_STREAM, 0);
+	check("seccomp: sock: an inet stream socket works", 60, SOCK, WORKS);
+	check("seccomp: sock: an inet6 datagram socket works", 61, SOCK, WORKS);
+	check("seccomp: sock: an AF_UNIX socket is denied", 62, SOCK, DENIED);
+	check("seccomp: sock: a netlink socket is denied", 63, SOCK, DENIED);
+	check("seccomp: sock: a packet socket is denied", 64, SOCK, DENIED);
+	check("seccomp: sock: socketpair is still denied", 27, SOCK, DENIED);
+	check("seccomp: sock: listen, connect, accept4, sendmsg, recvmsg, "
+	      "options, names, shutdown work", 65, SOCK, WORKS);
+	check("seccomp: sock: an inet socket without it is denied", 60, ALL,
+	      DENIED);
+	check("seccomp: sock: bind without it is denied", 66, ALL, DENIED);
+	check("seccomp: sock: listen without it is denied", 67, ALL, DENIED);
+	check("seccomp: sock: bind with it works", 66, SOCK, WORKS);
 	return DONE();
 }
