@@ -28,6 +28,10 @@ void check_evq(int ctl, uint32_t *next_session);
 /* and a ping-pong with the example plugin, on a shadowd of its own */
 void check_evq_pingpong(void);
 
+/* check_sock.c: the built-in "sock" module against host servers, on a
+ * shadowd of its own with sock rules and an audit file */
+void check_sock(void);
+
 /* check_daemon.c: shadowd serving several VMs (socket mode) */
 void check_daemon(void);
 

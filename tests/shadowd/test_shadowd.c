@@ -1070,6 +1070,7 @@ int main(int argc, char **argv)
 	      "status 0x%x", ws);
 
 	check_evq_pingpong();
+	check_sock();
 	check_shadowd_killed();
 	check_ctl_close();
 	check_socket_mode();
