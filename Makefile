@@ -16,7 +16,7 @@ PKGS_DEBIAN := debootstrap e2fsprogs lintian dkms cups cups-bsd \
 	printer-driver-cups-pdf poppler-utils
 PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	libglib2.0-dev libpixman-1-dev libslirp-dev libfdt-dev libcap-ng-dev \
-	libattr1-dev liburing-dev libseccomp-dev libreadline-dev libncurses-dev \
+	libattr1-dev liburing-dev libseccomp-dev libssl-dev libreadline-dev libncurses-dev \
 	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
 	apt-utils tmux coreutils procps linux-source-6.1 gnuplot-nox \
 	clang libclang-rt-14-dev

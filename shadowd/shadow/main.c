@@ -35,6 +35,7 @@
 #include "registry.h"
 #include "session_policy.h"
 #include "shadow.h"
+#include "sock.h"
 #include "window.h"
 
 /* user_data: a pointer with its kind in the low bits (malloc aligns to 16) */
@@ -901,6 +902,8 @@ int main(int argc, char **argv)
 	hcm_init();
 	registry_init();
 	plugins_load();	/* before confinement: dlopen, their own fds */
+	if (pol.modules & MOD_BIT(MOD_SOCK))
+		sock_prepare();	/* force-tls: OpenSSL and the CA store */
 	e = offload_init();
 	if (e < 0)
 		die("worker threads: %s", strerror(-e));

@@ -55,6 +55,11 @@ struct sk {
 	char name[SOCKRULE_NAME_MAX + 1];
 	char rule[320];
 	uint64_t sent, received;
+	/* force-tls (sock_tls.c) */
+	int tls_wanted;		/* the rules ask for it */
+	int tcp_done;		/* the TCP connect finished */
+	void *tls;		/* the TLS client, once connected */
+	unsigned want;		/* what the last TLS step waits for */
 };
 
 struct state {
@@ -127,6 +132,7 @@ static void audit_close(struct sk *k)
 	audit_kv(f, sizeof(f), &len, "name", k->name[0] ? k->name : "-");
 	audit_kv(f, sizeof(f), &len, "rule",
 		 k->accepted ? "listen" : k->rule[0] ? k->rule : "-");
+	audit_kv(f, sizeof(f), &len, "tls", k->tls ? "1" : "0");
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)k->sent);
 	audit_kv(f, sizeof(f), &len, "sent", num);
 	snprintf(num, sizeof(num), "%llu", (unsigned long long)k->received);
@@ -220,9 +226,14 @@ static void fired(void *arg, int revents)
 	 * earlier call). */
 	for (p = k->pend; p; p = next) {
 		next = p->next;
+		k->want = 0;
 		r = p->retry(k, p->c);
-		if (r == -EAGAIN)
+		if (r == -EAGAIN) {
+			/* TLS may need the other direction first. */
+			if (k->want)
+				p->events = k->want;
 			continue;
+		}
 		unqueue(k, p);
 		hcm_complete(p->c, r);
 		free(p);
@@ -386,18 +397,71 @@ static int64_t fn_accept(struct hcm_call *c)
 }
 
 /* A connect in progress: done when writable, its result SO_ERROR. */
-static int64_t connect_done(struct sk *k, struct hcm_call *c)
+static int64_t connect_done(struct sk *k)
 {
 	struct pollfd pf = { .fd = k->fd, .events = POLLOUT };
 	socklen_t l = sizeof(int);
 	int err = 0;
 
-	(void)c;
 	if (poll(&pf, 1, 0) == 0)
 		return -EAGAIN;
 	if (getsockopt(k->fd, SOL_SOCKET, SO_ERROR, &err, &l) < 0)
 		return -errno;
 	return err ? -err : 0;
+}
+
+static void tls_failed(struct sk *k, const char *why)
+{
+	char f[768], text[64];
+	size_t len = 0;
+
+	sock_addr_text(&k->dest, text, sizeof(text));
+	f[0] = 0;
+	audit_kv(f, sizeof(f), &len, "dest", text);
+	audit_kv(f, sizeof(f), &len, "name", k->name[0] ? k->name : "-");
+	audit_kv(f, sizeof(f), &len, "why", why);
+	hcm_audit(hcm_self(), "sock-tls-failed", f);
+}
+
+/* The TCP connect, then (force-tls) the TLS handshake: 0, -EAGAIN
+ * (k->want: what it waits for), or the error. */
+static int64_t connect_step(struct sk *k, struct hcm_call *c)
+{
+	char why[160];
+	uint8_t a[16];
+	uint16_t port;
+	int64_t r;
+	int fam;
+
+	(void)c;
+	if (!k->tcp_done) {
+		r = connect_done(k);
+		if (r)
+			return r;
+		k->tcp_done = 1;
+	}
+	if (!k->tls_wanted)
+		return 0;
+	if (!k->tls) {
+		fam = sock_addr_key(&k->dest, a, &port);
+		k->tls = sock_tls_new(k->fd, k->name, fam, a);
+		if (!k->tls) {
+			k->tls_wanted = 0;
+			tls_failed(k, "no TLS context");
+			return -ECONNREFUSED;
+		}
+	}
+	why[0] = 0;
+	r = sock_tls_handshake(k->tls, &k->want, why, sizeof(why));
+	if (r == -EAGAIN || !r)
+		return r;
+	tls_failed(k, why);
+	/* The connection is not usable as plain text either. */
+	sock_tls_free(k->tls);
+	k->tls = NULL;
+	k->tls_wanted = 0;
+	shutdown(k->fd, SHUT_RDWR);
+	return r;
 }
 
 /* May the guest reach ss? 0 with the rule noted in k, or -EACCES
@@ -427,6 +491,8 @@ static int dest_check(struct sk *k, const struct sockaddr_storage *ss)
 	k->dest = *ss;
 	snprintf(k->name, sizeof(k->name), "%s", name ? name : "");
 	snprintf(k->rule, sizeof(k->rule), "%s", rule);
+	k->tls_wanted = k->type == SOCK_STREAM &&
+			sock_tls_wanted(name, fam, a, port);
 	return 0;
 }
 
@@ -437,6 +503,7 @@ static int64_t fn_connect(struct hcm_call *c)
 	const unsigned char *in;
 	socklen_t sl;
 	size_t len;
+	int64_t r;
 	int e;
 
 	if (!k)
@@ -447,13 +514,22 @@ static int64_t fn_connect(struct hcm_call *c)
 		e = dest_check(k, &ss);
 	if (e)
 		return e;
+	/* A stream connects once (UDP may connect again elsewhere). */
+	if (k->type == SOCK_STREAM && (k->tls || k->tcp_done))
+		return -EISCONN;
 	if (connect(k->fd, (const struct sockaddr *)&ss, sl) == 0)
-		return 0;
-	if (errno != EINPROGRESS)
+		k->tcp_done = 1;
+	else if (errno != EINPROGRESS)
 		return -errno;
-	if (nonblock(c))
-		return -EINPROGRESS;
-	return wait_for(k, c, POLLOUT, connect_done);
+	/* With force-tls the handshake is part of the connect: it waits
+	 * for it even when non-blocking (sock.md). */
+	if (nonblock(c) && !k->tls_wanted)
+		return k->tcp_done ? 0 : -EINPROGRESS;
+	k->want = 0;
+	r = connect_step(k, c);
+	if (r != -EAGAIN)
+		return r;
+	return wait_for(k, c, k->want ? k->want : POLLOUT, connect_step);
 }
 
 /* MSG_* the guest may pass (MSG_WAITALL: its side loops). */
@@ -467,6 +543,13 @@ static int64_t try_send(struct sk *k, struct hcm_call *c)
 	ssize_t n;
 
 	in = hcm_in(c, &len);
+	if (k->tls) {
+		n = sock_tls_write(k->tls, in, len, &k->want);
+		if (n < 0)
+			return n;
+		k->sent += n;
+		return n;
+	}
 	n = send(k->fd, in, len, (int)hcm_arg(c, 2) | MSG_NOSIGNAL |
 		 MSG_DONTWAIT);
 	if (n < 0)
@@ -496,10 +579,19 @@ static int64_t try_recv(struct sk *k, struct hcm_call *c)
 	void *out = hcm_out(c, &max);
 	ssize_t n;
 
-	n = recv(k->fd, out, max, (int)(hcm_arg(c, 2) & ~MSG_WAITALL) |
-		 MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (k->tls) {
+		if (hcm_arg(c, 2) & MSG_OOB)
+			return -EOPNOTSUPP;
+		n = sock_tls_read(k->tls, out, max, hcm_arg(c, 2) & MSG_PEEK,
+				  &k->want);
+		if (n < 0)
+			return n;
+	} else {
+		n = recv(k->fd, out, max, (int)(hcm_arg(c, 2) & ~MSG_WAITALL) |
+			 MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
 	if (!(hcm_arg(c, 2) & MSG_PEEK))
 		k->received += n;
 	hcm_set_out_len(c, n);
@@ -545,6 +637,13 @@ static int64_t try_sendto(struct sk *k, struct hcm_call *c)
 	}
 	iov.iov_base = (void *)(in + sizeof(m));
 	iov.iov_len = len - sizeof(m);
+	if (k->tls) {
+		n = sock_tls_write(k->tls, iov.iov_base, iov.iov_len,
+				   &k->want);
+		if (n > 0)
+			k->sent += n;
+		return n;
+	}
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
 	n = sendmsg(k->fd, &mh, (int)hcm_arg(c, 2) | MSG_NOSIGNAL |
@@ -613,10 +712,20 @@ static int64_t try_recvfrom(struct sk *k, struct hcm_call *c)
 	iov.iov_len = max - sizeof(m);
 	mh.msg_iov = &iov;
 	mh.msg_iovlen = 1;
-	n = recvmsg(k->fd, &mh, (int)(hcm_arg(c, 2) & ~MSG_WAITALL) |
-		    MSG_DONTWAIT);
-	if (n < 0)
-		return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	if (k->tls) {
+		/* A stream: no source address, as recvfrom says on TCP */
+		n = sock_tls_read(k->tls, iov.iov_base, iov.iov_len,
+				  hcm_arg(c, 2) & MSG_PEEK, &k->want);
+		if (n < 0)
+			return n;
+		mh.msg_namelen = 0;
+		mh.msg_flags = 0;
+	} else {
+		n = recvmsg(k->fd, &mh, (int)(hcm_arg(c, 2) & ~MSG_WAITALL) |
+			    MSG_DONTWAIT);
+		if (n < 0)
+			return errno == EWOULDBLOCK ? -EAGAIN : -errno;
+	}
 	memset(&m, 0, sizeof(m));
 	m.flags = mh.msg_flags & MSG_TRUNC;
 	if (mh.msg_namelen)
@@ -673,6 +782,7 @@ static void sk_close(struct state *st, struct sk *k)
 		free(p);
 	}
 	audit_close(k);
+	sock_tls_free(k->tls);
 	ring_flush();	/* the watch's cancel goes before the close */
 	close(k->fd);
 	st->tab[k->handle - 1] = NULL;
@@ -957,6 +1067,12 @@ static int64_t try_poll(struct sk *k, struct hcm_call *c)
 	n = poll(&pf, 1, 0);
 	if (n < 0)
 		return -errno;
+	/* Decrypted data waiting in OpenSSL is readable, whatever the
+	 * socket says. */
+	if (k->tls && (pf.events & POLLIN) && sock_tls_pending(k->tls)) {
+		pf.revents |= POLLIN;
+		n = 1;
+	}
 	return n ? pf.revents : -EAGAIN;
 }
 
@@ -979,6 +1095,14 @@ static int64_t fn_poll(struct hcm_call *c)
 }
 
 /* ---- the module ---- */
+
+void sock_prepare(void)
+{
+	/* OpenSSL's configuration and the CA store are files: read them
+	 * while the shadow may still open files. */
+	if (sock_tls_rules() && sock_tls_init() < 0)
+		log_msg("force-tls: matching connections will fail");
+}
 
 static int sock_init(struct hcm_session *s, void **state)
 {

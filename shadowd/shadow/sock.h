@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
+#include <sys/types.h>
 #include "hostcall_module.h"
 
 extern const struct hcm_module sock_module;	/* "sock" 1.0 */
@@ -33,6 +34,7 @@ int sock_listen_allowed(int family, const uint8_t *addr, uint16_t port);
 int sock_tls_wanted(const char *name, int family, const uint8_t *addr,
 		    uint16_t port);
 const char *sock_tls_ca(void);	/* tls-ca, or NULL: the host's store */
+int sock_tls_rules(void);	/* are there force-tls rules? */
 /* The names the guest resolved (GETADDRINFO), for name rules and SNI:
  * remember one (thread-safe: the resolver runs on a worker), and the
  * last name that gave an address (NULL: none). */
@@ -56,5 +58,27 @@ int sock_addr_key(const struct sockaddr_storage *ss, uint8_t addr[16],
 		  uint16_t *port);
 /* "ADDR:PORT" ("[ADDR]:PORT" for IPv6) for audit lines. */
 void sock_addr_text(const struct sockaddr_storage *ss, char *buf, size_t n);
+
+/* ---- sock_tls.c: force-tls with OpenSSL ---- */
+/* Before confinement: the client context and its CA store (tls-ca or
+ * the host's): 0 or -errno, logged. */
+int sock_tls_init(void);
+void sock_tls_fini(void);
+/* A TLS client on the connected fd, for name (SNI and the certificate's
+ * name) or, without one, the address; NULL on failure. */
+void *sock_tls_new(int fd, const char *name, int family,
+		   const uint8_t *addr);
+void sock_tls_free(void *t);	/* close_notify tried once */
+/* 0 done; -EAGAIN with *want (POLLIN/POLLOUT); -ECONNREFUSED with why
+ * (a certificate that does not verify, a failed handshake). */
+int sock_tls_handshake(void *t, unsigned *want, char *why, size_t n);
+/* Bytes, -EAGAIN with *want, or -errno (read: 0 at the end of data). */
+ssize_t sock_tls_write(void *t, const void *p, size_t len, unsigned *want);
+ssize_t sock_tls_read(void *t, void *p, size_t len, int peek,
+		      unsigned *want);
+int sock_tls_pending(void *t);	/* decrypted bytes wait to be read */
+
+/* main.c, before confinement, when the session may bind sock */
+void sock_prepare(void);
 
 #endif

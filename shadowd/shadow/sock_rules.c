@@ -153,6 +153,11 @@ int sock_tls_wanted(const char *name, int family, const uint8_t *addr,
 	return 0;
 }
 
+int sock_tls_rules(void)
+{
+	return ntls > 0;
+}
+
 const char *sock_tls_ca(void)
 {
 	return tls_ca;
