@@ -12,6 +12,7 @@
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -655,6 +656,192 @@ static int have_ipv6(void)
 	return ok;
 }
 
+/* ---- force-tls against openssl s_server with a CA made now ---- */
+
+static char tls_dir[64];
+static const char *tls_skip;	/* why the TLS checks cannot run */
+static uint16_t tls_port, bad_cert_port, closing_port;
+static pid_t tls_srv[2];
+static int closing_fd = -1;
+
+static uint16_t free_port(int *keep)
+{
+	struct sockaddr_in a = v4(INADDR_LOOPBACK, 0);
+	socklen_t l = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&a, &l) < 0)
+		return 0;
+	if (keep && listen(fd, 4) == 0)
+		*keep = fd;
+	else
+		close(fd);
+	return ntohs(a.sin_port);
+}
+
+static pid_t s_server(uint16_t port, const char *cert, const char *key)
+{
+	char accept[32], c[128], k[128];
+	pid_t pid;
+	int i, fd;
+
+	snprintf(accept, sizeof(accept), "127.0.0.1:%u", port);
+	snprintf(c, sizeof(c), "%s/%s", tls_dir, cert);
+	snprintf(k, sizeof(k), "%s/%s", tls_dir, key);
+	pid = fork();
+	if (pid == 0) {
+		fd = open("/dev/null", O_RDWR);
+		dup2(fd, 0);
+		dup2(fd, 1);
+		dup2(fd, 2);
+		execlp("openssl", "openssl", "s_server", "-accept", accept,
+		       "-cert", c, "-key", k, "-www", "-quiet", (char *)NULL);
+		_exit(127);
+	}
+	/* Up when it accepts. */
+	for (i = 0; i < 100; i++) {
+		struct sockaddr_in a = v4(INADDR_LOOPBACK, port);
+
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0) {
+			close(fd);
+			return pid;
+		}
+		close(fd);
+		msleep(50);
+	}
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	return -1;
+}
+
+/* A test CA, a server certificate for localhost signed by it, and two
+ * servers: one with it, one with the CA's own certificate (which does
+ * not name localhost); a listener that closes what it accepts. */
+static void tls_prepare(void)
+{
+	char cmd[2048];
+
+	snprintf(tls_dir, sizeof(tls_dir), "/tmp/hc-sock-tls-XXXXXX");
+	if (!mkdtemp(tls_dir)) {
+		tls_skip = "no temporary directory";
+		return;
+	}
+	snprintf(cmd, sizeof(cmd), "cd %s && { "
+		 "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		 "-nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=hc-test-ca && "
+		 "openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		 "-nodes -keyout srv.key -out srv.csr -subj /CN=localhost && "
+		 "printf 'subjectAltName=DNS:localhost\n' > ext && "
+		 "openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key "
+		 "-CAcreateserial -out srv.pem -days 2 -extfile ext; "
+		 "} >/dev/null 2>&1", tls_dir);
+	if (system(cmd) != 0) {
+		tls_skip = "the openssl command could not make a test CA";
+		return;
+	}
+	tls_port = free_port(NULL);
+	bad_cert_port = free_port(NULL);
+	closing_port = free_port(&closing_fd);
+	tls_srv[0] = s_server(tls_port, "srv.pem", "srv.key");
+	tls_srv[1] = s_server(bad_cert_port, "ca.pem", "ca.key");
+	if (!tls_port || !closing_port || tls_srv[0] < 0 || tls_srv[1] < 0)
+		tls_skip = "openssl s_server did not start";
+}
+
+static void tls_cleanup(void)
+{
+	char cmd[128];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (tls_srv[i] > 0) {
+			kill(tls_srv[i], SIGKILL);
+			waitpid(tls_srv[i], NULL, 0);
+		}
+	}
+	if (closing_fd >= 0)
+		close(closing_fd);
+	if (tls_dir[0]) {
+		snprintf(cmd, sizeof(cmd), "rm -rf %s", tls_dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "test: cannot remove %s\n", tls_dir);
+	}
+}
+
+static void tls(void)
+{
+	struct sockaddr_in a;
+	char in[32], got[8192], want[64];
+	unsigned char *out;
+	uint32_t len;
+	size_t n = 0;
+	int64_t h, r;
+	int fd;
+
+	if (tls_skip) {
+		skip("sock: force-tls against openssl s_server", tls_skip);
+		return;
+	}
+	/* The guest resolves localhost (the name the certificate has). */
+	n = snprintf(in, sizeof(in), "localhost%c%u", 0, tls_port) + 1;
+	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
+	   NULL);
+	h = tcp_to(tls_port);
+	CHECK("sock: force-tls: connect, the handshake verified against tls-ca",
+	      h > 0, "%lld", (long long)h);
+	if (h <= 0)
+		return;
+	r = sk0(HC_SOCK_SEND, h, 0, 0, "GET / HTTP/1.0\r\n\r\n", 18);
+	n = 0;
+	do {
+		out = NULL;
+		r = sk(HC_SOCK_RECV, h, 0, 0, NULL, 0, 4096, &out, &len);
+		if (r > 0 && n + r < sizeof(got)) {
+			memcpy(got + n, out, r);
+			n += r;
+		}
+		free(out);
+	} while (r > 0);
+	got[n] = 0;
+	CHECK("sock: force-tls: plain HTTP from the guest, the TLS server "
+	      "answers", strstr(got, "HTTP/1.0 200 ok") != NULL,
+	      "%lld, %zu bytes: %.60s", (long long)r, n, got);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+	snprintf(want, sizeof(want), "dest=127.0.0.1:%u", tls_port);
+	CHECK("sock: force-tls: audited with tls=1",
+	      audit_has("event=sock-close", want, "name=localhost", "tls=1"),
+	      "no line");
+
+	n = snprintf(in, sizeof(in), "localhost%c%u", 0, bad_cert_port) + 1;
+	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
+	   NULL);
+	r = tcp_to(bad_cert_port);
+	CHECK("sock: force-tls: a certificate without the name: -ECONNREFUSED",
+	      r == -ECONNREFUSED, "%lld", (long long)r);
+	CHECK("sock: force-tls: ... audited with the reason",
+	      audit_has("event=sock-tls-failed", "name=localhost",
+			"mismatch", NULL), "no line");
+
+	/* A server that closes at once: the handshake fails, the call
+	 * answers (it waited on the loop meanwhile). */
+	n = snprintf(in, sizeof(in), "localhost%c%u", 0, closing_port) + 1;
+	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
+	   NULL);
+	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
+	a = v4(HC_SOCK_HOST_INTERNAL4, closing_port);
+	send_call(&S, 0x9001, (uint16_t)H, HC_SOCK_CONNECT, h, 0, 0, &a,
+		  sizeof(a), 0);
+	fd = accept(closing_fd, NULL, NULL);
+	if (fd >= 0)
+		close(fd);
+	r = wait_reply(&S, 0x9001, TIMEOUT_MS, NULL, NULL);
+	CHECK("sock: force-tls: a server that closes: -ECONNREFUSED",
+	      r == -ECONNREFUSED, "%lld", (long long)r);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+}
+
 static int write_policy(char *path, size_t n)
 {
 	int fd;
@@ -675,6 +862,10 @@ static int write_policy(char *path, size_t n)
 		"sock-connect = deny 127.0.0.0/8:9 localhost:7\n"
 		"sock-connect = allow *\n"
 		"max-sockets = %d\n", audit_path, MAXSOCK);
+	if (!tls_skip)
+		fprintf(f, "force-tls = localhost:%u localhost:%u localhost:%u\n"
+			"tls-ca = %s/ca.pem\n", tls_port, bad_cert_port,
+			closing_port, tls_dir);
 	fclose(f);
 	return 0;
 }
@@ -693,13 +884,17 @@ void check_sock(void)
 		     "needs root (its policy maps to root)");
 		return;
 	}
+	tls_prepare();
 	if (write_policy(path, sizeof(path)) < 0) {
 		fail("sock: policy", "cannot write it");
+		tls_cleanup();
 		return;
 	}
 	echo = start_echo();
 	if (echo < 0) {
 		fail("sock: echo server", "cannot listen on 127.0.0.1");
+		unlink(path);
+		tls_cleanup();
 		return;
 	}
 	extra[1] = path;
@@ -729,6 +924,7 @@ void check_sock(void)
 		denied();
 		hostile();
 		concurrent();
+		tls();
 	}
 	sess_close(&S);
 out:
@@ -739,4 +935,5 @@ out:
 	waitpid(echo, NULL, 0);
 	unlink(path);
 	unlink(audit_path);
+	tls_cleanup();
 }
