@@ -139,7 +139,7 @@ void call_finish(struct call *c, int64_t result);
  * that is gone: the kind of thing call c made (UNDO_NONE: nothing), its
  * release, the record of answered creating calls per queue pair, and the
  * undo of one of them by tag (nothing if unknown). */
-enum { UNDO_NONE, UNDO_RELEASE, UNDO_CLOSE, UNDO_UNBIND };
+enum { UNDO_NONE, UNDO_RELEASE, UNDO_CLOSE, UNDO_UNBIND, UNDO_SOCKET };
 int undo_kind(const struct call *c);
 void undo(int kind, int64_t result);
 void undo_record(int qp, uint64_t tag, int kind, int64_t result);

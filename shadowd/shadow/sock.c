@@ -1096,6 +1096,20 @@ static int64_t fn_poll(struct hcm_call *c)
 
 /* ---- the module ---- */
 
+/* The session's state, for undo.c (no call to take it from). */
+static struct state *bound;
+
+void sock_undo(int64_t h)
+{
+	const struct hcm_module *prev = hcm_current;
+
+	if (bound && h >= 1 && h <= bound->max && bound->tab[h - 1]) {
+		hcm_current = &sock_module;	/* for its audit line */
+		sk_close(bound, bound->tab[h - 1]);
+		hcm_current = prev;
+	}
+}
+
 void sock_prepare(void)
 {
 	/* OpenSSL's configuration and the CA store are files: read them
@@ -1118,6 +1132,7 @@ static int sock_init(struct hcm_session *s, void **state)
 		return -ENOMEM;
 	}
 	*state = st;
+	bound = st;
 	return 0;
 }
 
@@ -1132,6 +1147,7 @@ static void sock_fini(struct hcm_session *s, void *state)
 			sk_close(st, st->tab[i]);
 	free(st->tab);
 	free(st);
+	bound = NULL;
 }
 
 static const struct hcm_function funcs[] = {

@@ -78,6 +78,10 @@ ssize_t sock_tls_read(void *t, void *p, size_t len, int peek,
 		      unsigned *want);
 int sock_tls_pending(void *t);	/* decrypted bytes wait to be read */
 
+/* undo.c: the socket handle h a gone caller's SOCKET or ACCEPT made is
+ * closed (nothing if the module is not bound any more). */
+void sock_undo(int64_t h);
+
 /* main.c, before confinement, when the session may bind sock */
 void sock_prepare(void);
 

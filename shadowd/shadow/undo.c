@@ -9,6 +9,7 @@
 #include "auditfmt.h"
 #include "registry.h"
 #include "shadow.h"
+#include "sock.h"
 
 #define UNDO_HIST	256	/* per queue pair; 4 times its entries */
 
@@ -27,6 +28,9 @@ int undo_kind(const struct call *c)
 		return UNDO_RELEASE;
 	if (c->builtin == MOD_FS && c->op == HC_FS_OPEN)
 		return UNDO_CLOSE;
+	if (c->builtin == MOD_SOCK &&
+	    (c->op == HC_SOCK_SOCKET || c->op == HC_SOCK_ACCEPT))
+		return UNDO_SOCKET;
 	return UNDO_NONE;
 }
 
@@ -45,12 +49,16 @@ void undo(int kind, int64_t result)
 	case UNDO_UNBIND:
 		registry_unbind(result);
 		break;
+	case UNDO_SOCKET:
+		sock_undo(result);
+		break;
 	default:
 		return;
 	}
 	f[0] = 0;
 	audit_kv(f, sizeof(f), &len, "what", kind == UNDO_RELEASE ? "process" :
-		 kind == UNDO_CLOSE ? "file" : "binding");
+		 kind == UNDO_CLOSE ? "file" :
+		 kind == UNDO_SOCKET ? "socket" : "binding");
 	shadow_audit("call-undone", f);
 }
 

@@ -564,6 +564,17 @@ static void hostile(void)
 	      sk0(HC_SOCK_SHUTDOWN, h, 7, 0, NULL, 0) == -EINVAL,
 	      "wrong answer");
 	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+
+	/* A caller killed as SOCKET answered: its socket is closed. */
+	send_call(&S, 0x9100, (uint16_t)H, HC_SOCK_SOCKET, AF_INET,
+		  SOCK_STREAM, 0, NULL, 0, 0);
+	h = wait_reply(&S, 0x9100, TIMEOUT_MS, NULL, NULL);
+	send_call(&S, 0x9101, HC_MOD_SESSION, HC_SESSION_CANCEL, 0x9100,
+		  HC_CANCEL_F_UNDO, 0, NULL, 0, 0);
+	wait_reply(&S, 0x9101, TIMEOUT_MS, NULL, NULL);
+	CHECK("sock: HC_CANCEL_F_UNDO closes the socket a gone caller made",
+	      h > 0 && sk0(HC_SOCK_POLL, h, HC_SOCK_F_NONBLOCK, POLLIN, NULL,
+			   0) == -EBADF, "%lld", (long long)h);
 }
 
 /* 100 connections open at once, each with its own data; then 40 recvs
