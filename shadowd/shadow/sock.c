@@ -558,6 +558,13 @@ static int64_t try_send(struct sk *k, struct hcm_call *c)
 	return n;
 }
 
+/* What a call that found its socket not ready waits for: dflt, or what
+ * the TLS layer asked for (a write may need a read first). */
+static unsigned waits(struct sk *k, unsigned dflt)
+{
+	return k->tls && k->want ? k->want : dflt;
+}
+
 static int64_t fn_send(struct hcm_call *c)
 {
 	struct sk *k = lookup(c);
@@ -567,10 +574,11 @@ static int64_t fn_send(struct hcm_call *c)
 		return -EBADF;
 	if (hcm_arg(c, 2) & ~(int64_t)SEND_FLAGS)
 		return -EINVAL;
+	k->want = 0;
 	r = try_send(k, c);
 	if (r != -EAGAIN || nonblock(c))
 		return r;
-	return wait_for(k, c, POLLOUT, try_send);
+	return wait_for(k, c, waits(k, POLLOUT), try_send);
 }
 
 static int64_t try_recv(struct sk *k, struct hcm_call *c)
@@ -607,10 +615,11 @@ static int64_t fn_recv(struct hcm_call *c)
 		return -EBADF;
 	if (hcm_arg(c, 2) & ~(int64_t)RECV_FLAGS)
 		return -EINVAL;
+	k->want = 0;
 	r = try_recv(k, c);
 	if (r != -EAGAIN || nonblock(c))
 		return r;
-	return wait_for(k, c, POLLIN, try_recv);
+	return wait_for(k, c, waits(k, POLLIN), try_recv);
 }
 
 /* SENDTO: struct hc_sock_msg, then the data. The address was checked
@@ -686,10 +695,11 @@ static int64_t fn_sendto(struct hcm_call *c)
 		if (e)
 			return e;
 	}
+	k->want = 0;
 	r = try_sendto(k, c);
 	if (r != -EAGAIN || nonblock(c))
 		return r;
-	return wait_for(k, c, POLLOUT, try_sendto);
+	return wait_for(k, c, waits(k, POLLOUT), try_sendto);
 }
 
 /* RECVFROM: struct hc_sock_msg (the source, MSG_TRUNC), then the data. */
@@ -751,10 +761,11 @@ static int64_t fn_recvfrom(struct hcm_call *c)
 	hcm_out(c, &max);
 	if (max < sizeof(struct hc_sock_msg))
 		return -EINVAL;
+	k->want = 0;
 	r = try_recvfrom(k, c);
 	if (r != -EAGAIN || nonblock(c))
 		return r;
-	return wait_for(k, c, POLLIN, try_recvfrom);
+	return wait_for(k, c, waits(k, POLLIN), try_recvfrom);
 }
 
 static int64_t fn_shutdown(struct hcm_call *c)

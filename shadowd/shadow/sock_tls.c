@@ -64,11 +64,17 @@ void *sock_tls_new(int fd, const char *name, int family,
 		   const uint8_t *addr)
 {
 	X509_VERIFY_PARAM *vp;
+	unsigned char bin[16];
 	char ip[64];
 	SSL *ssl;
 
 	if (!ctx)
 		return NULL;
+	/* A "name" that is an address literal: verify the address (and
+	 * send no SNI, which must be a host name). */
+	if (name && (inet_pton(AF_INET, name, bin) == 1 ||
+		     inet_pton(AF_INET6, name, bin) == 1))
+		name = NULL;
 	ssl = SSL_new(ctx);
 	if (!ssl)
 		return NULL;

@@ -401,8 +401,16 @@ static void listener(int family)
 		a6->sin6_addr = in6addr_loopback;
 		a6->sin6_port = htons(port);
 	}
+	snprintf(name, sizeof(name), "sock: %s: POLL of a listener with "
+		 "nobody waiting: 0", v);
+	CHECK(name, sk0(HC_SOCK_POLL, h, HC_SOCK_F_NONBLOCK, POLLIN, NULL, 0)
+	      == 0, "wrong answer");
 	hc = socket(family, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	r = connect(hc, (struct sockaddr *)&ss, sl);
+	snprintf(name, sizeof(name), "sock: %s: ... POLLIN once a host client "
+		 "connected", v);
+	CHECK(name, sk0(HC_SOCK_POLL, h, 0, POLLIN, NULL, 0) == POLLIN,
+	      "wrong answer");
 	c = sk(HC_SOCK_ACCEPT, h, 0, 0, NULL, 0, 28, &out, &len);
 	free(out);
 	snprintf(name, sizeof(name), "sock: %s: a host client connects, "
