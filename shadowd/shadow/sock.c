@@ -60,6 +60,8 @@ struct sk {
 	int tcp_done;		/* the TCP connect finished */
 	void *tls;		/* the TLS client, once connected */
 	unsigned want;		/* what the last TLS step waits for */
+	int hs_bg;		/* a non-blocking CONNECT's handshake runs */
+	int hs_err;		/* and failed: SO_ERROR says so, once */
 };
 
 struct state {
@@ -152,6 +154,9 @@ static void arm(struct sk *k)
 
 	for (p = k->pend; p; p = p->next)
 		want |= p->events;
+	/* A handshake of its own, for a non-blocking CONNECT. */
+	if (k->hs_bg)
+		want |= k->want ? k->want : POLLOUT;
 	if (want == k->armed)
 		return;
 	if (k->armed)
@@ -213,6 +218,8 @@ static int64_t wait_for(struct sk *k, struct hcm_call *c, unsigned events,
 	return HCM_ASYNC;
 }
 
+static int64_t connect_step(struct sk *k, struct hcm_call *c);
+
 static void fired(void *arg, int revents)
 {
 	struct sk *k = arg;
@@ -221,6 +228,14 @@ static void fired(void *arg, int revents)
 
 	(void)revents;
 	k->armed = 0;
+	if (k->hs_bg) {
+		k->want = 0;
+		r = connect_step(k, NULL);
+		if (r != -EAGAIN) {
+			k->hs_bg = 0;
+			k->hs_err = (int)r;
+		}
+	}
 	/* In order; each tries its own system call again, which says
 	 * whether it is still early (a readiness may be consumed by an
 	 * earlier call). */
@@ -515,20 +530,27 @@ static int64_t fn_connect(struct hcm_call *c)
 	if (e)
 		return e;
 	/* A stream connects once (UDP may connect again elsewhere). */
+	if (k->hs_bg)
+		return -EALREADY;
 	if (k->type == SOCK_STREAM && (k->tls || k->tcp_done))
 		return -EISCONN;
 	if (connect(k->fd, (const struct sockaddr *)&ss, sl) == 0)
 		k->tcp_done = 1;
 	else if (errno != EINPROGRESS)
 		return -errno;
-	/* With force-tls the handshake is part of the connect: it waits
-	 * for it even when non-blocking (sock.md). */
 	if (nonblock(c) && !k->tls_wanted)
 		return k->tcp_done ? 0 : -EINPROGRESS;
 	k->want = 0;
 	r = connect_step(k, c);
 	if (r != -EAGAIN)
 		return r;
+	if (nonblock(c)) {
+		/* force-tls: the handshake goes on on the loop; the socket
+		 * is writable once it is done, SO_ERROR tells how. */
+		k->hs_bg = 1;
+		arm(k);
+		return -EINPROGRESS;
+	}
 	return wait_for(k, c, k->want ? k->want : POLLOUT, connect_step);
 }
 
@@ -543,6 +565,8 @@ static int64_t try_send(struct sk *k, struct hcm_call *c)
 	ssize_t n;
 
 	in = hcm_in(c, &len);
+	if (k->hs_bg)
+		return -EAGAIN;	/* the handshake first */
 	if (k->tls) {
 		n = sock_tls_write(k->tls, in, len, &k->want);
 		if (n < 0)
@@ -587,6 +611,8 @@ static int64_t try_recv(struct sk *k, struct hcm_call *c)
 	void *out = hcm_out(c, &max);
 	ssize_t n;
 
+	if (k->hs_bg)
+		return -EAGAIN;
 	if (k->tls) {
 		if (hcm_arg(c, 2) & MSG_OOB)
 			return -EOPNOTSUPP;
@@ -635,6 +661,8 @@ static int64_t try_sendto(struct sk *k, struct hcm_call *c)
 	size_t len;
 	ssize_t n;
 
+	if (k->hs_bg)
+		return -EAGAIN;	/* the handshake first */
 	in = hcm_in(c, &len);
 	memcpy(&m, in, sizeof(m));
 	memset(&mh, 0, sizeof(mh));
@@ -713,6 +741,8 @@ static int64_t try_recvfrom(struct sk *k, struct hcm_call *c)
 	size_t max;
 	ssize_t n;
 
+	if (k->hs_bg)
+		return -EAGAIN;
 	out = hcm_out(c, &max);
 	memset(&mh, 0, sizeof(mh));
 	memset(&ss, 0, sizeof(ss));
@@ -894,6 +924,11 @@ static int64_t fn_getsockopt(struct hcm_call *c)
 		return -EINVAL;
 	if (getsockopt(k->fd, (int)level, (int)name, &v, &l) < 0)
 		return -errno;
+	/* A non-blocking force-tls CONNECT's failure, reported once. */
+	if (level == SOL_SOCKET && name == SO_ERROR && k->hs_err) {
+		v = -k->hs_err;
+		k->hs_err = 0;
+	}
 	memcpy(out, &v, sizeof(v));
 	hcm_set_out_len(c, sizeof(v));
 	return sizeof(v);
@@ -1078,6 +1113,12 @@ static int64_t try_poll(struct sk *k, struct hcm_call *c)
 	n = poll(&pf, 1, 0);
 	if (n < 0)
 		return -errno;
+	/* During a handshake of its own the socket is neither readable
+	 * nor writable for the guest. */
+	if (k->hs_bg) {
+		pf.revents &= ~(POLLIN | POLLOUT | POLLPRI | POLLRDHUP);
+		n = pf.revents != 0;
+	}
 	/* Decrypted data waiting in OpenSSL is readable, whatever the
 	 * socket says. */
 	if (k->tls && (pf.events & POLLIN) && sock_tls_pending(k->tls)) {

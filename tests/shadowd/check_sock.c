@@ -843,6 +843,56 @@ static void tls(void)
 	      audit_has("event=sock-tls-failed", "name=localhost",
 			"mismatch", NULL), "no line");
 
+	/* Non-blocking: -EINPROGRESS, the handshake on the loop, POLLOUT
+	 * and SO_ERROR once it is done, as for a plain connect. */
+	n = snprintf(in, sizeof(in), "localhost%c%u", 0, tls_port) + 1;
+	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
+	   NULL);
+	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
+	a = v4(HC_SOCK_HOST_INTERNAL4, tls_port);
+	r = sk0(HC_SOCK_CONNECT, h, HC_SOCK_F_NONBLOCK, 0, &a, sizeof(a));
+	CHECK("sock: force-tls: a non-blocking connect: -EINPROGRESS",
+	      r == -EINPROGRESS || r == 0, "%lld", (long long)r);
+	r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
+	out = NULL;
+	if (r > 0)
+		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
+		       &out, &len) == 4 ? *(int *)out : -1;
+	free(out);
+	CHECK("sock: force-tls: ... POLLOUT once the handshake is done, "
+	      "SO_ERROR 0", r == 0, "%lld", (long long)r);
+	sk0(HC_SOCK_SEND, h, 0, 0, "GET / HTTP/1.0\r\n\r\n", 18);
+	out = NULL;
+	r = sk(HC_SOCK_RECV, h, 0, 0, NULL, 0, 4096, &out, &len);
+	CHECK("sock: force-tls: ... then the server answers",
+	      r > 0 && strstr((char *)out, "HTTP/1.0 200 ok"), "%lld",
+	      (long long)r);
+	free(out);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+
+	/* ... and one whose handshake fails on the loop: a server that
+	 * closes as soon as it accepted. */
+	n = snprintf(in, sizeof(in), "localhost%c%u", 0, closing_port) + 1;
+	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
+	   NULL);
+	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
+	a = v4(HC_SOCK_HOST_INTERNAL4, closing_port);
+	r = sk0(HC_SOCK_CONNECT, h, HC_SOCK_F_NONBLOCK, 0, &a, sizeof(a));
+	fd = accept(closing_fd, NULL, NULL);
+	if (fd >= 0)
+		close(fd);
+	if (r == -EINPROGRESS)
+		r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
+	out = NULL;
+	if (r > 0)
+		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
+		       &out, &len) == 4 ? *(int *)out : -1;
+	free(out);
+	CHECK("sock: force-tls: a non-blocking connect whose handshake fails: "
+	      "POLLOUT, SO_ERROR ECONNREFUSED", r == ECONNREFUSED, "%lld",
+	      (long long)r);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+
 	/* A server that closes at once: the handshake fails, the call
 	 * answers (it waited on the loop meanwhile). */
 	n = snprintf(in, sizeof(in), "localhost%c%u", 0, closing_port) + 1;
