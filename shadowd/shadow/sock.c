@@ -488,10 +488,11 @@ static int dest_check(struct sk *k, const struct sockaddr_storage *ss)
 	uint8_t a[16];
 	uint16_t port;
 	size_t len = 0;
-	int fam = sock_addr_key(ss, a, &port);
+	int fam = sock_addr_key(ss, a, &port), ok;
 
-	name = sock_names_lookup(fam, a, namebuf, sizeof(namebuf));
-	if (!sock_connect_allowed(name, fam, a, port, &rule)) {
+	ok = sock_dest_allowed(fam, a, port, &rule, namebuf, sizeof(namebuf));
+	name = namebuf[0] ? namebuf : NULL;
+	if (!ok) {
 		sock_addr_text(ss, text, sizeof(text));
 		f[0] = 0;
 		audit_kv(f, sizeof(f), &len, "proto",

@@ -28,6 +28,12 @@ void sock_rules_release(void);
  */
 int sock_connect_allowed(const char *name, int family, const uint8_t *addr,
 			 uint16_t port, const char **rule);
+/* The same for every name the guest resolved to addr (GETADDRINFO):
+ * an explicit deny by any name or the address wins, else an allow by any
+ * (the latest name's first); name gets the name that decided (or the
+ * latest, "" for none), n bytes. */
+int sock_dest_allowed(int family, const uint8_t *addr, uint16_t port,
+		      const char **rule, char *name, size_t n);
 /* May it bind there (sock-listen)? 1 or 0. */
 int sock_listen_allowed(int family, const uint8_t *addr, uint16_t port);
 /* Does force-tls name the destination? */
@@ -36,8 +42,9 @@ int sock_tls_wanted(const char *name, int family, const uint8_t *addr,
 const char *sock_tls_ca(void);	/* tls-ca, or NULL: the host's store */
 int sock_tls_rules(void);	/* are there force-tls rules? */
 /* The names the guest resolved (GETADDRINFO), for name rules and SNI:
- * remember one (thread-safe: the resolver runs on a worker), and the
- * last name that gave an address (NULL: none). */
+ * remember one (thread-safe: the resolver runs on a worker; 256 pairs of
+ * name and address, the oldest go), and the name that last gave an
+ * address (NULL: none). */
 void sock_names_remember(const char *name, int family, const uint8_t *addr);
 const char *sock_names_lookup(int family, const uint8_t *addr, char *buf,
 			      size_t n);

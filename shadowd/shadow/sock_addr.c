@@ -102,7 +102,8 @@ size_t sock_addr_out(const struct sockaddr_storage *ss, socklen_t sl,
 	} else {
 		return 0;
 	}
-	memcpy(out, &g, n < max ? n : max);
+	if (max)	/* out may be NULL then */
+		memcpy(out, &g, n < max ? n : max);
 	return n;
 }
 

@@ -168,6 +168,7 @@ const char *sock_tls_ca(void)
 #define NAMES	256
 
 struct name {
+	unsigned long seq;	/* when it was last resolved */
 	int family;
 	uint8_t addr[16];
 	char name[SOCKRULE_NAME_MAX + 1];
@@ -176,6 +177,7 @@ struct name {
 static pthread_mutex_t names_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct name names[NAMES];
 static unsigned names_next;	/* the oldest, overwritten next */
+static unsigned long names_seq;
 
 void sock_names_remember(const char *name, int family, const uint8_t *addr)
 {
@@ -186,12 +188,20 @@ void sock_names_remember(const char *name, int family, const uint8_t *addr)
 	if (!sockrule_name_ok(name))
 		return;
 	pthread_mutex_lock(&names_lock);
-	/* Refresh an entry of that address: the latest name wins. */
+	/* One entry per name and address (several names may share an
+	 * address: all of them count for the rules); the oldest goes. */
 	for (i = 0; i < NAMES; i++)
 		if (names[i].family == family &&
-		    !memcmp(names[i].addr, addr, len))
+		    !memcmp(names[i].addr, addr, len) &&
+		    !strcasecmp(names[i].name, name))
 			break;
-	e = i < NAMES ? &names[i] : &names[names_next++ % NAMES];
+	if (i < NAMES) {
+		names[i].seq = ++names_seq;
+		pthread_mutex_unlock(&names_lock);
+		return;
+	}
+	e = &names[names_next++ % NAMES];
+	e->seq = ++names_seq;
 	e->family = family;
 	memset(e->addr, 0, sizeof(e->addr));
 	memcpy(e->addr, addr, len);
@@ -199,21 +209,76 @@ void sock_names_remember(const char *name, int family, const uint8_t *addr)
 	pthread_mutex_unlock(&names_lock);
 }
 
-const char *sock_names_lookup(int family, const uint8_t *addr, char *buf,
-			      size_t n)
+/* The names resolved to an address, latest first: how many (<= max). */
+static int names_of(int family, const uint8_t *addr,
+		    char out[][SOCKRULE_NAME_MAX + 1], int max)
 {
 	size_t len = family == AF_INET ? 4 : 16;
-	const char *r = NULL;
-	unsigned i;
+	unsigned long seqs[8];
+	int n = 0, i, j;
 
+	if (max > 8)
+		max = 8;
 	pthread_mutex_lock(&names_lock);
-	for (i = 0; i < NAMES && !r; i++) {
-		if (names[i].family == family &&
-		    !memcmp(names[i].addr, addr, len)) {
-			snprintf(buf, n, "%s", names[i].name);
-			r = buf;
+	for (i = 0; i < NAMES; i++) {
+		if (names[i].family != family ||
+		    memcmp(names[i].addr, addr, len))
+			continue;
+		/* insertion by seq, newest first, keep max */
+		for (j = n; j > 0 && seqs[j - 1] < names[i].seq; j--) {
+			if (j < max) {
+				seqs[j] = seqs[j - 1];
+				memcpy(out[j], out[j - 1], sizeof(out[j]));
+			}
+		}
+		if (j < max) {
+			seqs[j] = names[i].seq;
+			snprintf(out[j], sizeof(out[j]), "%s", names[i].name);
+			if (n < max)
+				n++;
 		}
 	}
 	pthread_mutex_unlock(&names_lock);
-	return r;
+	return n;
+}
+
+const char *sock_names_lookup(int family, const uint8_t *addr, char *buf,
+			      size_t n)
+{
+	char l[1][SOCKRULE_NAME_MAX + 1];
+
+	if (names_of(family, addr, l, 1) < 1)
+		return NULL;
+	snprintf(buf, n, "%s", l[0]);
+	return buf;
+}
+
+int sock_dest_allowed(int family, const uint8_t *addr, uint16_t port,
+		      const char **rule, char *name, size_t n)
+{
+	char l[8][SOCKRULE_NAME_MAX + 1];
+	const char *r, *allowed_by = NULL;
+	int k = names_of(family, addr, l, 8), i, ok;
+
+	snprintf(name, n, "%s", k ? l[0] : "");
+	/* Every name the guest resolved to this address, and the address
+	 * alone: an explicit deny by any of them wins (a second name for
+	 * the same address must not lift a deny), else an allow by any. */
+	for (i = -1; i < k; i++) {
+		ok = sock_connect_allowed(i < 0 ? NULL : l[i], family, addr,
+					  port, &r);
+		if (!ok && strcmp(r, "unlisted")) {
+			*rule = r;
+			if (i >= 0)
+				snprintf(name, n, "%s", l[i]);
+			return 0;
+		}
+		if (ok && (!allowed_by || i == 0)) {
+			allowed_by = r;
+			if (i >= 0)
+				snprintf(name, n, "%s", l[i]);
+		}
+	}
+	*rule = allowed_by ? allowed_by : "unlisted";
+	return allowed_by != NULL;
 }

@@ -218,11 +218,40 @@ static void addrs(void)
 	      sock_addr_key(&ss, k, &port) == AF_INET && k[0] == 10 && k[3] == 3);
 }
 
+/* Several names for one address: an explicit deny by any wins. */
+static void aliases(void)
+{
+	uint8_t a[16];
+	const char *r;
+	char name[256];
+
+	inet_pton(AF_INET, "203.0.113.9", a);
+	sock_names_remember("evil.test", AF_INET, a);
+	sock_names_remember("good.test", AF_INET, a);
+	sock_rules_line("sock-connect", "deny evil.test");
+	sock_rules_line("sock-connect", "allow *");
+	CHECK("aliases: a second name does not lift a name's deny",
+	      sock_dest_allowed(AF_INET, a, 443, &r, name, sizeof(name)) == 0 &&
+	      !strcmp(r, "deny:evil.test") && !strcmp(name, "evil.test"));
+	sock_rules_release();
+	sock_rules_line("sock-connect", "allow good.test");
+	CHECK("aliases: with an allow list, an allowed name of the address "
+	      "allows it (the latest name reported)",
+	      sock_dest_allowed(AF_INET, a, 443, &r, name, sizeof(name)) == 1 &&
+	      !strcmp(r, "allow:good.test") && !strcmp(name, "good.test"));
+	inet_pton(AF_INET, "203.0.113.10", a);
+	CHECK("aliases: an address nobody resolved: address rules only",
+	      sock_dest_allowed(AF_INET, a, 443, &r, name, sizeof(name)) == 0 &&
+	      !strcmp(r, "unlisted") && !name[0]);
+	sock_rules_release();
+}
+
 int main(void)
 {
 	dests();
 	rules();
 	names();
+	aliases();
 	addrs();
 	return DONE();
 }
