@@ -129,6 +129,11 @@ int seccomp_apply(unsigned modules)
 		return -ENOMEM;
 	e = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
 			     SCMP_ACT_KILL_PROCESS);
+	/* Every thread: the offload workers (offload.c) exist already, and
+	 * a filter loaded by one thread binds only it (TSYNC also gives them
+	 * the caller's no_new_privs). */
+	if (!e)
+		e = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1);
 	if (!e)
 		e = ADD(ctx, SCMP_ACT_ALLOW, base);
 	if (!e && (modules & MOD_BIT(MOD_FS)))
