@@ -807,6 +807,70 @@ struct hostcall_ioc_stream {
 
 #define HC_STREAM_F_CLOEXEC	(1u << 0)
 
+/*
+ * A socket fd (socket outsourcing, Documentation/sock.md): a new file
+ * descriptor for a new host socket of this session's "sock" module, which
+ * the driver binds once per session (as "proc" for stream fds). It
+ * behaves as a socket for what needs no socket call:
+ *  - read(2) is RECV and write(2) SEND into and out of the window: a
+ *    blocking write sends all its bytes unless interrupted, -EPIPE raises
+ *    SIGPIPE; end of stream reads 0;
+ *  - poll, select and epoll ask the host (POLL): readable, writable (a
+ *    connect in progress has finished), POLLERR, POLLHUP, POLLRDHUP;
+ *  - O_NONBLOCK (SOCK_NONBLOCK, fcntl) adds HC_SOCK_F_NONBLOCK to every
+ *    call that may wait; SO_RCVTIMEO and SO_SNDTIMEO set through
+ *    HOSTCALL_IOC_SOCK bound the blocking ones (the host's call is
+ *    cancelled, the answer is -EAGAIN; CONNECT: -EINPROGRESS);
+ *  - dup and fork share it as any file; the last close sends CLOSE;
+ *    the fd keeps the session (and its shadow) alive.
+ * Every other socket call goes through HOSTCALL_IOC_SOCK on the fd.
+ * HOSTCALL_IOC_SOCKET is an ioctl of the session fd; the others of a
+ * socket fd (ENOTTY on any other file).
+ */
+struct hostcall_ioc_socket {
+	__s32 family;		/* AF_INET or AF_INET6 */
+	__s32 type;		/* SOCK_STREAM or SOCK_DGRAM, | SOCK_NONBLOCK,
+				 * SOCK_CLOEXEC as socket(2) */
+	__s32 protocol;		/* 0, IPPROTO_TCP or IPPROTO_UDP */
+	__s32 fd;		/* out: the new descriptor */
+};
+
+/*
+ * One "sock" function on a socket fd. The driver puts the socket's
+ * handle in the function's args[0]; args[] here are its args[1..3]. For
+ * the functions with HC_SOCK_F_* in their args[1] (ACCEPT, CONNECT,
+ * SEND, RECV, SENDTO, RECVFROM, POLL) the driver adds HC_SOCK_F_NONBLOCK
+ * when the fd is O_NONBLOCK. The ioctl returns 0 with the host's answer
+ * in result (>= 0 or -errno) as HOSTCALL_IOC_CALL does, -1 with errno for
+ * a local failure (EFAULT, E2BIG over HC_MAX_DATA, EINVAL: SOCKET, CLOSE,
+ * GETADDRINFO or an unknown fn, reserved not 0). ACCEPT's result is the
+ * new socket fd (its flags SOCK_NONBLOCK, SOCK_CLOEXEC as accept4's),
+ * out the peer's address. A successful SETSOCKOPT of SO_RCVTIMEO or
+ * SO_SNDTIMEO is also kept by the driver, which applies it.
+ */
+struct hostcall_ioc_sock {
+	__u32 fn;		/* enum hc_sock_fn */
+	__u32 flags;		/* ACCEPT: SOCK_NONBLOCK | SOCK_CLOEXEC */
+	__s64 args[3];		/* the function's args[1..3] */
+	__u64 in_ptr;
+	__u64 out_ptr;
+	__u32 in_len;
+	__u32 out_len;
+	__s64 result;		/* out */
+	__u32 out_used;		/* out */
+	__u32 reserved;		/* 0 */
+};
+
+/* What a socket fd is: a quick test for "is this fd ours" (one ioctl). */
+struct hostcall_ioc_sock_info {
+	__u32 magic;		/* out: HC_SOCKFD_MAGIC */
+	__s32 family;		/* out: AF_INET or AF_INET6 */
+	__s32 type;		/* out: SOCK_STREAM or SOCK_DGRAM */
+	__s32 handle;		/* out: the host's handle */
+};
+
+#define HC_SOCKFD_MAGIC		0x68637366u	/* "hcsf" */
+
 #define HOSTCALL_IOC_MAGIC	'H'
 #define HOSTCALL_IOC_CALL	_IOWR(HOSTCALL_IOC_MAGIC, 1, struct hostcall_ioc_call)
 #define HOSTCALL_IOC_INFO	_IOR(HOSTCALL_IOC_MAGIC, 2, struct hostcall_ioc_info)
@@ -815,5 +879,8 @@ struct hostcall_ioc_stream {
 /* The user's kick: as HC_KICK_SESSION, for programs that cannot (CPL 3). */
 #define HOSTCALL_IOC_KICK	_IO(HOSTCALL_IOC_MAGIC, 5)
 #define HOSTCALL_IOC_WAIT_WORD	_IOW(HOSTCALL_IOC_MAGIC, 6, struct hostcall_ioc_wait_word)
+#define HOSTCALL_IOC_SOCKET	_IOWR(HOSTCALL_IOC_MAGIC, 7, struct hostcall_ioc_socket)
+#define HOSTCALL_IOC_SOCK	_IOWR(HOSTCALL_IOC_MAGIC, 8, struct hostcall_ioc_sock)
+#define HOSTCALL_IOC_SOCK_INFO	_IOR(HOSTCALL_IOC_MAGIC, 9, struct hostcall_ioc_sock_info)
 
 #endif /* HOSTCALL_ABI_H */

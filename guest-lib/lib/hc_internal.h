@@ -13,7 +13,7 @@
 struct hc_window;
 
 /* The built-in host modules libhostcall's wrappers call. */
-enum { HC_BI_SYS, HC_BI_PROC, HC_BI_FS, HC_BI_N };
+enum { HC_BI_SYS, HC_BI_PROC, HC_BI_FS, HC_BI_SOCK, HC_BI_N };
 
 struct hc_session {
 	int fd;

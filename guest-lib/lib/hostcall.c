@@ -257,7 +257,7 @@ ssize_t hc_modules(hc_session *hc, char *buf, size_t size)
  */
 static const char *const builtin_name[] = {
 	[HC_BI_SYS] = HC_SYS_MODULE, [HC_BI_PROC] = HC_PROC_MODULE,
-	[HC_BI_FS] = HC_FS_MODULE,
+	[HC_BI_FS] = HC_FS_MODULE, [HC_BI_SOCK] = HC_SOCK_MODULE,
 };
 
 int hc_builtin(hc_session *hc, int which)

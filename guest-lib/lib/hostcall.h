@@ -347,6 +347,44 @@ HC_API int hc_evq_put(hc_evq *q, const void *ev, size_t len, int timeout_ms);
  * the entry size, or -EAGAIN (empty), -ETIMEDOUT, and the rest as put. */
 HC_API int hc_evq_get(hc_evq *q, void *ev, size_t len, int timeout_ms);
 
+/* ---- sockets served by the host (Documentation/sock.md) -------------------- */
+
+/*
+ * A socket fd for a new host socket (HOSTCALL_IOC_SOCKET): family AF_INET
+ * or AF_INET6, type SOCK_STREAM or SOCK_DGRAM with SOCK_NONBLOCK and
+ * SOCK_CLOEXEC as socket(2). read, write, poll, select, epoll, fcntl, dup,
+ * fork and close work on it natively; the other socket calls are
+ * hc_sock_call(). It keeps the session alive: hc_close() may come first.
+ * The fd, or -errno: the host's (-EAFNOSUPPORT, -EMFILE for max-sockets,
+ * -EPERM/-ENOENT when "sock" may not be bound) or a local one.
+ */
+HC_API int hc_socket(hc_session *hc, int family, int type, int protocol);
+/*
+ * One "sock" function (enum hc_sock_fn, not SOCKET, CLOSE or GETADDRINFO)
+ * on socket fd: a1..a3 are its args[1..3] (the handle is the fd's;
+ * HC_SOCK_F_NONBLOCK is added for an O_NONBLOCK fd). flags: ACCEPT's
+ * SOCK_NONBLOCK | SOCK_CLOEXEC. Returns the host's result (ACCEPT: the new
+ * fd) or -errno, the host's or a local one (-ENOTTY: fd is not a socket
+ * fd, -EINTR: interrupted before the host did anything). *out_used (NULL
+ * ok) gets the output bytes.
+ */
+HC_API int64_t hc_sock_call(int fd, unsigned fn, int64_t a1, int64_t a2,
+			    int64_t a3, unsigned flags, const void *in,
+			    size_t in_len, void *out, size_t out_len,
+			    size_t *out_used);
+/* 0 and *info if fd is a socket fd, else -ENOTTY (or -EBADF). */
+HC_API int hc_sock_info(int fd, struct hostcall_ioc_sock_info *info);
+/*
+ * The host resolver (GETADDRINFO): node and service as getaddrinfo(3)
+ * (either NULL, not both), hints' family, socktype and flags; up to max
+ * records into ai. Their count, or an EAI_* code (< 0, as getaddrinfo
+ * returns: EAI_NONAME, EAI_AGAIN, ...; EAI_SYSTEM with errno set for a
+ * local failure). "host.internal" is the host's loopback.
+ */
+HC_API int hc_getaddrinfo(hc_session *hc, const char *node,
+			  const char *service, int family, int socktype,
+			  int flags, struct hc_sock_ai *ai, unsigned max);
+
 #ifdef __cplusplus
 }
 #endif
