@@ -102,12 +102,25 @@ void hc_session_put(struct hc_session *s)
  */
 int hc_session_wait(struct hc_session *s, struct hc_request *req)
 {
-	bool cancelled = false;
+	return hc_session_wait_timeout(s, req, MAX_SCHEDULE_TIMEOUT);
+}
+
+/*
+ * The same, bounded: after timeout jiffies (a socket's SO_RCVTIMEO) the
+ * call is cancelled as a signal cancels it, and -EAGAIN means the host
+ * did nothing.
+ */
+int hc_session_wait_timeout(struct hc_session *s, struct hc_request *req,
+			    long timeout)
+{
+	bool cancelled = false, timed_out = false;
 	long left;
 
 	if (req->spin)
 		hc_qp_spin(req);
-	if (wait_for_completion_interruptible(&req->done)) {
+	left = wait_for_completion_interruptible_timeout(&req->done, timeout);
+	if (left <= 0) {
+		timed_out = !left;
 		for (;;) {
 			/* a cancel that found no window entry is tried again */
 			if (!cancelled && req->s)
@@ -129,7 +142,7 @@ int hc_session_wait(struct hc_session *s, struct hc_request *req)
 	if (req->err)
 		return req->err;
 	if (cancelled && req->result == -ECANCELED)
-		return -ERESTARTSYS;
+		return timed_out ? -EAGAIN : -ERESTARTSYS;
 	return 0;
 }
 
@@ -237,6 +250,17 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		     u64 out_ptr, u32 out_len, bool short_ok, s64 *result,
 		     u32 *out_used, u64 *tag)
 {
+	return hc_session_call_timeout(s, module, op, args, in_ptr, in_len,
+				       out_ptr, out_len, short_ok, result,
+				       out_used, tag, MAX_SCHEDULE_TIMEOUT);
+}
+
+/* The same, cancelled after timeout jiffies: -EAGAIN if nothing happened. */
+long hc_session_call_timeout(struct hc_session *s, u16 module, u16 op,
+			     const s64 args[4], u64 in_ptr, u32 in_len,
+			     u64 out_ptr, u32 out_len, bool short_ok,
+			     s64 *result, u32 *out_used, u64 *tag, long timeout)
+{
 	char __user *out = u64_to_user_ptr(out_ptr);
 	struct hc_request *req;
 	long ret;
@@ -257,7 +281,7 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 	if (!ret)
 		ret = hc_wsubmit(req, HC_SUBMIT_NORMAL);
 	if (!ret)
-		ret = hc_session_wait(s, req);
+		ret = hc_session_wait_timeout(s, req, timeout);
 	if (!ret) {
 		*result = req->result;
 		*out_used = req->out_len;
@@ -276,24 +300,24 @@ long hc_session_call(struct hc_session *s, u16 module, u16 op,
 }
 
 /*
- * The handle of the host module "proc" for the session's stream fds: bound
- * (HC_SESSION_BIND, queue pair 0) at the first stream and kept. Two
- * streams racing bind twice; the host gives the same handle and counts a
- * reference, which the session's end drops. A handle or -errno.
+ * The handle of a built-in host module the driver itself uses ("proc" for
+ * stream fds, "sock" for socket fds), in *cache: bound (HC_SESSION_BIND,
+ * queue pair 0) at the first use and kept. Two callers racing bind twice;
+ * the host gives the same handle and counts a reference, which the
+ * session's end drops. A handle or -errno.
  */
-int hc_session_proc(struct hc_session *s)
+int hc_session_module(struct hc_session *s, const char *name, u16 major,
+		      u16 minor, int *cache)
 {
-	static const char name[] = HC_PROC_MODULE;
 	struct hc_request *req;
-	int ret, h = READ_ONCE(s->proc_mod);
+	int ret, h = READ_ONCE(*cache);
 
 	if (h > 0)
 		return h;
-	req = hc_wreq_alloc(s, HC_MOD_SESSION, HC_SESSION_BIND,
-			    HC_BUILTIN_MAJOR, HC_BUILTIN_MINOR);
+	req = hc_wreq_alloc(s, HC_MOD_SESSION, HC_SESSION_BIND, major, minor);
 	if (!req)
 		return -ENOMEM;
-	ret = hc_wreq_data(req, sizeof(name) - 1, 0, HC_SUBMIT_NORMAL, false);
+	ret = hc_wreq_data(req, strlen(name), 0, HC_SUBMIT_NORMAL, false);
 	if (!ret) {
 		hc_copy_words(hc_wreq_in(req), name, req->sqe.in_len);
 		ret = hc_wsubmit(req, HC_SUBMIT_NORMAL);
@@ -303,13 +327,19 @@ int hc_session_proc(struct hc_session *s)
 	if (!ret) {
 		if (req->result > 0 && req->result < HC_MAX_BINDINGS) {
 			h = req->result;
-			WRITE_ONCE(s->proc_mod, h);
+			WRITE_ONCE(*cache, h);
 		} else {
 			ret = req->result < 0 ? hc_errno(req->result) : -EIO;
 		}
 	}
 	hc_req_put(req);
 	return ret ? ret : h;
+}
+
+int hc_session_proc(struct hc_session *s)
+{
+	return hc_session_module(s, HC_PROC_MODULE, HC_BUILTIN_MAJOR,
+				 HC_BUILTIN_MINOR, &s->proc_mod);
 }
 
 static long hc_ioctl_call(struct hc_session *s,
@@ -380,6 +410,8 @@ static long hc_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hc_qp_wait_user(s, (void __user *)arg);
 	case HOSTCALL_IOC_WAIT_WORD:
 		return hc_qp_wait_word(s, (void __user *)arg);
+	case HOSTCALL_IOC_SOCKET:
+		return hc_ioctl_socket(s, (void __user *)arg);
 	case HOSTCALL_IOC_KICK:
 		hc_qp_kick_user(s);
 		return READ_ONCE(s->dead);

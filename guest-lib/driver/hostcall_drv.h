@@ -193,6 +193,9 @@ struct hc_session {
 	wait_queue_head_t wordq;
 	/* the host module "proc" for stream fds, bound at the first one */
 	int proc_mod;
+	/* "sock" for socket fds, likewise; their waiting POLLs (<= HC_SOCK_WAITS) */
+	int sock_mod;
+	atomic_t sock_waits;
 };
 
 /* how a request may wait for a ring or window slot */
@@ -262,10 +265,18 @@ long hc_errno(s64 result);
 void hc_session_get(struct hc_session *s);
 void hc_session_put(struct hc_session *s);
 int hc_session_wait(struct hc_session *s, struct hc_request *req);
+int hc_session_wait_timeout(struct hc_session *s, struct hc_request *req,
+			    long timeout);
 long hc_session_call(struct hc_session *s, u16 module, u16 op,
 		     const s64 args[4], u64 in_ptr, u32 in_len,
 		     u64 out_ptr, u32 out_len, bool short_ok, s64 *result,
 		     u32 *out_used, u64 *tag);
+long hc_session_call_timeout(struct hc_session *s, u16 module, u16 op,
+			     const s64 args[4], u64 in_ptr, u32 in_len,
+			     u64 out_ptr, u32 out_len, bool short_ok,
+			     s64 *result, u32 *out_used, u64 *tag, long timeout);
+int hc_session_module(struct hc_session *s, const char *name, u16 major,
+		      u16 minor, int *cache);
 int hc_session_proc(struct hc_session *s);
 
 /* hostcall_stream.c */
@@ -273,6 +284,10 @@ long hc_ioctl_stream(struct hc_session *s,
 		     struct hostcall_ioc_stream __user *uarg);
 int hc_stream_init(void);
 void hc_stream_exit(void);
+
+/* hostcall_sock.c */
+long hc_ioctl_socket(struct hc_session *s,
+		     struct hostcall_ioc_socket __user *uarg);
 int hc_chrdev_add(struct hc_device *hdev);
 void hc_chrdev_del(struct hc_device *hdev);
 

@@ -217,6 +217,20 @@ static double now(void)
 }
 
 static int timed_out;	/* relay gave up waiting: the console tells why */
+static int qemu_status = -1;	/* QEMU's wait status once it ended early */
+
+/* How QEMU ended, for the message that the guest stopped early. */
+static void say_qemu_status(void)
+{
+	if (qemu_status < 0)
+		fprintf(stderr, "hcvm: QEMU was still running\n");
+	else if (WIFSIGNALED(qemu_status))
+		fprintf(stderr, "hcvm: QEMU was killed by signal %d (%s)\n",
+			WTERMSIG(qemu_status), strsignal(WTERMSIG(qemu_status)));
+	else
+		fprintf(stderr, "hcvm: QEMU exited with status %d\n",
+			WEXITSTATUS(qemu_status));
+}
 
 /* Relay between our stdio and the guest agent until HCVM_EXIT. */
 static int relay(int sock, pid_t qemu, const struct opts *o, char **cmd, int argc)
@@ -301,7 +315,7 @@ static int relay(int sock, pid_t qemu, const struct opts *o, char **cmd, int arg
 			fprintf(stderr, "hcvm: malformed frame from the guest\n");
 			return 125;
 		}
-		if (waitpid(qemu, NULL, WNOHANG) == qemu) {
+		if (waitpid(qemu, &qemu_status, WNOHANG) == qemu) {
 			qemu = 0;
 			break;
 		}
@@ -388,18 +402,27 @@ static int do_exec(struct opts *o, char **cmd, int argc)
 			close(s);
 			break;
 		}
-		if (waitpid(qemu, NULL, WNOHANG) == qemu) {
+		if (waitpid(qemu, &qemu_status, WNOHANG) == qemu) {
 			qemu = 0;
 			break;
 		}
 	}
 	if (rc < 0) {
 		fprintf(stderr, "hcvm: the guest stopped before reporting an exit status\n");
+		/* the port closed first: QEMU is ending, give it 2 s */
+		for (int i = 0; qemu > 0 && qemu_status < 0 && i < 20; i++) {
+			if (waitpid(qemu, &qemu_status, WNOHANG) == qemu)
+				break;
+			usleep(100000);
+		}
+		say_qemu_status();
 		show_log(log);
 		rc = 125;
 	} else if (o->verbose || timed_out) {
 		show_log(log);
 	}
+	if (qemu_status >= 0)
+		qemu = 0;	/* reaped already */
 	/* The agent powers the guest off; give it a moment, then insist. */
 	for (int i = 0; qemu > 0 && i < 100; i++) {
 		if (waitpid(qemu, NULL, WNOHANG) == qemu)

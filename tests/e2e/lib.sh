@@ -6,6 +6,15 @@ fail() { echo "FAIL: $*"; }
 # check NAME WANT GOT
 check() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1: want '$2', got '$3'"; fi; }
 hcvm() { "$HCVM" "$@"; }
+# why_hcvm STDERR_FILE: hcvm's own complaint and the guest console's last
+# line, on one line (for a FAIL line)
+why_hcvm() {
+	local own last
+	own=$(grep -m1 '^hcvm: [^-]' "$1")
+	last=$(sed -n '/^hcvm: --- guest console/,/^hcvm: --- end of console/p' "$1" |
+		grep -v '^hcvm: ---' | grep -v '^[[:space:]]*$' | tail -n 2 | tr '\n' ' ')
+	echo "${own:-no message from hcvm}; console: ${last:-empty}"
+}
 # A private shadowd whose policy names the example plugin too (the event
 # queues' boot and bench row): writes DIR/plugin-policy.conf and the wrapper
 # DIR/shadowd-plugin (for HCVM_SHADOWD) and prints the wrapper's path.

@@ -54,9 +54,13 @@ rc=$?
 # 6. event queues (tests/guest/hc-evq.c) need the example plugin: a boot of
 # their own, its private shadowd given a policy that names the plugin (the
 # first boot's has the built-in policy: no plugin, as core.sh checks)
-HCVM_SHADOWD=$(plugin_shadowd "$B/tests") hcvm exec --timeout 300 -- $T/hc-evq 20000
+HCVM_SHADOWD=$(plugin_shadowd "$B/tests") hcvm exec --timeout 300 -- $T/hc-evq 20000 \
+	2> "$B/tests/evq.err"
 rc=$?
-[ $rc = 0 ] || fail "evq: hc-evq exit status $rc"
+cat "$B/tests/evq.err"
+# the FAIL line carries hcvm's reason and the console's last line: CI
+# output keeps that line when it cuts the log
+[ $rc = 0 ] || fail "evq: hc-evq exit status $rc: $(why_hcvm "$B/tests/evq.err")"
 
 # 7. nothing is left on the host once the VMs are gone
 sleep 1

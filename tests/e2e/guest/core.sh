@@ -136,6 +136,8 @@ $T/hc-intr
 $T/hc-stream
 $T/hc-threads 8 200 4
 $T/hc-fs
+# socket fds (the sock module), both ends on the host's loopback
+$T/hc-sockfd
 # libhostcall's direct path: threads, fork, zero copy, kicks; signals
 $T/hc-lib-window 16 300
 $T/hc-lib-signal
