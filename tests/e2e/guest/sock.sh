@@ -56,6 +56,13 @@ out=$(hcnet $N many $H $echo 100 2>&1)
 [ "$out" = "connections 100 bad 0" ] && pass "sock: 100 concurrent connections each get their own data back" ||
 	fail "sock: 100 concurrent connections (got: $out)"
 
+# 5b. what programs expect of a socket (tests/guest/hc-net.c semantics)
+hcnet $N semantics $H $echo > sem.out 2>&1
+sed -n 's/^ok \(.*\)/PASS: sock: semantics: \1/p; s/^bad \(.*\)/FAIL: sock: semantics: \1/p' sem.out
+fails=$((fails + $(grep -c '^bad ' sem.out)))
+grep -q '^semantics bad 0$' sem.out && pass "sock: semantics ran to their end" ||
+	fail "sock: semantics ran to their end ($(tail -2 sem.out | tr '\n' ' '))"
+
 # 6. a denied destination: EACCES (the host checks its audit line)
 out=$(hcnet $N connect $H $deny 2>/dev/null)
 [ "$out" = "error EACCES" ] && pass "sock: a destination the policy denies fails with EACCES" ||
