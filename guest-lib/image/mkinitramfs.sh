@@ -52,13 +52,13 @@ cp -r "$gbuild"/include/. "$root/usr/include/" 2>/dev/null || true
 [ -x "$gbuild/dualsh" ] && install -m 0755 "$gbuild/dualsh" "$root/bin/dualsh"
 install -m 0755 "$gbuild/hcnet" "$root/usr/bin/hcnet"
 install -D -m 0755 "$gbuild/libhcnet.so" "$root/usr/lib/hostcall/libhcnet.so"
-strip --strip-debug "$root/usr/lib/hostcall/libhcnet.so"
+strip --strip-debug "$root/usr/bin/hcnet" "$root/usr/lib/hostcall/libhcnet.so"
 for t in "$gbuild"/tests/*; do [ -f "$t" ] && install -m 0755 "$t" "$root/usr/libexec/hostcall-tests/"; done
 cp "$top"/tests/e2e/guest/*.sh "$root/tests/"
 
 # the dynamic loader and libc for hcnet and dynamically linked programs:
 # the build host's (the guest kernel has its architecture), at their paths
-for f in "$gbuild/libhcnet.so" "$gbuild/libhostcall.so" "$root"/usr/libexec/hostcall-tests/*; do
+for f in "$gbuild/hcnet" "$gbuild/libhcnet.so" "$gbuild/libhostcall.so" "$root"/usr/libexec/hostcall-tests/*; do
 	ldd "$f" 2>/dev/null | grep -o '/[^ ]*' || true
 done | sort -u | while read -r lib; do
 	[ -e "$root$lib" ] || install -D -m 0755 "$(realpath "$lib")" "$root$lib"
