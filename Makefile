@@ -110,7 +110,7 @@ $(STAMP)/deps-debian: Makefile
 
 DEBS_INPUTS := $(shell find guest-lib/debian guest-lib/driver guest-lib/lib guest-lib/tool \
 	guest-lib/include dualsh -type f 2>/dev/null) guest-lib/Makefile \
-	Documentation/hostcall.1 Documentation/dualsh.1
+	Documentation/hostcall.1 Documentation/dualsh.1 Documentation/hcnet.1
 $(STAMP)/debs: $(STAMP)/deps-debian $(STAMP)/kernel $(DEBS_INPUTS)
 	bash guest-lib/debian/mkdebs.sh $(B)/kernel $(B)/debs
 	@touch $@

@@ -147,8 +147,14 @@ d=$pkgs/$p
 install -d "$d/usr/bin" "$d/usr/share/man/man1" "$d/usr/lib/udev/rules.d" "$d/usr/lib/modules-load.d"
 install -m 0755 "$obj/hostcall.dyn" "$d/usr/bin/hostcall"
 install -m 0755 "$obj/dualsh" "$d/usr/bin/dualsh"
-strip --remove-section=.comment --remove-section=.note "$d/usr/bin/hostcall" "$d/usr/bin/dualsh"
-for m in "$top"/Documentation/hostcall.1 "$top"/Documentation/dualsh.1; do
+install -m 0755 "$obj/hcnet" "$d/usr/bin/hcnet"
+install -d "$d/usr/lib/$multi/hostcall"
+install -m 0644 "$obj/libhcnet.so" "$d/usr/lib/$multi/hostcall/"
+strip --remove-section=.comment --remove-section=.note "$d/usr/bin/hostcall" "$d/usr/bin/dualsh" \
+	"$d/usr/bin/hcnet"
+strip --strip-unneeded --remove-section=.comment --remove-section=.note \
+	"$d/usr/lib/$multi/hostcall/libhcnet.so"
+for m in "$top"/Documentation/hostcall.1 "$top"/Documentation/dualsh.1 "$top"/Documentation/hcnet.1; do
 	[ -f "$m" ] && gzip -9n < "$m" > "$d/usr/share/man/man1/$(basename "$m").gz"
 done
 install -m 0644 "$here/files/60-hostcall.rules" "$d/usr/lib/udev/rules.d/"
@@ -168,12 +174,14 @@ fi'
 script $p postrm 'if [ "$1" = remove ] || [ "$1" = purge ]; then
 	remove-shell /usr/bin/dualsh
 fi'
-tooldeps=$(shlibdeps -l"$obj" -L"$pkgs/libhostcall1/DEBIAN/shlibs" -e"$d/usr/bin/hostcall")
+tooldeps=$(shlibdeps -l"$obj" -L"$pkgs/libhostcall1/DEBIAN/shlibs" -e"$d/usr/bin/hostcall" \
+	-e"$d/usr/bin/hcnet" -e"$d/usr/lib/$multi/hostcall/libhcnet.so")
 control $p "$arch" "Depends: $tooldeps, hostcall-dkms | hostcall-modules, passwd, udev, kmod" \
-	"hostcall guest tools: hostcall and the dual-OS shell dualsh" \
+	"hostcall guest tools: hostcall, the dual-OS shell dualsh, hcnet" \
 	"hostcall runs calls on the host of a QEMU -device hostcall VM; dualsh is a" \
 	"shell where one pipeline mixes guest and host commands (!cmd runs on the" \
-	"host). Sets up /dev/hostcall for group hostcall and loads the driver at boot."
+	"host); hcnet runs a program with its sockets served by the host's network." \
+	"Sets up /dev/hostcall for group hostcall and loads the driver at boot."
 finish $p "$arch"
 
 ls "$out"/*.deb | sed "s|^$out/|debs: |"
