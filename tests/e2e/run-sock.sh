@@ -86,6 +86,33 @@ rc=$?
 cat "$D/guest.out"
 [ $rc = 0 ] || fail "e2e-sock: guest group ran to its end (hcvm exit $rc)"
 
+# 5b. the Debian guest's curl, wget and python3 under hcnet (a second boot,
+# when that image exists and carries hcnet: make debian-image, root)
+if [ ! -f "$B/debian-image/disk.img" ]; then
+	echo "SKIP: e2e-sock: curl, wget, python3 in the Debian guest: no Debian image (make debian-image, root)"
+else
+	url=http://host.internal:$http/blob
+	HCVM_SHADOWD=$D/shadowd hcvm exec --image debian --timeout 400 -- bash -c '
+		command -v hcnet >/dev/null || { echo "no-hcnet"; exit 0; }
+		echo "curl:$(hcnet curl -sS "$1" | md5sum | cut -d" " -f1)"
+		echo "wget:$(hcnet wget -qO- "$1" | md5sum | cut -d" " -f1)"
+		echo "python3:$(hcnet python3 -c "import sys, urllib.request
+sys.stdout.buffer.write(urllib.request.urlopen(sys.argv[1]).read())" "$1" | md5sum | cut -d" " -f1)"
+		echo "plain:$(curl -sS --max-time 5 "$1" 2>&1 | head -c 60)"' sh "$url" > "$D/debian.out" 2>&1
+	rc=$?
+	sed 's/^/# debian: /' "$D/debian.out"
+	if grep -q '^no-hcnet' "$D/debian.out"; then
+		echo "SKIP: e2e-sock: curl, wget, python3 in the Debian guest: its image predates hcnet (make debian-image)"
+	else
+		for c in curl wget python3; do
+			check "e2e-sock: hcnet $c in the Debian guest fetches the host's file (md5)" "$md5" \
+				"$(sed -n "s/^$c://p" "$D/debian.out")"
+		done
+		case "$(sed -n 's/^plain://p' "$D/debian.out")" in *"$md5"*|"") fail "e2e-sock: without hcnet the Debian guest's curl fails" ;;
+			*) pass "e2e-sock: without hcnet the Debian guest's curl fails" ;; esac
+	fi
+fi
+
 # 6. the audit trail
 log=$D/audit.log
 sed 's/^/# audit: /' "$log" | grep -E 'sock-(denied|bind|tls)|tls=1' | head -5
