@@ -88,20 +88,19 @@ static int localhost_name(const char *node)
 	       (n > 10 && !strncasecmp(node + n - 10, ".localhost", 10));
 }
 
-/* 1 when the guest's resolver answers for node */
-static int guest_resolves(const char *node, const char *service,
-			  const struct addrinfo *hints)
+int hcnet_guest_resolves(const char *node, const char *service, int family,
+			 int flags)
 {
 	struct addrinfo h = { 0 }, *res;
 	int e;
 
-	if (!node || (hints && (hints->ai_flags & AI_NUMERICHOST)) ||
-	    localhost_name(node) || guest_hosts_loopback(node))
+	if (!node || (flags & AI_NUMERICHOST) || localhost_name(node) ||
+	    guest_hosts_loopback(node))
 		return 1;
 	/* a numeric address: the guest parses it (the service too, if it
 	 * can: a service name the guest does not know goes to the host) */
 	h.ai_flags = AI_NUMERICHOST;
-	h.ai_family = hints ? hints->ai_family : AF_UNSPEC;
+	h.ai_family = family;
 	e = REAL(getaddrinfo)(node, service, &h, &res);
 	if (!e)
 		REAL(freeaddrinfo)(res);
@@ -168,7 +167,8 @@ EXPORT int getaddrinfo(const char *node, const char *service,
 	hc_session *hc;
 	int e;
 
-	if (guest_resolves(node, service, hints))
+	if (hcnet_guest_resolves(node, service, hints ? hints->ai_family : AF_UNSPEC,
+				 hints ? hints->ai_flags : 0))
 		return REAL(getaddrinfo)(node, service, hints, res);
 	hc = hcnet_session();
 	if (!hc)

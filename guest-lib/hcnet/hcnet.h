@@ -39,6 +39,8 @@ struct hcnet_real {
 	int (*getaddrinfo)(const char *, const char *, const struct addrinfo *,
 			   struct addrinfo **);
 	void (*freeaddrinfo)(struct addrinfo *);
+	int (*gethostbyname2_r)(const char *, int, struct hostent *, char *,
+				size_t, struct hostent **, int *);
 };
 extern struct hcnet_real hcnet_real;
 extern int hcnet_debug;
@@ -75,6 +77,11 @@ void hcnet_addr_out(const void *a, size_t n, struct sockaddr *sa,
 /* A line for HCNET_DEBUG: "1.2.3.4:80" */
 const char *hcnet_addr_str(const struct sockaddr *sa, socklen_t len,
 			   char *buf, size_t size);
+
+/* ---- names (gai.c) ---- */
+/* 1 when the guest's own resolver answers for node (see gai.c) */
+int hcnet_guest_resolves(const char *node, const char *service, int family,
+			 int flags);
 
 /* ---- sockets not decided yet (pending.c) ---- */
 struct hcnet_pending;

@@ -48,12 +48,20 @@ static int64_t call_addr_out(int fd, unsigned fn, int64_t a1, unsigned flags,
 	return r;
 }
 
-static int call_addr_in(int fd, unsigned fn, const struct sockaddr *sa,
-			socklen_t len)
+/* connect and bind: decide a pending socket, then the host's call or
+ * libc's */
+static int call_addr_in(int fd, const struct sockaddr *sa, socklen_t len,
+			enum hcnet_where where, const char *what, unsigned fn,
+			int (*real)(int, const struct sockaddr *, socklen_t))
 {
 	unsigned char a[HC_SOCK_ADDR_MAX];
-	int n = hcnet_addr_for_host(sa, len, a);
+	int n;
 
+	if (hcnet_decide(fd, where, what, sa, len) < 0)
+		return -1;
+	if (!hcnet_is_host(fd, NULL))
+		return real(fd, sa, len);
+	n = hcnet_addr_for_host(sa, len, a);
 	if (n < 0)
 		return (int)hcnet_ret(n);
 	return (int)hcnet_ret(hc_sock_call(fd, fn, 0, 0, 0, 0, a, (size_t)n,
@@ -74,20 +82,14 @@ EXPORT int socket(int domain, int type, int protocol)
 
 EXPORT int connect(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	if (hcnet_decide(fd, hcnet_where_connect(sa, len), "connect", sa, len) < 0)
-		return -1;
-	if (!hcnet_is_host(fd, NULL))
-		return REAL(connect)(fd, sa, len);
-	return call_addr_in(fd, HC_SOCK_CONNECT, sa, len);
+	return call_addr_in(fd, sa, len, hcnet_where_connect(sa, len), "connect",
+			    HC_SOCK_CONNECT, REAL(connect));
 }
 
 EXPORT int bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
-	if (hcnet_decide(fd, hcnet_where_bind(sa, len), "bind", sa, len) < 0)
-		return -1;
-	if (!hcnet_is_host(fd, NULL))
-		return REAL(bind)(fd, sa, len);
-	return call_addr_in(fd, HC_SOCK_BIND, sa, len);
+	return call_addr_in(fd, sa, len, hcnet_where_bind(sa, len), "bind",
+			    HC_SOCK_BIND, REAL(bind));
 }
 
 EXPORT int listen(int fd, int backlog)

@@ -14,6 +14,7 @@
  *   many HOST PORT N      N connections at once, each echoes its own data
  *   loop                  guest loopback: a server and a client on 127.0.0.1
  *   resolve NAME          getaddrinfo: one address a line
+ *   hostbyname NAME       gethostbyname: one address a line
  *   semantics HOST PORT   socket semantics against an echo server: one
  *                         "ok NAME" or "bad NAME: why" line each
  */
@@ -385,6 +386,20 @@ static int cmd_resolve(const char *name)
 	return 0;
 }
 
+static int cmd_hostbyname(const char *name)
+{
+	struct hostent *h = gethostbyname(name);
+	char ip[INET_ADDRSTRLEN];
+
+	if (!h) {
+		printf("error %s\n", hstrerror(h_errno));
+		return 1;
+	}
+	for (char **a = h->h_addr_list; *a; a++)
+		printf("%s\n", inet_ntop(AF_INET, *a, ip, sizeof(ip)));
+	return 0;
+}
+
 /* ---- semantics: what a program expects of a socket, one line each ---- */
 static int bad;
 #define EXPECT(name, cond, ...) do { \
@@ -608,10 +623,12 @@ int main(int argc, char **argv)
 		return cmd_loop();
 	if (!strcmp(c, "resolve") && argc == 3)
 		return cmd_resolve(argv[2]);
+	if (!strcmp(c, "hostbyname") && argc == 3)
+		return cmd_hostbyname(argv[2]);
 	if (!strcmp(c, "semantics") && argc == 4)
 		return cmd_semantics(argv[2], argv[3]);
 	fprintf(stderr, "usage: hc-net get URL [-i] | connect HOST PORT | serve HOST PORT |\n"
 		"  udp HOST PORT MSG | nbconnect HOST PORT | many HOST PORT N | loop |\n"
-		"  resolve NAME | semantics HOST PORT\n");
+		"  resolve NAME | hostbyname NAME | semantics HOST PORT\n");
 	return 2;
 }

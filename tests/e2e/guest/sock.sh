@@ -84,6 +84,9 @@ else
 	out=$(hcnet $N resolve "$name" 2>&1)
 	[ "$out" = 169.254.77.1 ] && pass "sock: $name (only in the host's /etc/hosts) resolves in the guest" ||
 		fail "sock: $name (only in the host's /etc/hosts) resolves in the guest (got: $out)"
+	out=$(hcnet $N hostbyname "$name" 2>&1)
+	[ "$out" = 169.254.77.1 ] && pass "sock: gethostbyname finds it too" ||
+		fail "sock: gethostbyname finds it too (got: $out)"
 	got=$(hcnet $N get "http://$name:$http/blob" 2>&1 | md5sum | cut -d' ' -f1)
 	[ "$got" = "$md5" ] && pass "sock: the file fetched by that name" ||
 		fail "sock: the file fetched by that name (md5 $got)"
