@@ -10,6 +10,7 @@
 
 #include <netdb.h>
 #include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/types.h>
 
@@ -41,6 +42,7 @@ struct hcnet_real {
 	void (*freeaddrinfo)(struct addrinfo *);
 	int (*gethostbyname2_r)(const char *, int, struct hostent *, char *,
 				size_t, struct hostent **, int *);
+	int (*epoll_ctl)(int, int, int, struct epoll_event *);
 };
 extern struct hcnet_real hcnet_real;
 extern int hcnet_debug;
@@ -96,6 +98,11 @@ void hcnet_pending_release(struct hcnet_pending *p, int decided);
  * host's. */
 void hcnet_pending_opt(struct hcnet_pending *p, int level, int name,
 		       const void *val, socklen_t len);
+/* An epoll_ctl(2) that succeeded on the pending socket: the switch closes
+ * the guest's socket, which leaves its epoll sets, so the host's is added
+ * to them again. */
+void hcnet_pending_epoll(struct hcnet_pending *p, int epfd, int op,
+			 const struct epoll_event *ev);
 /* Make the host's socket and dup2 it over fd: 0, 1 when the host cannot
  * serve (the socket stays in the guest), or -errno. */
 int hcnet_pending_to_host(struct hcnet_pending *p, int fd);

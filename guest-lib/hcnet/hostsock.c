@@ -204,3 +204,15 @@ EXPORT int shutdown(int fd, int how)
 	return (int)hcnet_ret(hc_sock_call(fd, HC_SOCK_SHUTDOWN, how, 0, 0, 0,
 					   NULL, 0, NULL, 0, NULL));
 }
+
+EXPORT int epoll_ctl(int epfd, int op, int fd, struct epoll_event *ev)
+{
+	struct hcnet_pending *p;
+	int r = REAL(epoll_ctl)(epfd, op, fd, ev);
+
+	if (r == 0 && (p = hcnet_pending_claim(fd))) {
+		hcnet_pending_epoll(p, epfd, op, ev);
+		hcnet_pending_release(p, 0);
+	}
+	return r;
+}

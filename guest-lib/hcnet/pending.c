@@ -20,6 +20,7 @@
 
 #define PENDING_FDS	4096	/* sockets above stay in the guest (said once) */
 #define PENDING_OPTS	8
+#define PENDING_EPOLLS	4
 
 struct hcnet_opt {
 	int level, name;
@@ -35,6 +36,11 @@ struct hcnet_pending {
 	ino_t ino;
 	int nopts;
 	struct hcnet_opt opts[PENDING_OPTS];
+	int neps;
+	struct {
+		int epfd;
+		struct epoll_event ev;
+	} eps[PENDING_EPOLLS];
 };
 
 static struct hcnet_pending table[PENDING_FDS];
@@ -74,6 +80,7 @@ void hcnet_pending_add(int fd, int family, int type, int protocol)
 	p->dev = st.st_dev;
 	p->ino = st.st_ino;
 	p->nopts = 0;
+	p->neps = 0;
 	unlock(p);
 }
 
@@ -126,6 +133,30 @@ void hcnet_pending_opt(struct hcnet_pending *p, int level, int name,
 	memcpy(p->opts[i].val, val, len);
 }
 
+void hcnet_pending_epoll(struct hcnet_pending *p, int epfd, int op,
+			 const struct epoll_event *ev)
+{
+	int i;
+
+	for (i = 0; i < p->neps; i++)
+		if (p->eps[i].epfd == epfd)
+			break;
+	if (op == EPOLL_CTL_DEL) {
+		if (i < p->neps)
+			p->eps[i] = p->eps[--p->neps];
+		return;
+	}
+	if (i == PENDING_EPOLLS || !ev) {
+		hcnet_dbg("epoll %d: more than %d sets before connect, not kept",
+			  epfd, PENDING_EPOLLS);
+		return;
+	}
+	if (i == p->neps)
+		p->neps++;
+	p->eps[i].epfd = epfd;
+	p->eps[i].ev = *ev;
+}
+
 int hcnet_pending_to_host(struct hcnet_pending *p, int fd)
 {
 	hc_session *hc = hcnet_session();
@@ -163,6 +194,11 @@ int hcnet_pending_to_host(struct hcnet_pending *p, int fd)
 		return -i;
 	}
 	close(nfd);
+	for (i = 0; i < p->neps; i++)
+		if (REAL(epoll_ctl)(p->eps[i].epfd, EPOLL_CTL_ADD, fd,
+				    &p->eps[i].ev) < 0)
+			hcnet_dbg("fd %d: epoll %d not added again: %s", fd,
+				  p->eps[i].epfd, strerror(errno));
 	return 0;
 }
 

@@ -42,6 +42,7 @@ __attribute__((constructor)) void hcnet_real_init(void)
 	NEXT(getaddrinfo);
 	NEXT(freeaddrinfo);
 	NEXT(gethostbyname2_r);
+	NEXT(epoll_ctl);
 	d = getenv("HCNET_DEBUG");
 	hcnet_debug = d && *d && strcmp(d, "0");
 	NEXT(socket);	/* last: the "initialised" mark */

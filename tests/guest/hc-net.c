@@ -10,7 +10,9 @@
  *   connect HOST PORT     a blocking connect: "connected" or "error ENAME"
  *   serve HOST PORT       listen, print "port N", echo one connection
  *   udp HOST PORT MSG     one datagram, print "reply MSG from ADDR"
- *   nbconnect HOST PORT   non-blocking connect, epoll, echo a line
+ *   nbconnect HOST PORT [early]
+ *                         non-blocking connect, epoll, echo a line (early:
+ *                         the socket joins the epoll set before connect)
  *   many HOST PORT N      N connections at once, each echoes its own data
  *   loop                  guest loopback: a server and a client on 127.0.0.1
  *   resolve NAME          getaddrinfo: one address a line
@@ -235,7 +237,7 @@ static int cmd_udp(const char *host, const char *port, const char *msg)
 	return strcmp(buf, msg) != 0;
 }
 
-static int cmd_nbconnect(const char *host, const char *port)
+static int cmd_nbconnect(const char *host, const char *port, int early)
 {
 	struct addrinfo *r = resolve(host, port, SOCK_STREAM, 0);
 	struct epoll_event ev = { .events = EPOLLOUT }, got;
@@ -246,17 +248,20 @@ static int cmd_nbconnect(const char *host, const char *port)
 	ssize_t n = 0;
 
 	fd = socket(r->ai_family, SOCK_STREAM | SOCK_NONBLOCK, 0);
-	if (fd < 0)
+	ep = epoll_create1(0);
+	if (fd < 0 || ep < 0)
 		die("socket");
+	ev.data.fd = fd;
+	/* early: in the epoll set before connect, as some event loops do */
+	if (early && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+		die("epoll");
 	if (connect(fd, r->ai_addr, r->ai_addrlen) < 0) {
 		if (errno != EINPROGRESS)
 			die("connect");
 		inprogress = 1;
 	}
 	freeaddrinfo(r);
-	ep = epoll_create1(0);
-	ev.data.fd = fd;
-	if (ep < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
+	if (!early && epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) < 0)
 		die("epoll");
 	if (epoll_wait(ep, &got, 1, 20000) != 1 || !(got.events & EPOLLOUT))
 		die("epoll_wait EPOLLOUT");
@@ -615,8 +620,8 @@ int main(int argc, char **argv)
 		return cmd_serve(argv[2], argv[3]);
 	if (!strcmp(c, "udp") && argc == 5)
 		return cmd_udp(argv[2], argv[3], argv[4]);
-	if (!strcmp(c, "nbconnect") && argc == 4)
-		return cmd_nbconnect(argv[2], argv[3]);
+	if (!strcmp(c, "nbconnect") && (argc == 4 || argc == 5))
+		return cmd_nbconnect(argv[2], argv[3], argc == 5 && !strcmp(argv[4], "early"));
 	if (!strcmp(c, "many") && argc == 5)
 		return cmd_many(argv[2], argv[3], atoi(argv[4]));
 	if (!strcmp(c, "loop") && argc == 2)
@@ -628,7 +633,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "semantics") && argc == 4)
 		return cmd_semantics(argv[2], argv[3]);
 	fprintf(stderr, "usage: hc-net get URL [-i] | connect HOST PORT | serve HOST PORT |\n"
-		"  udp HOST PORT MSG | nbconnect HOST PORT | many HOST PORT N | loop |\n"
+		"  udp HOST PORT MSG | nbconnect HOST PORT [early] | many HOST PORT N | loop |\n"
 		"  resolve NAME | hostbyname NAME | semantics HOST PORT\n");
 	return 2;
 }

@@ -50,6 +50,9 @@ out=$(hcnet $N udp $H $udp "datagram-$$" 2>&1)
 out=$(hcnet $N nbconnect $H $echo 2>&1)
 case "$out" in "einprogress "[01]" echo ok") pass "sock: non-blocking connect, epoll for EPOLLOUT and EPOLLIN, SO_ERROR 0 ($out)" ;;
 	*) fail "sock: non-blocking connect plus epoll (got: $out)" ;; esac
+out=$(hcnet $N nbconnect $H $echo early 2>&1)
+case "$out" in "einprogress "[01]" echo ok") pass "sock: a socket in an epoll set before its connect stays in it on the host ($out)" ;;
+	*) fail "sock: a socket in an epoll set before its connect stays in it on the host (got: $out)" ;; esac
 
 # 5. 100 concurrent connections, each echoing its own data
 out=$(hcnet $N many $H $echo 100 2>&1)
