@@ -431,6 +431,40 @@ static void *read_all(void *arg)
 	return NULL;
 }
 
+static volatile sig_atomic_t alarms;
+static void on_alarm(int sig) { (void)sig; alarms++; }
+
+struct late { int fd; int ms; };
+
+static void *send_late(void *arg)
+{
+	struct late *l = arg;
+
+	usleep((useconds_t)l->ms * 1000);
+	send(l->fd, "late", 4, 0);
+	return NULL;
+}
+
+/* A blocking recv that SIGALRM interrupts at 150 ms, data sent at 500 ms:
+ * with SA_RESTART recv goes on and gets it, without it fails EINTR. */
+static ssize_t recv_signalled(int s, int restart, char *buf)
+{
+	struct sigaction sa = { .sa_handler = on_alarm,
+				.sa_flags = restart ? SA_RESTART : 0 };
+	struct itimerval it = { .it_value = { .tv_usec = 150000 } };
+	struct late l = { s, 500 };
+	pthread_t t;
+	ssize_t n;
+
+	sigaction(SIGALRM, &sa, NULL);
+	alarms = 0;
+	pthread_create(&t, NULL, send_late, &l);
+	setitimer(ITIMER_REAL, &it, NULL);
+	n = recv(s, buf, 4, MSG_WAITALL);
+	pthread_join(t, NULL);
+	return n;
+}
+
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -543,6 +577,15 @@ static int cmd_semantics(const char *host, const char *port)
 		tv.tv_usec = 0;
 		setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	}
+	/* signals: SA_RESTART goes on, without it EINTR */
+	n = recv_signalled(s, 1, buf);
+	EXPECT("SA_RESTART", n == 4 && alarms == 1 && !memcmp(buf, "late", 4),
+	       "%zd %s, %d SIGALRM", n, strerror(errno), (int)alarms);
+	n = recv_signalled(s, 0, buf);
+	EXPECT("EINTR", n < 0 && errno == EINTR && alarms == 1, "%zd %s, %d SIGALRM",
+	       n, strerror(errno), (int)alarms);
+	n = recv(s, buf, 4, MSG_WAITALL);	/* the late data of the EINTR case */
+	EXPECT("EINTR-nothing-lost", n == 4 && !memcmp(buf, "late", 4), "%zd", n);
 	/* more than one call carries (1 MiB), read back by a thread */
 	{
 		static char big[1 << 20];
