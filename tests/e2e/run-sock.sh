@@ -29,8 +29,8 @@ md5=$(md5sum < "$D/www/blob" | cut -d' ' -f1)
 python3 "$here/sock-servers.py" "$D/www" > "$D/ports" 2>"$D/servers.err" &
 SRV=$!
 for _ in $(seq 100); do [ -s "$D/ports" ] && break; sleep 0.1; done
-read -r _ http _ echo _ deny _ udp < "$D/ports" 2>/dev/null
-[ -n "$udp" ] || { fail "e2e-sock: the host's servers started ($(cat "$D/servers.err"))"; exit 1; }
+read -r _ http _ echo _ deny _ udp _ echo6 < "$D/ports" 2>/dev/null
+[ -n "$echo6" ] || { fail "e2e-sock: the host's servers started ($(cat "$D/servers.err"))"; exit 1; }
 
 # 2. force-tls: a test CA, a certificate for host.internal (the name the
 # guest resolves, so the SNI and the name verified), openssl s_server -www
@@ -81,7 +81,7 @@ chmod 0755 "$D/shadowd"
 
 # 5. the guest-side group, one boot
 HCVM_SHADOWD=$D/shadowd hcvm exec --timeout 600 -- \
-	sh /tests/sock.sh "$http" "$echo" "$udp" "$deny" "$tls" "$name" "$md5" > "$D/guest.out" 2>&1
+	sh /tests/sock.sh "$http" "$echo" "$udp" "$deny" "$tls" "$name" "$md5" "$echo6" > "$D/guest.out" 2>&1
 rc=$?
 cat "$D/guest.out"
 [ $rc = 0 ] || fail "e2e-sock: guest group ran to its end (hcvm exit $rc)"

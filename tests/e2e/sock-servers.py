@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 # The host's servers for tests/e2e/run-sock.sh, all on the host's loopback,
 # each on a port the kernel picks: an HTTP file server (DIR), a TCP echo, a
-# second TCP echo (the destination the policy denies) and a UDP echo. Prints
-# "http N echo N deny N udp N" once all listen, then serves until killed.
+# second TCP echo (the destination the policy denies), a UDP echo and a TCP
+# echo on ::1 (port 0 when the host has no IPv6 loopback). Prints
+# "http N echo N deny N udp N echo6 N" once all listen, then serves until
+# killed.
 import http.server
+import socket
 import socketserver
 import sys
 import threading
@@ -31,6 +34,10 @@ class Tcp(socketserver.ThreadingTCPServer):
     request_queue_size = 256
 
 
+class Tcp6(Tcp):
+    address_family = socket.AF_INET6
+
+
 class Quiet(http.server.SimpleHTTPRequestHandler):
     def log_message(self, *args):
         pass
@@ -44,9 +51,14 @@ def main():
         "deny": Tcp(("127.0.0.1", 0), Echo),
         "udp": socketserver.UDPServer(("127.0.0.1", 0), UdpEcho),
     }
+    try:
+        servers["echo6"] = Tcp6(("::1", 0), Echo)
+    except OSError:
+        servers["echo6"] = None
     for s in servers.values():
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    print(" ".join("%s %d" % (k, s.server_address[1]) for k, s in servers.items()), flush=True)
+        if s:
+            threading.Thread(target=s.serve_forever, daemon=True).start()
+    print(" ".join("%s %d" % (k, s.server_address[1] if s else 0) for k, s in servers.items()), flush=True)
     threading.Event().wait()
 
 

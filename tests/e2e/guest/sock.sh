@@ -1,10 +1,11 @@
 # Socket outsourcing checks, run inside the guest by tests/e2e/run-sock.sh:
-# sh /tests/sock.sh HTTP ECHO UDP DENY TLS NAME MD5 (the host's ports; TLS and
-# NAME "-" when the host could not set them up; MD5 the served file's).
+# sh /tests/sock.sh HTTP ECHO UDP DENY TLS NAME MD5 ECHO6 (the host's ports;
+# TLS and NAME "-" when the host could not set them up; MD5 the served
+# file's; ECHO6 on the host's ::1, 0 when it has none).
 # hc-net is dynamically linked and knows nothing of hostcall: hcnet serves
 # its sockets.
 . /tests/lib.sh
-http=$1 echo=$2 udp=$3 deny=$4 tls=$5 name=$6 md5=$7
+http=$1 echo=$2 udp=$3 deny=$4 tls=$5 name=$6 md5=$7 echo6=$8
 N=$T/hc-net H=host.internal
 cd /tmp
 
@@ -58,6 +59,15 @@ case "$out" in "einprogress "[01]" echo ok") pass "sock: a socket in an epoll se
 out=$(hcnet $N many $H $echo 100 2>&1)
 [ "$out" = "connections 100 bad 0" ] && pass "sock: 100 concurrent connections each get their own data back" ||
 	fail "sock: 100 concurrent connections (got: $out)"
+
+# 5a. IPv6: host.internal's IPv6 address is the host's ::1
+if [ "$echo6" = 0 ]; then
+	echo "SKIP: sock: IPv6 through host.internal: the host has no ::1"
+else
+	out=$(hcnet $N many fd68:6368:6f73:7400::1 $echo6 3 2>&1)
+	[ "$out" = "connections 3 bad 0" ] && pass "sock: IPv6: [fd68:6368:6f73:7400::1] reaches the host's ::1" ||
+		fail "sock: IPv6: [fd68:6368:6f73:7400::1] reaches the host's ::1 (got: $out)"
+fi
 
 # 5b. what programs expect of a socket (tests/guest/hc-net.c semantics)
 hcnet $N semantics $H $echo > sem.out 2>&1
