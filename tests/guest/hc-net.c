@@ -632,6 +632,36 @@ static int cmd_semantics(const char *host, const char *port)
 	n = recv(s, buf, sizeof(buf), 0);
 	EXPECT("EOF", n == 0, "%zd %s", n, strerror(errno));
 	close(s);
+	/* a listener on the host, reached through the host by this guest:
+	 * non-blocking accept, poll, accept4's flags on the new fd */
+	{
+		struct sockaddr_in h = { .sin_family = AF_INET };
+		struct pollfd p;
+		int l = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0), k, c2;
+
+		h.sin_addr.s_addr = htonl(0xa9fe4d01);	/* host.internal */
+		sl = sizeof(h);
+		if (l < 0 || bind(l, (struct sockaddr *)&h, sizeof(h)) < 0 ||
+		    listen(l, 4) < 0 || getsockname(l, (struct sockaddr *)&h, &sl) < 0)
+			die("listen on host.internal");
+		k = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		EXPECT("accept-EAGAIN", k < 0 && errno == EAGAIN, "%d %s", k, strerror(errno));
+		c2 = socket(AF_INET, SOCK_STREAM, 0);
+		if (c2 < 0 || connect(c2, (struct sockaddr *)&h, sizeof(h)) < 0)
+			die("connect to the host listener");
+		p.fd = l;
+		p.events = POLLIN;
+		EXPECT("poll-listener", poll(&p, 1, 10000) == 1 && (p.revents & POLLIN),
+		       "%x", p.revents);
+		k = accept4(l, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		EXPECT("accept4-flags", k >= 0 && (fcntl(k, F_GETFL) & O_NONBLOCK) &&
+		       (fcntl(k, F_GETFD) & FD_CLOEXEC), "%d %s", k, strerror(errno));
+		n = k >= 0 && send(c2, "via", 3, 0) == 3 ? recv(k, buf, 3, MSG_WAITALL) : -1;
+		EXPECT("accepted-data", n == 3 && !memcmp(buf, "via", 3), "%zd", n);
+		close(k);
+		close(c2);
+		close(l);
+	}
 	/* a host socket never reaches the host's loopback by the guest's */
 	{
 		struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(9) };
