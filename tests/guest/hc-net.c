@@ -17,8 +17,9 @@
  *   loop                  guest loopback: a server and a client on 127.0.0.1
  *   resolve NAME          getaddrinfo: one address a line
  *   hostbyname NAME       gethostbyname: one address a line
- *   semantics HOST PORT   socket semantics against an echo server: one
- *                         "ok NAME" or "bad NAME: why" line each
+ *   semantics HOST PORT [UDPPORT]
+ *                         socket semantics against a TCP (and UDP) echo
+ *                         server: one "ok NAME" or "bad NAME: why" line each
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -473,7 +474,33 @@ static long ms_since(const struct timespec *t0)
 	return (t.tv_sec - t0->tv_sec) * 1000 + (t.tv_nsec - t0->tv_nsec) / 1000000;
 }
 
-static int cmd_semantics(const char *host, const char *port)
+/* UDP: a connected socket sends without an address; a datagram longer
+ * than the buffer comes back cut, with MSG_TRUNC */
+static void udp_semantics(const char *host, const char *port)
+{
+	struct addrinfo *r = resolve(host, port, SOCK_DGRAM, 0);
+	struct sockaddr_storage ss;
+	char small[4];
+	struct iovec v = { small, sizeof(small) };
+	struct msghdr m = { .msg_name = &ss, .msg_namelen = sizeof(ss),
+			    .msg_iov = &v, .msg_iovlen = 1 };
+	int u = socket(r->ai_family, SOCK_DGRAM, 0);
+	ssize_t n;
+
+	if (u < 0 || connect(u, r->ai_addr, r->ai_addrlen) < 0)
+		die("udp connect");
+	freeaddrinfo(r);
+	n = send(u, "truncate-me", 11, 0);
+	EXPECT("udp-connected-send", n == 11, "%zd %s", n, strerror(errno));
+	n = recvmsg(u, &m, 0);
+	EXPECT("udp-MSG_TRUNC", n == 4 && (m.msg_flags & MSG_TRUNC) &&
+	       !memcmp(small, "trun", 4) && m.msg_namelen == sizeof(struct sockaddr_in) &&
+	       ntohs(((struct sockaddr_in *)&ss)->sin_port) == atoi(port),
+	       "%zd flags %#x namelen %u", n, m.msg_flags, m.msg_namelen);
+	close(u);
+}
+
+static int cmd_semantics(const char *host, const char *port, const char *udp)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof(ss);
@@ -676,6 +703,8 @@ static int cmd_semantics(const char *host, const char *port)
 		freeaddrinfo(r);
 		close(u);
 	}
+	if (udp)
+		udp_semantics(host, udp);
 	printf("semantics bad %d\n", bad);
 	return bad != 0;
 }
@@ -703,10 +732,10 @@ int main(int argc, char **argv)
 		return cmd_resolve(argv[2]);
 	if (!strcmp(c, "hostbyname") && argc == 3)
 		return cmd_hostbyname(argv[2]);
-	if (!strcmp(c, "semantics") && argc == 4)
-		return cmd_semantics(argv[2], argv[3]);
+	if (!strcmp(c, "semantics") && (argc == 4 || argc == 5))
+		return cmd_semantics(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: hc-net get URL [-i] | connect HOST PORT | serve HOST PORT |\n"
 		"  udp HOST PORT MSG | nbconnect HOST PORT [early] | many HOST PORT N | loop |\n"
-		"  resolve NAME | hostbyname NAME | semantics HOST PORT\n");
+		"  resolve NAME | hostbyname NAME | semantics HOST PORT [UDPPORT]\n");
 	return 2;
 }

@@ -70,7 +70,7 @@ else
 fi
 
 # 5b. what programs expect of a socket (tests/guest/hc-net.c semantics)
-hcnet $N semantics $H $echo > sem.out 2>&1
+hcnet $N semantics $H $echo $udp > sem.out 2>&1
 sed -n 's/^ok \(.*\)/PASS: sock: semantics: \1/p; s/^bad \(.*\)/FAIL: sock: semantics: \1/p' sem.out
 fails=$((fails + $(grep -c '^bad ' sem.out)))
 grep -q '^semantics bad 0$' sem.out && pass "sock: semantics ran to their end" ||
