@@ -169,6 +169,19 @@ static int cmd_connect(const char *host, const char *port)
 	return 0;
 }
 
+/* A socket with one SOL_SOCKET option set while it is still pending (the
+ * shim replays it on the host's socket) */
+static int socket_opt(int family, int type, int opt, const void *v, socklen_t len)
+{
+	int fd = socket(family, type, 0);
+
+	if (fd < 0)
+		die("socket");
+	if (setsockopt(fd, SOL_SOCKET, opt, v, len) < 0)
+		die("setsockopt");
+	return fd;
+}
+
 static int cmd_serve(const char *host, const char *port)
 {
 	struct addrinfo *r = resolve(host, port, SOCK_STREAM, AI_PASSIVE);
@@ -178,12 +191,7 @@ static int cmd_serve(const char *host, const char *port)
 	int fd, c, one = 1;
 	ssize_t n;
 
-	fd = socket(r->ai_family, SOCK_STREAM, 0);
-	if (fd < 0)
-		die("socket");
-	/* set while the socket is pending: replayed on the host's */
-	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
-		die("setsockopt");
+	fd = socket_opt(r->ai_family, SOCK_STREAM, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, r->ai_addr, r->ai_addrlen) < 0)
 		die("bind");
 	freeaddrinfo(r);
@@ -222,11 +230,7 @@ static int cmd_udp(const char *host, const char *port, const char *msg)
 	ssize_t n;
 	int fd;
 
-	fd = socket(r->ai_family, SOCK_DGRAM, 0);
-	if (fd < 0)
-		die("socket");
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0)
-		die("setsockopt");
+	fd = socket_opt(r->ai_family, SOCK_DGRAM, SO_RCVTIMEO, &tv, sizeof(tv));
 	if (sendto(fd, msg, strlen(msg), 0, r->ai_addr, r->ai_addrlen) < 0)
 		die("sendto");
 	freeaddrinfo(r);
