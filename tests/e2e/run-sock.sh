@@ -119,6 +119,9 @@ sed 's/^/# audit: /' "$log" | grep -E 'sock-(denied|bind|tls)|tls=1' | head -5
 grep -q "event=sock-denied .*dest=127.0.0.1:$deny " "$log" &&
 	pass "e2e-sock: audit: the denied destination (event=sock-denied dest=127.0.0.1:$deny)" ||
 	fail "e2e-sock: audit: the denied destination (no event=sock-denied for port $deny)"
+grep -q "event=sock-bind-denied .*addr=0.0.0.0:$deny" "$log" &&
+	pass "e2e-sock: audit: the refused wildcard bind (event=sock-bind-denied addr=0.0.0.0:$deny)" ||
+	fail "e2e-sock: audit: the refused wildcard bind (no event=sock-bind-denied for 0.0.0.0:$deny)"
 n=$(grep -c "event=sock-close .*proto=tcp dest=127.0.0.1:$echo " "$log")
 [ "$n" -ge 101 ] && pass "e2e-sock: audit: every connection to the echo server closed with its bytes ($n)" ||
 	fail "e2e-sock: audit: every connection to the echo server closed with its bytes (want >= 101 sock-close, got $n)"

@@ -42,6 +42,12 @@ case "$(cat serve.out)" in *"addr 169.254.77.1:$port"*"peer 169.254.77.1:"*done*
 	pass "sock: a guest server listens on the host (real port $port), the host connects and gets its echo" ||
 	fail "sock: a guest server listens on the host (port '$port', reply '$reply': $(cat serve.out | tr '\n' ' '))"
 
+# 2b. a wildcard address with a port is the host's; its default sock-listen
+# (the host's loopback) refuses it
+out=$(hcnet $N serve 0.0.0.0 $deny 2>/dev/null)
+[ "$out" = "error EACCES" ] && pass "sock: bind 0.0.0.0:PORT goes to the host, whose default sock-listen refuses it (EACCES)" ||
+	fail "sock: bind 0.0.0.0:PORT goes to the host, whose default sock-listen refuses it (got: $out)"
+
 # 3. UDP echo
 out=$(hcnet $N udp $H $udp "datagram-$$" 2>&1)
 [ "$out" = "reply datagram-$$ from 169.254.77.1:$udp" ] && pass "sock: UDP echo ($out)" ||
