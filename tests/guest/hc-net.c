@@ -14,6 +14,7 @@
  *                         non-blocking connect, epoll, echo a line (early:
  *                         the socket joins the epoll set before connect)
  *   many HOST PORT N      N connections at once, each echoes its own data
+ *   threads HOST PORT N   N threads at once, 10 connections each
  *   loop                  guest loopback: a server and a client on 127.0.0.1
  *   resolve NAME          getaddrinfo: one address a line
  *   hostbyname NAME       gethostbyname: one address a line
@@ -328,6 +329,54 @@ static int cmd_many(const char *host, const char *port, int count)
 		close(fd[i]);
 	printf("connections %d bad %d\n", count, bad);
 	return bad != 0;
+}
+
+/* N threads at once, from a process with no session yet: each resolves,
+ * connects and echoes ROUNDS times */
+#define ROUNDS 10
+struct worker { const char *host, *port; int id, ok; pthread_barrier_t *go; };
+
+static void *worker(void *arg)
+{
+	struct worker *w = arg;
+	char want[32], got[32];
+	int i, fd;
+
+	pthread_barrier_wait(w->go);
+	for (i = 0; i < ROUNDS; i++) {
+		int n = snprintf(want, sizeof(want), "thread %d round %d\n", w->id, i);
+
+		fd = tcp_connect(w->host, w->port);
+		if (fd < 0)
+			return NULL;
+		if (send(fd, want, (size_t)n, 0) == n &&
+		    recv(fd, got, (size_t)n, MSG_WAITALL) == n && !memcmp(got, want, (size_t)n))
+			w->ok++;
+		close(fd);
+	}
+	return NULL;
+}
+
+static int cmd_threads(const char *host, const char *port, int count)
+{
+	struct worker w[64];
+	pthread_t t[64];
+	pthread_barrier_t go;
+	int i, ok = 0;
+
+	if (count < 1 || count > 64)
+		return 2;
+	pthread_barrier_init(&go, NULL, (unsigned)count);
+	for (i = 0; i < count; i++) {
+		w[i] = (struct worker){ host, port, i, 0, &go };
+		pthread_create(&t[i], NULL, worker, &w[i]);
+	}
+	for (i = 0; i < count; i++) {
+		pthread_join(t[i], NULL);
+		ok += w[i].ok;
+	}
+	printf("threads %d echoes %d of %d\n", count, ok, count * ROUNDS);
+	return ok != count * ROUNDS;
 }
 
 /* "socket:[...]": a guest socket, not the driver's fd */
@@ -730,6 +779,8 @@ int main(int argc, char **argv)
 		return cmd_nbconnect(argv[2], argv[3], argc == 5 && !strcmp(argv[4], "early"));
 	if (!strcmp(c, "many") && argc == 5)
 		return cmd_many(argv[2], argv[3], atoi(argv[4]));
+	if (!strcmp(c, "threads") && argc == 5)
+		return cmd_threads(argv[2], argv[3], atoi(argv[4]));
 	if (!strcmp(c, "loop") && argc == 2)
 		return cmd_loop();
 	if (!strcmp(c, "resolve") && argc == 3)
@@ -739,7 +790,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "semantics") && (argc == 4 || argc == 5))
 		return cmd_semantics(argv[2], argv[3], argc == 5 ? argv[4] : NULL);
 	fprintf(stderr, "usage: hc-net get URL [-i] | connect HOST PORT | serve HOST PORT |\n"
-		"  udp HOST PORT MSG | nbconnect HOST PORT [early] | many HOST PORT N | loop |\n"
+		"  udp HOST PORT MSG | nbconnect HOST PORT [early] | many HOST PORT N |\n"
+		"  threads HOST PORT N | loop |\n"
 		"  resolve NAME | hostbyname NAME | semantics HOST PORT [UDPPORT]\n");
 	return 2;
 }

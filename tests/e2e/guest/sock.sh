@@ -82,6 +82,11 @@ fails=$((fails + $(grep -c '^bad ' sem.out)))
 grep -q '^semantics bad 0$' sem.out && pass "sock: semantics ran to their end" ||
 	fail "sock: semantics ran to their end ($(tail -2 sem.out | tr '\n' ' '))"
 
+# 5c. threads of a process with no session yet, all at once
+out=$(hcnet $N threads $H $echo 16 2>&1)
+[ "$out" = "threads 16 echoes 160 of 160" ] && pass "sock: 16 threads at once, 10 connections each ($out)" ||
+	fail "sock: 16 threads at once, 10 connections each (got: $out)"
+
 # 6. a denied destination: EACCES (the host checks its audit line)
 out=$(hcnet $N connect $H $deny 2>/dev/null)
 [ "$out" = "error EACCES" ] && pass "sock: a destination the policy denies fails with EACCES" ||
