@@ -75,8 +75,8 @@ else
 		fail "sock: IPv6: [fd68:6368:6f73:7400::1] reaches the host's ::1 (got: $out)"
 fi
 
-# 5b. what programs expect of a socket (tests/guest/hc-net.c semantics)
-hcnet $N semantics $H $echo $udp > sem.out 2>&1
+# 5b. what programs expect of a socket (tests/guest/hc-netsem.c)
+hcnet $T/hc-netsem $H $echo $udp > sem.out 2>&1
 sed -n 's/^ok \(.*\)/PASS: sock: semantics: \1/p; s/^bad \(.*\)/FAIL: sock: semantics: \1/p' sem.out
 fails=$((fails + $(grep -c '^bad ' sem.out)))
 grep -q '^semantics bad 0$' sem.out && pass "sock: semantics ran to their end" ||
