@@ -31,6 +31,10 @@ stat of a small host file (us)|stat_us|hostcall|virtio_9p|r<=0.5
   true: hostcall exec -- true|true_ms|hostcall_exec|host_spawn|
 dualsh: guest dd into !cat (MB/s)|dualsh_g2h_MBps|stream_fd|pump|
 dualsh: !cat of the file into dd (MB/s)|dualsh_h2g_MBps|stream_fd|pump|
+sock: TCP guest->host stream (MB/s)|tcp_stream_MBps|sock|virtio_net|
+sock: TCP connect+echo+close (us)|tcp_connect_us|sock|virtio_net|
+sock: HTTP GETs/s, new connection each|http_rps|sock|virtio_net|
+  the same, one kept connection|http_keepalive_rps|sock|virtio_net|
 calls/s, 1 caller|calls_per_s_1|hostcall||
 calls/s, 4 callers|calls_per_s_4|hostcall||
 calls/s, 16 callers|calls_per_s_16|hostcall||
