@@ -108,7 +108,7 @@ END {
 			sp = t ? 1 / ratio : ratio
 			gs = goal != "" && substr(goal, 1, 1) == "r" ? (t ? 1 / g : g) : "NaN"
 			kname = key
-			sub(/_(MBps|us|ms)$/, "", kname)
+			sub(/_(MBps|us|ms|rps)$/, "", kname)
 			if (side != "hostcall") kname = kname " " (side ~ /^hostcall_/ ? substr(side, 10) : side)
 			printf "\"%s vs %s\" %g %s\n", kname, aname, sp, gs > dat
 		}
@@ -146,7 +146,7 @@ if command -v gnuplot > /dev/null && [ -s "$out/bench.dat" ]; then
 	set style fill solid 0.6
 	set boxwidth 0.6
 	set xtics rotate by -35
-	set rmargin 14
+	set rmargin 20
 	set bmargin 10
 	set grid ytics
 	set key top right
