@@ -59,8 +59,8 @@ qargs=(--mem 1024M
 # (slirp), which QEMU has only when built with libslirp; no option ROM
 # (no PXE boot: the guest boots by -kernel)
 if "$B/bin/qemu-system-x86_64" -netdev help 2>/dev/null | grep -qx user; then
-	qargs+=(--qemu-arg=-netdev --qemu-arg=user,id=benchnet
-		--qemu-arg=-device --qemu-arg=virtio-net-pci,netdev=benchnet,romfile=)
+	qargs+=(--qemu-arg=-netdev --qemu-arg="user,id=benchnet"
+		--qemu-arg=-device --qemu-arg="virtio-net-pci,netdev=benchnet,romfile=")
 else
 	echo "bench: QEMU has no user-mode networking (slirp): the virtio_net rows are n/a" >&2
 fi

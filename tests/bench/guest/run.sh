@@ -19,7 +19,10 @@ while read -r m; do insmod "$m" 2>/dev/null; done < modules.list
 # slirp connects) 10.0.2.2; the NIC is the one interface besides lo
 vnet=
 if [ -n "$pport" ]; then
-	nic=$(ls /sys/class/net | grep -v '^lo$' | head -1)
+	nic=
+	for n in /sys/class/net/*; do
+		[ "${n##*/}" = lo ] || { nic=${n##*/}; break; }
+	done
 	if [ -n "$nic" ] && ip addr add 10.0.2.15/24 dev "$nic" && ip link set "$nic" up; then
 		vnet=10.0.2.2
 	else
