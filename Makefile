@@ -164,7 +164,8 @@ check-kvm: all kvm-l1
 	@bash tests/run.sh $(B) e2e-kvm
 
 # hostcall beside virtio-serial, 9p, virtio-fs (virtiofsd built from the QEMU
-# source, tests/bench/build-virtiofsd.sh) in one guest; BENCH_QUICK=1: a smoke.
+# source, tests/bench/build-virtiofsd.sh), its sock module beside virtio-net on
+# user-mode networking, in one guest; BENCH_QUICK=1: a smoke.
 bench: all
 	@bash tests/bench.sh $(B)
 

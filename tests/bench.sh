@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make bench: hostcall beside its anchors (virtio-serial, virtio-9p,
-# virtio-fs, the guest's memcpy, a host spawn) in one guest boot, on the
+# virtio-fs, the guest's memcpy, a host spawn; the sock module's TCP beside
+# virtio-net on QEMU user-mode networking) in one guest boot, on the
 # same QEMU and guest kernel; each figure the best of 3 interleaved rounds.
 # Prints a table with the issue's goals; writes BUILD/bench/bench.json and
 # BUILD/bench/bench.png. BENCH_QUICK=1: one short round (a smoke test);
@@ -13,9 +14,9 @@ cd "$(dirname "$0")/.."
 . tests/e2e/vmprocs.sh
 out=$B/bench
 if [ -n "${BENCH_QUICK:-}" ]; then
-	rounds=1 mib=16 calls=200 nstat=200 secs=0.3 nsess=16 nspawn=50 nevq=20000
+	rounds=1 mib=16 calls=200 nstat=200 secs=0.3 nsess=16 nspawn=50 nevq=20000 nconn=100
 else
-	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=200 nevq=1000000
+	rounds=3 mib=256 calls=2000 nstat=2000 secs=1 nsess=256 nspawn=200 nevq=1000000 nconn=1000
 fi
 rounds=${BENCH_ROUNDS:-$rounds} mib=${BENCH_MIB:-$mib} nevq=${BENCH_EVQ:-$nevq}
 mkdir -p "$out" "$B/tests"
@@ -31,7 +32,7 @@ trap cleanup EXIT
 
 # ---- host programs, the virtio-fs daemon, the bench guest ----------------
 cflags=(-O2 -std=gnu11 -Wall -Wextra -Werror)
-cc "${cflags[@]}" -o "$B/tests/bench-peer" tests/bench-peer.c
+cc "${cflags[@]}" -pthread -o "$B/tests/bench-peer" tests/bench-peer.c
 cc "${cflags[@]}" -o "$B/tests/bench-spawn" tests/bench/spawn.c
 bash tests/bench/build-virtiofsd.sh "$B" ||
 	echo "bench: no virtiofsd: the virtio-fs rows are n/a" >&2
@@ -47,11 +48,22 @@ cat "$share/big" > /dev/null	# in the host page cache for every side
 # ---- peers ---------------------------------------------------------------
 "$B/tests/bench-peer" "$work/serial.sock" &
 pids+=($!)
+"$B/tests/bench-peer" --tcp "$work/tcp.ports" &
+pids+=($!)
 qargs=(--mem 1024M
 	--qemu-arg=-chardev --qemu-arg="socket,id=bench,path=$work/serial.sock"
 	--qemu-arg=-device --qemu-arg="virtserialport,chardev=bench,name=bench"
 	--qemu-arg=-fsdev --qemu-arg="local,id=bench9p,path=$share,security_model=none"
 	--qemu-arg=-device --qemu-arg="virtio-9p-pci,fsdev=bench9p,mount_tag=bench9p")
+# the TCP rows' anchor: a virtio-net NIC on QEMU user-mode networking
+# (slirp), which QEMU has only when built with libslirp; no option ROM
+# (no PXE boot: the guest boots by -kernel)
+if "$B/bin/qemu-system-x86_64" -netdev help 2>/dev/null | grep -qx user; then
+	qargs+=(--qemu-arg=-netdev --qemu-arg="user,id=benchnet"
+		--qemu-arg=-device --qemu-arg="virtio-net-pci,netdev=benchnet,romfile=")
+else
+	echo "bench: QEMU has no user-mode networking (slirp): the virtio_net rows are n/a" >&2
+fi
 vfsd=()
 if [ -x "$B/bin/virtiofsd" ]; then
 	# virtiofsd sandboxes itself in namespaces: it needs root
@@ -62,7 +74,8 @@ if [ -x "$B/bin/virtiofsd" ]; then
 	pids+=($!)
 fi
 for _ in $(seq 100); do
-	[ -S "$work/serial.sock" ] && { [ ${#vfsd[@]} = 0 ] || [ -S "$work/vfs.sock" ]; } && break
+	[ -S "$work/serial.sock" ] && [ -e "$work/tcp.ports" ] &&
+		{ [ ${#vfsd[@]} = 0 ] || [ -S "$work/vfs.sock" ]; } && break
 	sleep 0.1
 done
 if [ ${#vfsd[@]} -gt 0 ] && [ -S "$work/vfs.sock" ]; then
@@ -112,10 +125,14 @@ rc=0
 export HCVM_INITRD=$out/initrd.gz
 # the event-queue row needs the example plugin: the private shadowd gets a
 # policy that names it (as e2e-core's evq boot; the shadows then carry it)
-HCVM_SHADOWD=$(plugin_shadowd "$work")
+# and the TCP rows the sock module
+HCVM_SHADOWD=$(plugin_shadowd "$work" sock)
 export HCVM_SHADOWD
+ports=$(cat "$work/tcp.ports" 2>/dev/null) || echo "bench: no TCP peer: the TCP rows are n/a" >&2
+# shellcheck disable=SC2086 # ports: "PEER HTTP"
 vm_watch "$work/log" on_line --timeout 1800 "${qargs[@]}" -- \
-	/bench/run.sh "$rounds" "$mib" "$calls" "$nstat" "$secs" "$nsess" "$share" "$nevq" || rc=$?
+	/bench/run.sh "$rounds" "$mib" "$calls" "$nstat" "$secs" "$nsess" "$share" "$nevq" \
+	${ports:+$nconn $ports} || rc=$?
 grep -q '^done' "$work/log" || {
 	cp "$work/log" "$out/bench.log"
 	echo "bench: the guest did not finish (hcvm: $rc)" >&2; tail -20 "$out/bench.log" >&2; exit 1; }

@@ -2,8 +2,8 @@
 # The bench guest: the default image's initramfs with a second cpio archive
 # appended (the kernel unpacks both): /bench holds the guest programs
 # (guest/*.c, built here against this tree's libhostcall, so they use its
-# data path), the guest script and the 9p and virtio-fs modules, which the
-# default image does not carry.
+# data path), the guest script and the 9p, virtio-fs and virtio-net modules,
+# which the default image does not carry.
 #   mkoverlay.sh BUILD_DIR OUT_INITRD
 set -euo pipefail
 B=$1 out=$2
@@ -14,7 +14,7 @@ kmods=$B/kernel/root/lib/modules/$ver
 root=$(mktemp -d /tmp/hcbench-root.XXXXXX)
 trap 'rm -rf "$root"' EXIT
 mkdir -p "$root/bench"
-for p in hcb anchor; do
+for p in hcb anchor netb; do
 	gcc -O2 -std=gnu11 -Wall -Wextra -Werror -I"$top/guest-lib/include" -I"$top/guest-lib/lib" \
 		-static -pthread -o "$root/bench/$p" "$here/guest/$p.c" "$B/guest/libhostcall.a"
 done
@@ -35,7 +35,7 @@ add_mod() {
 	cp "$kmods/$path" "$root/bench/"
 	basename "$path" >> "$root/bench/modules.list"
 }
-for m in 9p 9pnet_virtio virtiofs; do add_mod $m; done
+for m in 9p 9pnet_virtio virtiofs virtio_net; do add_mod $m; done
 mkdir -p "$(dirname "$out")"
 {
 	cat "$B/image/initrd.gz"

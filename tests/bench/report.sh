@@ -31,6 +31,10 @@ stat of a small host file (us)|stat_us|hostcall|virtio_9p|r<=0.5
   true: hostcall exec -- true|true_ms|hostcall_exec|host_spawn|
 dualsh: guest dd into !cat (MB/s)|dualsh_g2h_MBps|stream_fd|pump|
 dualsh: !cat of the file into dd (MB/s)|dualsh_h2g_MBps|stream_fd|pump|
+sock: TCP guest->host stream (MB/s)|tcp_stream_MBps|sock|virtio_net|
+sock: TCP connect+echo+close (us)|tcp_connect_us|sock|virtio_net|
+sock: HTTP GETs/s, new connection each|http_rps|sock|virtio_net|
+  the same, one kept connection|http_keepalive_rps|sock|virtio_net|
 calls/s, 1 caller|calls_per_s_1|hostcall||
 calls/s, 4 callers|calls_per_s_4|hostcall||
 calls/s, 16 callers|calls_per_s_16|hostcall||
@@ -104,7 +108,7 @@ END {
 			sp = t ? 1 / ratio : ratio
 			gs = goal != "" && substr(goal, 1, 1) == "r" ? (t ? 1 / g : g) : "NaN"
 			kname = key
-			sub(/_(MBps|us|ms)$/, "", kname)
+			sub(/_(MBps|us|ms|rps)$/, "", kname)
 			if (side != "hostcall") kname = kname " " (side ~ /^hostcall_/ ? substr(side, 10) : side)
 			printf "\"%s vs %s\" %g %s\n", kname, aname, sp, gs > dat
 		}
@@ -142,7 +146,7 @@ if command -v gnuplot > /dev/null && [ -s "$out/bench.dat" ]; then
 	set style fill solid 0.6
 	set boxwidth 0.6
 	set xtics rotate by -35
-	set rmargin 14
+	set rmargin 20
 	set bmargin 10
 	set grid ytics
 	set key top right

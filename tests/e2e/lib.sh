@@ -16,15 +16,17 @@ why_hcvm() {
 	echo "${own:-no message from hcvm}; console: ${last:-empty}"
 }
 # A private shadowd whose policy names the example plugin too (the event
-# queues' boot and bench row): writes DIR/plugin-policy.conf and the wrapper
-# DIR/shadowd-plugin (for HCVM_SHADOWD) and prints the wrapper's path.
+# queues' boot and bench row), and the modules MORE (e.g. "sock"): writes
+# DIR/plugin-policy.conf and the wrapper DIR/shadowd-plugin (for
+# HCVM_SHADOWD) and prints the wrapper's path.
+#   plugin_shadowd DIR [MORE]
 # Guest users map to the VM owner as under the built-in policy (an owner
 # root needs a rule naming root, or they would map to nobody).
 plugin_shadowd() {
-	local dir=$1 map='map * = owner'
+	local dir=$1 more=${2:+ $2} map='map * = owner'
 	[ "$(id -u)" = 0 ] && map=$'owners = root\nmap * = root'
-	printf '[global]\nmodule-dir = %s\n[vm *]\n%s\nmodules = sys proc fs evq example\n' \
-		"$B/host/modules" "$map" > "$dir/plugin-policy.conf"
+	printf '[global]\nmodule-dir = %s\n[vm *]\n%s\nmodules = sys proc fs evq example%s\n' \
+		"$B/host/modules" "$map" "$more" > "$dir/plugin-policy.conf"
 	printf '#!/bin/sh\nexec %s "$@" --config %s\n' "$B/bin/shadowd" \
 		"$dir/plugin-policy.conf" > "$dir/shadowd-plugin"
 	chmod 0755 "$dir/shadowd-plugin"

@@ -4,12 +4,31 @@
 # that the machine's noise hits both sides alike. "round N" starts a round
 # (the host measures its own anchor then, and says when it is done with a
 # file spawned.N in the share, while we wait); "hold N" says
-# N sessions are open (the host measures their memory).
-#   run.sh ROUNDS MIB CALLS NSTAT SECS NSESS HOSTDIR [EVQ_EVENTS]
+# N sessions are open (the host measures their memory). The TCP rows
+# (NCONN connections; PEER_PORT and HTTP_PORT: tests/bench-peer.c --tcp
+# on the host's 127.0.0.1) go through sock (host.internal) and the NIC of
+# QEMU user-mode networking (10.0.2.2); without the ports they are not run.
+#   run.sh ROUNDS MIB CALLS NSTAT SECS NSESS HOSTDIR [EVQ_EVENTS
+#          [NCONN PEER_PORT HTTP_PORT]]
 set -u
 rounds=$1 mib=$2 calls=$3 nstat=$4 secs=$5 nsess=$6 hostdir=$7 evq=${8:-1000000}
+nconn=${9:-} pport=${10:-} hport=${11:-}
 cd /bench || exit 1
 while read -r m; do insmod "$m" 2>/dev/null; done < modules.list
+# slirp's fixed plan: the guest 10.0.2.15/24, the host (its 127.0.0.1 as
+# slirp connects) 10.0.2.2; the NIC is the one interface besides lo
+vnet=
+if [ -n "$pport" ]; then
+	nic=
+	for n in /sys/class/net/*; do
+		[ "${n##*/}" = lo ] || { nic=${n##*/}; break; }
+	done
+	if [ -n "$nic" ] && ip addr add 10.0.2.15/24 dev "$nic" && ip link set "$nic" up; then
+		vnet=10.0.2.2
+	else
+		echo "skip virtio_net: no NIC to configure"
+	fi
+fi
 mkdir -p /mnt/9p /mnt/vfs
 # msize 512000: 9p's largest useful request size, so its reads are not
 # limited by small messages
@@ -81,6 +100,15 @@ while [ $r -le "$rounds" ]; do
 		./anchor rate dualsh_h2g_MBps $how "$mib" \
 			"$env dualsh -c '!cat $hostdir/big | dd bs=128k of=/dev/null 2>/dev/null'"
 	done
+	# TCP to the host: sock beside virtio-net, row by row
+	if [ -n "$pport" ]; then
+		for row in "stream $mib $pport" "connect $nconn $pport" "http $nconn $hport"; do
+			# shellcheck disable=SC2086 # row is words
+			set -- $row
+			./netb --sock "$1" "$2" host.internal "$3"
+			[ -n "$vnet" ] && ./netb "$1" "$2" $vnet "$3"
+		done
+	fi
 	for c in 1 4 16; do ./hcb cps $c "$secs"; done
 	# event queues: the ping-pong with the example plugin
 	./hcb evq "$evq"
