@@ -218,6 +218,40 @@ static int64_t wait_for(struct sk *k, struct hcm_call *c, unsigned events,
 	return HCM_ASYNC;
 }
 
+/* What a call that found its socket not ready waits for: dflt, or what
+ * the TLS layer asked for (a write may need a read first). */
+static unsigned waits(struct sk *k, unsigned dflt)
+{
+	return k->tls && k->want ? k->want : dflt;
+}
+
+typedef int64_t (*try_fn)(struct sk *k, struct hcm_call *c);
+
+/*
+ * A function that may wait: its socket (handle argument 0), argument 2
+ * (MSG_* or POLL*) within allowed, its own check (NULL: none), then one
+ * try; if that would block, -EAGAIN for a non-blocking call, else the
+ * call waits for events (or what TLS asked for) and tries again then.
+ */
+static int64_t serve(struct hcm_call *c, int64_t allowed, try_fn check,
+		     unsigned events, try_fn try)
+{
+	struct sk *k = lookup(c);
+	int64_t r;
+
+	if (!k)
+		return -EBADF;
+	if (hcm_arg(c, 2) & ~allowed)
+		return -EINVAL;
+	if (check && (r = check(k, c)))
+		return r;
+	k->want = 0;
+	r = try(k, c);
+	if (r != -EAGAIN || nonblock(c))
+		return r;
+	return wait_for(k, c, waits(k, events), try);
+}
+
 static int64_t connect_step(struct sk *k, struct hcm_call *c);
 
 static void fired(void *arg, int revents)
@@ -396,19 +430,15 @@ static int64_t try_accept(struct sk *k, struct hcm_call *c)
 	return h;
 }
 
+static int64_t accept_check(struct sk *k, struct hcm_call *c)
+{
+	(void)c;
+	return k->listening ? 0 : -EINVAL;
+}
+
 static int64_t fn_accept(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
-
-	if (!k)
-		return -EBADF;
-	if (!k->listening)
-		return -EINVAL;
-	r = try_accept(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, POLLIN, try_accept);
+	return serve(c, -1, accept_check, POLLIN, try_accept);
 }
 
 /* A connect in progress: done when writable, its result SO_ERROR. */
@@ -583,27 +613,9 @@ static int64_t try_send(struct sk *k, struct hcm_call *c)
 	return n;
 }
 
-/* What a call that found its socket not ready waits for: dflt, or what
- * the TLS layer asked for (a write may need a read first). */
-static unsigned waits(struct sk *k, unsigned dflt)
-{
-	return k->tls && k->want ? k->want : dflt;
-}
-
 static int64_t fn_send(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
-
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)SEND_FLAGS)
-		return -EINVAL;
-	k->want = 0;
-	r = try_send(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLOUT), try_send);
+	return serve(c, SEND_FLAGS, NULL, POLLOUT, try_send);
 }
 
 static int64_t try_recv(struct sk *k, struct hcm_call *c)
@@ -635,18 +647,7 @@ static int64_t try_recv(struct sk *k, struct hcm_call *c)
 
 static int64_t fn_recv(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
-
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)RECV_FLAGS)
-		return -EINVAL;
-	k->want = 0;
-	r = try_recv(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLIN), try_recv);
+	return serve(c, RECV_FLAGS, NULL, POLLIN, try_recv);
 }
 
 /* SENDTO: struct hc_sock_msg, then the data. The address was checked
@@ -692,21 +693,16 @@ static int64_t try_sendto(struct sk *k, struct hcm_call *c)
 	return n;
 }
 
-static int64_t fn_sendto(struct hcm_call *c)
+/* SENDTO's header, and its address checked against the rules. */
+static int64_t sendto_check(struct sk *k, struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
 	struct sockaddr_storage ss;
 	struct hc_sock_msg m;
 	const unsigned char *in;
 	socklen_t sl;
 	size_t len;
-	int64_t r;
 	int e;
 
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)SEND_FLAGS)
-		return -EINVAL;
 	in = hcm_in(c, &len);
 	if (len < sizeof(m))
 		return -EINVAL;
@@ -724,11 +720,12 @@ static int64_t fn_sendto(struct hcm_call *c)
 		if (e)
 			return e;
 	}
-	k->want = 0;
-	r = try_sendto(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLOUT), try_sendto);
+	return 0;
+}
+
+static int64_t fn_sendto(struct hcm_call *c)
+{
+	return serve(c, SEND_FLAGS, sendto_check, POLLOUT, try_sendto);
 }
 
 /* RECVFROM: struct hc_sock_msg (the source, MSG_TRUNC), then the data. */
@@ -779,24 +776,19 @@ static int64_t try_recvfrom(struct sk *k, struct hcm_call *c)
 	return n;
 }
 
+/* RECVFROM's output holds its header at least. */
+static int64_t recvfrom_check(struct sk *k, struct hcm_call *c)
+{
+	size_t max;
+
+	(void)k;
+	hcm_out(c, &max);
+	return max < sizeof(struct hc_sock_msg) ? -EINVAL : 0;
+}
+
 static int64_t fn_recvfrom(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	size_t max;
-	int64_t r;
-
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)RECV_FLAGS)
-		return -EINVAL;
-	hcm_out(c, &max);
-	if (max < sizeof(struct hc_sock_msg))
-		return -EINVAL;
-	k->want = 0;
-	r = try_recvfrom(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLIN), try_recvfrom);
+	return serve(c, RECV_FLAGS, recvfrom_check, POLLIN, try_recvfrom);
 }
 
 static int64_t fn_shutdown(struct hcm_call *c)
@@ -1131,20 +1123,11 @@ static int64_t try_poll(struct sk *k, struct hcm_call *c)
 
 static int64_t fn_poll(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
+	int64_t r = serve(c, POLL_OK, NULL, (unsigned)hcm_arg(c, 2) |
+			  POLLERR | POLLHUP, try_poll);
 
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)POLL_OK)
-		return -EINVAL;
-	r = try_poll(k, c);
-	if (r != -EAGAIN)
-		return r;
-	if (nonblock(c))
-		return 0;
-	return wait_for(k, c, (unsigned)hcm_arg(c, 2) | POLLERR | POLLHUP,
-			try_poll);
+	/* Nothing ready is an answer for a non-blocking POLL. */
+	return r == -EAGAIN && nonblock(c) ? 0 : r;
 }
 
 /* ---- the module ---- */

@@ -789,24 +789,74 @@ static void tls_cleanup(void)
 	}
 }
 
+/* The guest resolves localhost (the name the certificates have) at port,
+ * so that force-tls knows the name. */
+static void resolve_localhost(uint16_t port)
+{
+	char in[32];
+	size_t n = snprintf(in, sizeof(in), "localhost%c%u", 0, port) + 1;
+
+	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
+	   NULL);
+}
+
+/* A TCP socket to localhost:port (resolved) through host.internal, its
+ * CONNECT sent with flags: the handle, *r the CONNECT's answer; or, with
+ * a tag, the CONNECT only sent (*r untouched). */
+static int64_t tls_connect(uint16_t port, int64_t flags, uint64_t tag,
+			   int64_t *r)
+{
+	struct sockaddr_in a = v4(HC_SOCK_HOST_INTERNAL4, port);
+	int64_t h;
+
+	resolve_localhost(port);
+	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
+	if (tag)
+		send_call(&S, tag, (uint16_t)H, HC_SOCK_CONNECT, h, flags, 0,
+			  &a, sizeof(a), 0);
+	else
+		*r = sk0(HC_SOCK_CONNECT, h, flags, 0, &a, sizeof(a));
+	return h;
+}
+
+/* After a non-blocking CONNECT answered r: POLLOUT, then SO_ERROR (a
+ * positive errno, 0), or the failing answer (< 0). */
+static int64_t so_error_after(int64_t h, int64_t r)
+{
+	unsigned char *out = NULL;
+	uint32_t len;
+
+	if (r == -EINPROGRESS || r == 0)
+		r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
+	if (r > 0)
+		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
+		       &out, &len) == 4 ? *(int *)out : -1;
+	free(out);
+	return r;
+}
+
+/* A server that closes what it accepts, once. */
+static void closing_accepts(void)
+{
+	int fd = accept(closing_fd, NULL, NULL);
+
+	if (fd >= 0)
+		close(fd);
+}
+
 static void tls(void)
 {
-	struct sockaddr_in a;
-	char in[32], got[8192], want[64];
+	char got[8192], want[64];
 	unsigned char *out;
 	uint32_t len;
 	size_t n = 0;
 	int64_t h, r;
-	int fd;
 
 	if (tls_skip) {
 		skip("sock: force-tls against openssl s_server", tls_skip);
 		return;
 	}
-	/* The guest resolves localhost (the name the certificate has). */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, tls_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
+	resolve_localhost(tls_port);
 	h = tcp_to(tls_port);
 	CHECK("sock: force-tls: connect, the handshake verified against tls-ca",
 	      h > 0, "%lld", (long long)h);
@@ -833,9 +883,7 @@ static void tls(void)
 	      audit_has("event=sock-close", want, "name=localhost", "tls=1"),
 	      "no line");
 
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, bad_cert_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
+	resolve_localhost(bad_cert_port);
 	r = tcp_to(bad_cert_port);
 	CHECK("sock: force-tls: a certificate without the name: -ECONNREFUSED",
 	      r == -ECONNREFUSED, "%lld", (long long)r);
@@ -845,20 +893,10 @@ static void tls(void)
 
 	/* Non-blocking: -EINPROGRESS, the handshake on the loop, POLLOUT
 	 * and SO_ERROR once it is done, as for a plain connect. */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, tls_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
-	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
-	a = v4(HC_SOCK_HOST_INTERNAL4, tls_port);
-	r = sk0(HC_SOCK_CONNECT, h, HC_SOCK_F_NONBLOCK, 0, &a, sizeof(a));
+	h = tls_connect(tls_port, HC_SOCK_F_NONBLOCK, 0, &r);
 	CHECK("sock: force-tls: a non-blocking connect: -EINPROGRESS",
 	      r == -EINPROGRESS || r == 0, "%lld", (long long)r);
-	r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
-	out = NULL;
-	if (r > 0)
-		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
-		       &out, &len) == 4 ? *(int *)out : -1;
-	free(out);
+	r = so_error_after(h, r);
 	CHECK("sock: force-tls: ... POLLOUT once the handshake is done, "
 	      "SO_ERROR 0", r == 0, "%lld", (long long)r);
 	sk0(HC_SOCK_SEND, h, 0, 0, "GET / HTTP/1.0\r\n\r\n", 18);
@@ -872,22 +910,9 @@ static void tls(void)
 
 	/* ... and one whose handshake fails on the loop: a server that
 	 * closes as soon as it accepted. */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, closing_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
-	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
-	a = v4(HC_SOCK_HOST_INTERNAL4, closing_port);
-	r = sk0(HC_SOCK_CONNECT, h, HC_SOCK_F_NONBLOCK, 0, &a, sizeof(a));
-	fd = accept(closing_fd, NULL, NULL);
-	if (fd >= 0)
-		close(fd);
-	if (r == -EINPROGRESS)
-		r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
-	out = NULL;
-	if (r > 0)
-		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
-		       &out, &len) == 4 ? *(int *)out : -1;
-	free(out);
+	h = tls_connect(closing_port, HC_SOCK_F_NONBLOCK, 0, &r);
+	closing_accepts();
+	r = so_error_after(h, r);
 	CHECK("sock: force-tls: a non-blocking connect whose handshake fails: "
 	      "POLLOUT, SO_ERROR ECONNREFUSED", r == ECONNREFUSED, "%lld",
 	      (long long)r);
@@ -895,16 +920,8 @@ static void tls(void)
 
 	/* A server that closes at once: the handshake fails, the call
 	 * answers (it waited on the loop meanwhile). */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, closing_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
-	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
-	a = v4(HC_SOCK_HOST_INTERNAL4, closing_port);
-	send_call(&S, 0x9001, (uint16_t)H, HC_SOCK_CONNECT, h, 0, 0, &a,
-		  sizeof(a), 0);
-	fd = accept(closing_fd, NULL, NULL);
-	if (fd >= 0)
-		close(fd);
+	h = tls_connect(closing_port, 0, 0x9001, &r);
+	closing_accepts();
 	r = wait_reply(&S, 0x9001, TIMEOUT_MS, NULL, NULL);
 	CHECK("sock: force-tls: a server that closes: -ECONNREFUSED",
 	      r == -ECONNREFUSED, "%lld", (long long)r);
