@@ -61,6 +61,7 @@ struct sk {
 	void *tls;		/* the TLS client, once connected */
 	unsigned want;		/* what the last TLS step waits for */
 	int hs_bg;		/* a non-blocking CONNECT's handshake runs */
+	unsigned hs_want;	/* and waits for this (0: POLLOUT) */
 	int hs_err;		/* and failed: SO_ERROR says so, once */
 };
 
@@ -154,9 +155,11 @@ static void arm(struct sk *k)
 
 	for (p = k->pend; p; p = p->next)
 		want |= p->events;
-	/* A handshake of its own, for a non-blocking CONNECT. */
+	/* A handshake of its own, for a non-blocking CONNECT: only it can
+	 * move, the queued calls wait for its end (their events, the
+	 * socket's writability above all, are there all along). */
 	if (k->hs_bg)
-		want |= k->want ? k->want : POLLOUT;
+		want = k->hs_want ? k->hs_want : POLLOUT;
 	if (want == k->armed)
 		return;
 	if (k->armed)
@@ -265,6 +268,7 @@ static void fired(void *arg, int revents)
 	if (k->hs_bg) {
 		k->want = 0;
 		r = connect_step(k, NULL);
+		k->hs_want = k->want;
 		if (r != -EAGAIN) {
 			k->hs_bg = 0;
 			k->hs_err = (int)r;
@@ -579,6 +583,7 @@ static int64_t fn_connect(struct hcm_call *c)
 		/* force-tls: the handshake goes on on the loop; the socket
 		 * is writable once it is done, SO_ERROR tells how. */
 		k->hs_bg = 1;
+		k->hs_want = k->want;
 		arm(k);
 		return -EINPROGRESS;
 	}

@@ -31,6 +31,7 @@
 
 static struct sess S;
 static int64_t H;		/* the sock binding */
+static pid_t shadow_pid;
 static char audit_path[64];
 static uint16_t tcp_port, udp_port;
 
@@ -835,6 +836,28 @@ static int64_t so_error_after(int64_t h, int64_t r)
 	return r;
 }
 
+/* CPU time the shadow used so far, in clock ticks (-1: unknown). */
+static long shadow_ticks(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", shadow_pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* comm may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			 "%*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
 /* A server that closes what it accepts, once. */
 static void closing_accepts(void)
 {
@@ -842,6 +865,34 @@ static void closing_accepts(void)
 
 	if (fd >= 0)
 		close(fd);
+}
+
+/* A non-blocking force-tls CONNECT to a server that never answers the
+ * handshake (accepted by the kernel, never read), and a POLL for POLLOUT
+ * that waits meanwhile: the shadow waits for the handshake's direction,
+ * not for the socket's writability, which is there all along. */
+static void silent_handshake(void)
+{
+	long t0, t1;
+	int64_t h, r;
+
+	h = tls_connect(closing_port, HC_SOCK_F_NONBLOCK, 0, &r);
+	send_call(&S, 0x9002, (uint16_t)H, HC_SOCK_POLL, h, 0, POLLOUT, NULL,
+		  0, 0);
+	msleep(100);
+	t0 = shadow_ticks();
+	msleep(1000);
+	t1 = shadow_ticks();
+	CHECK("sock: force-tls: a POLL waiting for a handshake that does not "
+	      "progress costs the shadow no CPU", r == -EINPROGRESS &&
+	      t0 >= 0 && t1 - t0 < 20, "connect %lld, %ld ticks in 1 s",
+	      (long long)r, t1 - t0);
+	send_cancel(&S, 0x9002);
+	r = wait_reply(&S, 0x9002, TIMEOUT_MS, NULL, NULL);
+	CHECK("sock: force-tls: ... and it is cancelled", r == -ECANCELED,
+	      "%lld", (long long)r);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+	closing_accepts();	/* the connection it left in the backlog */
 }
 
 static void tls(void)
@@ -926,6 +977,7 @@ static void tls(void)
 	CHECK("sock: force-tls: a server that closes: -ECONNREFUSED",
 	      r == -ECONNREFUSED, "%lld", (long long)r);
 	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+	silent_handshake();
 }
 
 static int write_policy(char *path, size_t n)
@@ -992,6 +1044,7 @@ void check_sock(void)
 		goto out;
 	}
 	S.id = 1;
+	shadow_pid = info.shadow_pid;
 	H = sess_bind(&S, HC_SOCK_MODULE, HC_SOCK_MAJOR, HC_SOCK_MINOR, &bi);
 	CHECK("sock: bound by name, 1.0 with 17 functions",
 	      H > 0 && bi.major == 1 && bi.nfuncs == HC_SOCK_FN_END - 1,
