@@ -63,6 +63,7 @@ struct sk {
 	int hs_bg;		/* a non-blocking CONNECT's handshake runs */
 	unsigned hs_want;	/* and waits for this (0: POLLOUT) */
 	int hs_err;		/* and failed: SO_ERROR says so, once */
+	int notified;		/* our close_notify went (SHUTDOWN) */
 };
 
 struct state {
@@ -796,16 +797,34 @@ static int64_t fn_recvfrom(struct hcm_call *c)
 	return serve(c, RECV_FLAGS, recvfrom_check, POLLIN, try_recvfrom);
 }
 
+/* A TLS connection's writing side ends with close_notify, then the
+ * TCP shutdown, so the peer reads a clean end of data, not a truncation. */
+static int64_t try_shutdown(struct sk *k, struct hcm_call *c)
+{
+	int64_t how = hcm_arg(c, 1);
+
+	if (k->tls && !k->hs_bg && !k->notified && how != SHUT_RD) {
+		if (sock_tls_close_notify(k->tls, &k->want) == -EAGAIN)
+			return -EAGAIN;
+		k->notified = 1;
+	}
+	return shutdown(k->fd, (int)how) < 0 ? -errno : 0;
+}
+
 static int64_t fn_shutdown(struct hcm_call *c)
 {
 	struct sk *k = lookup(c);
-	int64_t how = hcm_arg(c, 1);
+	int64_t how = hcm_arg(c, 1), r;
 
 	if (!k)
 		return -EBADF;
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
-	return shutdown(k->fd, (int)how) < 0 ? -errno : 0;
+	k->want = 0;
+	r = try_shutdown(k, c);
+	/* SHUTDOWN has no non-blocking flag (nor does shutdown(2) block):
+	 * a close_notify behind a full send buffer waits for room. */
+	return r == -EAGAIN ? wait_for(k, c, k->want, try_shutdown) : r;
 }
 
 static void sk_close(struct state *st, struct sk *k)

@@ -84,6 +84,10 @@ ssize_t sock_tls_write(void *t, const void *p, size_t len, unsigned *want);
 ssize_t sock_tls_read(void *t, void *p, size_t len, int peek,
 		      unsigned *want);
 int sock_tls_pending(void *t);	/* decrypted bytes wait to be read */
+/* Send close_notify (SHUTDOWN of the writing side): 0 sent (or given
+ * up: -EPIPE), -EAGAIN with *want while the socket has no room. Once:
+ * after it, writes are -EPIPE; reads go on to the peer's end. */
+int sock_tls_close_notify(void *t, unsigned *want);
 
 /* undo.c: the socket handle h a gone caller's SOCKET or ACCEPT made is
  * closed (nothing if the module is not bound any more). */

@@ -680,8 +680,9 @@ static int have_ipv6(void)
 
 static char tls_dir[64];
 static const char *tls_skip;	/* why the TLS checks cannot run */
-static uint16_t tls_port, bad_cert_port, closing_port;
-static pid_t tls_srv[2];
+static uint16_t tls_port, bad_cert_port, closing_port, notify_port;
+static pid_t tls_srv[3];
+static int notify_in = -1;	/* the notify server's stdin, held open */
 static int closing_fd = -1;
 
 static uint16_t free_port(int *keep)
@@ -700,24 +701,43 @@ static uint16_t free_port(int *keep)
 	return ntohs(a.sin_port);
 }
 
-static pid_t s_server(uint16_t port, const char *cert, const char *key)
+/* openssl s_server on port: an HTTPS server (-www), or with a log
+ * (tls_dir/log), one that writes there what it reads and how each
+ * connection ends ("DONE" for a close_notify, "ERROR" for an end
+ * without one); its stdin is a pipe kept open, since it quits at EOF. */
+static pid_t s_server(uint16_t port, const char *cert, const char *key,
+		      const char *log)
 {
-	char accept[32], c[128], k[128];
+	char accept[32], c[128], k[128], l[128];
 	pid_t pid;
-	int i, fd;
+	int i, fd, in[2] = { -1, -1 };
 
 	snprintf(accept, sizeof(accept), "127.0.0.1:%u", port);
 	snprintf(c, sizeof(c), "%s/%s", tls_dir, cert);
 	snprintf(k, sizeof(k), "%s/%s", tls_dir, key);
+	snprintf(l, sizeof(l), "%s/%s", tls_dir, log ? log : "");
+	if (log && pipe2(in, O_CLOEXEC) < 0)
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		fd = open("/dev/null", O_RDWR);
-		dup2(fd, 0);
+		dup2(log ? in[0] : fd, 0);
+		if (log)
+			fd = open(l, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		execlp("openssl", "openssl", "s_server", "-accept", accept,
-		       "-cert", c, "-key", k, "-www", "-quiet", (char *)NULL);
+		if (log)
+			execlp("openssl", "openssl", "s_server", "-accept",
+			       accept, "-cert", c, "-key", k, (char *)NULL);
+		else
+			execlp("openssl", "openssl", "s_server", "-accept",
+			       accept, "-cert", c, "-key", k, "-www", "-quiet",
+			       (char *)NULL);
 		_exit(127);
+	}
+	if (log) {
+		close(in[0]);
+		notify_in = in[1];
 	}
 	/* Up when it accepts. */
 	for (i = 0; i < 100; i++) {
@@ -764,9 +784,12 @@ static void tls_prepare(void)
 	tls_port = free_port(NULL);
 	bad_cert_port = free_port(NULL);
 	closing_port = free_port(&closing_fd);
-	tls_srv[0] = s_server(tls_port, "srv.pem", "srv.key");
-	tls_srv[1] = s_server(bad_cert_port, "ca.pem", "ca.key");
-	if (!tls_port || !closing_port || tls_srv[0] < 0 || tls_srv[1] < 0)
+	notify_port = free_port(NULL);
+	tls_srv[0] = s_server(tls_port, "srv.pem", "srv.key", NULL);
+	tls_srv[1] = s_server(bad_cert_port, "ca.pem", "ca.key", NULL);
+	tls_srv[2] = s_server(notify_port, "srv.pem", "srv.key", "notify.log");
+	if (!tls_port || !closing_port || !notify_port || tls_srv[0] < 0 ||
+	    tls_srv[1] < 0 || tls_srv[2] < 0)
 		tls_skip = "openssl s_server did not start";
 }
 
@@ -775,7 +798,9 @@ static void tls_cleanup(void)
 	char cmd[128];
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	if (notify_in >= 0)
+		close(notify_in);
+	for (i = 0; i < 3; i++) {
 		if (tls_srv[i] > 0) {
 			kill(tls_srv[i], SIGKILL);
 			waitpid(tls_srv[i], NULL, 0);
@@ -895,6 +920,60 @@ static void silent_handshake(void)
 	closing_accepts();	/* the connection it left in the backlog */
 }
 
+/* Has the notify server logged a line with s since the test began (up
+ * to 2 s)? */
+static int notify_logged(const char *s)
+{
+	char path[96], line[512];
+	int tries, found = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/notify.log", tls_dir);
+	for (tries = 0; tries < 40 && !found; tries++) {
+		f = fopen(path, "r");
+		while (f && !found && fgets(line, sizeof(line), f))
+			found = !strncmp(line, s, strlen(s));
+		if (f)
+			fclose(f);
+		if (!found)
+			msleep(50);
+	}
+	return found;
+}
+
+/* SHUTDOWN(SHUT_WR) of a force-tls connection sends close_notify before
+ * the TCP FIN: the server reads a clean end of data ("DONE"), not an
+ * unexpected EOF, answers with its own, and the guest reads the end. */
+static void tls_shutdown(void)
+{
+	unsigned char *out = NULL;
+	uint32_t len;
+	int64_t h, r, r2, r3;
+	char path[96];
+
+	/* what the readiness probe's connection left there goes */
+	snprintf(path, sizeof(path), "%s/notify.log", tls_dir);
+	if (truncate(path, 0) < 0)
+		fprintf(stderr, "test: cannot truncate %s\n", path);
+	resolve_localhost(notify_port);
+	h = tcp_to(notify_port);
+	r = sk0(HC_SOCK_SEND, h, 0, 0, "guest-says-hi\n", 14);
+	r2 = sk0(HC_SOCK_SHUTDOWN, h, SHUT_WR, 0, NULL, 0);
+	CHECK("sock: force-tls: SHUTDOWN(SHUT_WR) sends close_notify: the "
+	      "server reads the data, then a clean end", h > 0 && r == 14 &&
+	      r2 == 0 && notify_logged("guest-says-hi") &&
+	      notify_logged("DONE") && !notify_logged("ERROR"),
+	      "connect %lld send %lld shutdown %lld, see %s/notify.log",
+	      (long long)h, (long long)r, (long long)r2, tls_dir);
+	r = sk0(HC_SOCK_SEND, h, 0, 0, "more", 4);
+	r3 = sk(HC_SOCK_RECV, h, 0, 0, NULL, 0, 64, &out, &len);
+	free(out);
+	CHECK("sock: force-tls: ... a send after it is -EPIPE, a recv reads "
+	      "the server's end (0)", r == -EPIPE && r3 == 0,
+	      "send %lld recv %lld", (long long)r, (long long)r3);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+}
+
 static void tls(void)
 {
 	char got[8192], want[64];
@@ -978,6 +1057,7 @@ static void tls(void)
 	      r == -ECONNREFUSED, "%lld", (long long)r);
 	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
 	silent_handshake();
+	tls_shutdown();
 }
 
 static int write_policy(char *path, size_t n)
@@ -1001,9 +1081,9 @@ static int write_policy(char *path, size_t n)
 		"sock-connect = allow *\n"
 		"max-sockets = %d\n", audit_path, MAXSOCK);
 	if (!tls_skip)
-		fprintf(f, "force-tls = localhost:%u localhost:%u localhost:%u\n"
-			"tls-ca = %s/ca.pem\n", tls_port, bad_cert_port,
-			closing_port, tls_dir);
+		fprintf(f, "force-tls = localhost:%u localhost:%u localhost:%u "
+			"localhost:%u\n" "tls-ca = %s/ca.pem\n", tls_port,
+			bad_cert_port, closing_port, notify_port, tls_dir);
 	fclose(f);
 	return 0;
 }
