@@ -992,9 +992,6 @@ static int64_t fn_setsockopt(struct hcm_call *c)
 
 /* ---- GETADDRINFO, on a worker thread ---- */
 
-#define AI_OK	(AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV | \
-		 AI_ADDRCONFIG | AI_CANONNAME | AI_V4MAPPED | AI_ALL)
-
 static int service_ok(const char *s)
 {
 	size_t i, n = strlen(s);
@@ -1049,8 +1046,8 @@ static int64_t gai_job(struct call *k)
 		hints.ai_flags |= AI_NUMERICHOST;
 		hints.ai_flags &= ~AI_ADDRCONFIG;
 	}
-	e = getaddrinfo(node[0] ? node : NULL, service[0] ? service : NULL,
-			&hints, &res);
+	e = sock_getaddrinfo(node[0] ? node : NULL,
+			     service[0] ? service : NULL, &hints, &res);
 	if (e)
 		return eai(e);
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -1082,7 +1079,7 @@ static int64_t gai_job(struct call *k)
 			sock_names_remember(host_internal ? HC_SOCK_HOST_NAME :
 					    in, fam, a);
 	}
-	freeaddrinfo(res);
+	sock_freeaddrinfo(res);
 	if (!count)
 		return max < sizeof(rec) ? -ENOSPC : eai(EAI_NONAME);
 	hcm_set_out_len(c, used);
@@ -1112,7 +1109,7 @@ static int64_t fn_getaddrinfo(struct hcm_call *c)
 		return -(HC_SOCK_EAI_BASE - EAI_FAMILY);
 	if (type != 0 && type != SOCK_STREAM && type != SOCK_DGRAM)
 		return -(HC_SOCK_EAI_BASE - EAI_SOCKTYPE);
-	if (flags & ~(int64_t)AI_OK)
+	if (flags & ~(int64_t)SOCK_AI_OK)
 		return -(HC_SOCK_EAI_BASE - EAI_BADFLAGS);
 	return offload(call_of(c), gai_job);
 }
@@ -1172,10 +1169,18 @@ void sock_undo(int64_t h)
 
 void sock_prepare(void)
 {
+	int e;
+
 	/* OpenSSL's configuration and the CA store are files: read them
 	 * while the shadow may still open files. */
 	if (sock_tls_rules() && sock_tls_init() < 0)
 		log_msg("force-tls: matching connections will fail");
+	/* The resolver reads files at every lookup: without fs, the
+	 * confined shadow may not (sock_resolver.c). */
+	if (!(pol.modules & MOD_BIT(MOD_FS)) &&
+	    (e = sock_resolver_start()) < 0)
+		log_msg("resolver helper: %s: names will not resolve",
+			strerror(-e));
 }
 
 static int sock_init(struct hcm_session *s, void **state)

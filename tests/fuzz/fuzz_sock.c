@@ -281,6 +281,8 @@ static void setup(void)
 	for (i = 0; i < sizeof(lines) / sizeof(*lines); i++)
 		CHECK(sock_rules_line(lines[i][0], lines[i][1]) == 0);
 	pol.max_sockets = 8;
+	/* with fs: lookups in this process, no resolver helper */
+	pol.modules = MOD_BIT(MOD_FS) | MOD_BIT(MOD_SOCK);
 	sock_prepare();		/* the TLS context: the host's CA store */
 }
 
