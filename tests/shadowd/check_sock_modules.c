@@ -1,13 +1,18 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The sock module's name lookups in a session whose policy binds sock
- * but not fs (Documentation/sock.md, "Confinement"): the confined shadow
- * may not open /etc/hosts, resolv.conf or nsswitch.conf, so GETADDRINFO
- * must reach the resolver helper forked before confinement. Runs in a
- * child in a mount namespace of its own whose /etc/hosts is a private
- * file naming a test host (root; else that check SKIPs): localhost,
- * host.internal, the private name, and a DNS name if the host itself
- * resolves one (else SKIP).
+ * The sock module under policies whose modules line leaves fs or sock
+ * out (Documentation/sock.md, "Confinement").
+ *
+ * modules = sys sock: the confined shadow may not open /etc/hosts,
+ * resolv.conf or nsswitch.conf, so GETADDRINFO must reach the resolver
+ * helper forked before confinement. Runs in a child in a mount namespace
+ * of its own whose /etc/hosts is a private file naming a test host (else
+ * that check SKIPs): localhost, host.internal, the private name, and a
+ * DNS name if the host itself resolves one (else SKIP).
+ *
+ * modules = sys: no network. Binding sock is refused, and the shadow's
+ * own seccomp filter (read back with PTRACE_SECCOMP_GET_FILTER and loaded
+ * into a child) refuses an inet socket, where the sock shadow's allows it.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -19,8 +24,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <dirent.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,6 +42,8 @@
 
 static struct sess S;
 static int64_t H;
+
+static void stop(pid_t d, int ctl, const char *policy);
 
 /* GETADDRINFO of name (IPv4, TCP, port 80): the count or the error, the
  * first address in *a. */
@@ -140,24 +152,125 @@ static void resolver_bare(pid_t shadow)
 	      maxfd, nnp);
 }
 
-static int write_policy(char *path, size_t n)
+/* Does the newest seccomp filter of pid let a process open an inet
+ * socket? 1 or 0; -1 unknown (no ptrace, no seccomp). */
+static int filter_allows_inet(pid_t pid)
+{
+	static struct sock_filter insns[BPF_MAXINSNS];
+	int st, fds[2];
+	char res = '?';
+	long n;
+	pid_t c;
+
+	if (ptrace(PTRACE_SEIZE, pid, 0, 0) < 0)
+		return -1;
+	if (ptrace(PTRACE_INTERRUPT, pid, 0, 0) < 0 ||
+	    waitpid(pid, &st, __WALL) != pid)
+		n = -1;
+	else	/* index 0: the newest, the shadow's own */
+		n = ptrace(PTRACE_SECCOMP_GET_FILTER, pid, 0, insns);
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	if (n <= 0 || n > BPF_MAXINSNS || pipe(fds) < 0)
+		return -1;
+	c = fork();
+	if (c == 0) {
+		struct sock_fprog p = { .len = (unsigned short)n,
+					.filter = insns };
+		int fd = -2;
+
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == 0 &&
+		    syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &p) == 0)
+			fd = socket(AF_INET, SOCK_STREAM, 0);
+		if (write(fds[1], fd >= 0 ? "y" : fd == -1 ? "n" : "?", 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	close(fds[1]);
+	if (c < 0 || read(fds[0], &res, 1) != 1)
+		res = '?';
+	close(fds[0]);
+	if (c > 0)
+		waitpid(c, NULL, 0);
+	return res == 'y' ? 1 : res == 'n' ? 0 : -1;
+}
+
+static int write_policy(char *path, size_t n, const char *modules)
 {
 	FILE *f;
 	int fd;
 
-	snprintf(path, n, "/tmp/hc-nofs-policy-XXXXXX");
+	snprintf(path, n, "/tmp/hc-sockmod-policy-XXXXXX");
 	fd = mkstemp(path);
 	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f)
 		return -1;
-	fprintf(f, "[vm *]\nowners = root\nmap * = root\nmodules = sys sock\n");
+	fprintf(f, "[vm *]\nowners = root\nmap * = root\nmodules = %s\n",
+		modules);
 	fclose(f);
 	return 0;
 }
 
+/* A shadowd whose policy allows modules, and a session S on it: the
+ * daemon's pid (its control socket in *ctl), or -1 (failed, said). */
+static pid_t start(const char *modules, char *policy, size_t n, int *ctl,
+		   struct hc_session_info *info)
+{
+	const char *extra[] = { "--config", policy, NULL };
+	pid_t d;
+
+	if (write_policy(policy, n, modules) < 0) {
+		fail("sock modules: policy", "cannot write it");
+		return -1;
+	}
+	d = start_shadowd(extra, ctl);
+	memset(&S, 0, sizeof(S));
+	if (hello(*ctl, HCP_VERSION) || open_session(*ctl, 1, 1000, info,
+						     &S.fd) || sess_attach(&S)) {
+		fail("sock modules: session", "no session for modules = %s",
+		     modules);
+		stop(d, *ctl, policy);
+		return -1;
+	}
+	S.id = 1;
+	return d;
+}
+
+static void stop(pid_t d, int ctl, const char *policy)
+{
+	close(ctl);
+	kill(d, SIGTERM);
+	waitpid(d, NULL, 0);
+	unlink(policy);
+}
+
+/* modules = sys: sock refused, and no inet socket in the shadow. */
+static void nonet(void)
+{
+	struct hc_session_info info;
+	char policy[64];
+	int64_t h;
+	pid_t d;
+	int ctl, f;
+
+	d = start("sys", policy, sizeof(policy), &ctl, &info);
+	if (d < 0)
+		return;
+	h = sess_bind(&S, HC_SOCK_MODULE, HC_SOCK_MAJOR, HC_SOCK_MINOR, NULL);
+	CHECK("sock: a modules line without sock: binding sock is refused "
+	      "(-EPERM)", h == -EPERM, "%lld", (long long)h);
+	f = filter_allows_inet(info.shadow_pid);
+	if (f < 0)
+		skip("sock: ... and its shadow's seccomp filter has no inet "
+		     "socket", "cannot read the filter (ptrace)");
+	else
+		CHECK("sock: ... and its shadow's seccomp filter has no inet "
+		      "socket", f == 0, "an inet socket opened");
+	sess_close(&S);
+	stop(d, ctl, policy);
+}
+
 static void run(void)
 {
-	const char *extra[] = { "--config", NULL, NULL };
 	char policy[64], hosts[64];
 	struct hc_session_info info;
 	struct hc_bind_info bi;
@@ -166,28 +279,25 @@ static void run(void)
 	const char *why;
 	int64_t r;
 	pid_t d;
-	int ctl;
+	int ctl, f;
 
 	why = private_hosts(hosts, sizeof(hosts));
-	if (write_policy(policy, sizeof(policy)) < 0) {
-		fail("sock without fs: policy", "cannot write it");
-		return;
-	}
-	extra[1] = policy;
-	d = start_shadowd(extra, &ctl);
-	memset(&S, 0, sizeof(S));
-	if (hello(ctl, HCP_VERSION) || open_session(ctl, 1, 1000, &info, &S.fd) ||
-	    sess_attach(&S)) {
-		fail("sock without fs: session", "no session");
+	d = start("sys sock", policy, sizeof(policy), &ctl, &info);
+	if (d < 0)
 		goto out;
-	}
-	S.id = 1;
 	H = sess_bind(&S, HC_SOCK_MODULE, HC_SOCK_MAJOR, HC_SOCK_MINOR, &bi);
 	CHECK("sock without fs: the policy lets it bind sock", H > 0,
 	      "%lld", (long long)H);
 	CHECK("sock without fs: ... but not fs",
 	      sess_bind(&S, "fs", 1, 0, NULL) == -EPERM, "fs bound");
 	resolver_bare(info.shadow_pid);
+	f = filter_allows_inet(info.shadow_pid);
+	if (f < 0)
+		skip("sock without fs: the shadow's seccomp filter allows an "
+		     "inet socket", "cannot read the filter (ptrace)");
+	else
+		CHECK("sock without fs: the shadow's seccomp filter allows an "
+		      "inet socket", f == 1, "refused");
 	r = lookup("localhost", &a);
 	CHECK("sock without fs: getaddrinfo of localhost (the hosts file)",
 	      r >= 1 && ntohl(a.s_addr) == HC_SOCK_HOST_INTERNAL4, "%lld",
@@ -216,21 +326,19 @@ static void run(void)
 		      (long long)r);
 	}
 	sess_close(&S);
+	stop(d, ctl, policy);
 out:
-	close(ctl);
-	kill(d, SIGTERM);
-	waitpid(d, NULL, 0);
-	unlink(policy);
 	unlink(hosts);
+	nonet();
 }
 
-void check_sock_nofs(void)
+void check_sock_modules(void)
 {
 	int st = 0;
 	pid_t pid;
 
 	if (geteuid() != 0) {
-		skip("sock without fs: name lookups",
+		skip("sock modules: policies without fs, without sock",
 		     "needs root (its policy maps to root)");
 		return;
 	}
@@ -243,7 +351,7 @@ void check_sock_nofs(void)
 		_exit(failures > 100 ? 100 : failures);
 	}
 	if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st)) {
-		fail("sock without fs: name lookups", "the child died");
+		fail("sock modules", "the child died");
 		return;
 	}
 	failures += WEXITSTATUS(st);
