@@ -148,17 +148,17 @@ static int64_t tcp_to(uint16_t port)
 	return h;
 }
 
-/* Is there a line in the audit file with every one of the strings (up
- * to 2 s: it travels through shadowd)? */
-static int audit_has(const char *a, const char *b, const char *c,
-		     const char *d)
+/* Is there a line in the file with every one of the strings (up to 2 s:
+ * an audit line travels through shadowd)? */
+static int file_has(const char *path, const char *a, const char *b,
+		    const char *c, const char *d)
 {
 	char line[2048];
 	int tries, found = 0;
 	FILE *f;
 
 	for (tries = 0; tries < 40 && !found; tries++) {
-		f = fopen(audit_path, "r");
+		f = fopen(path, "r");
 		while (f && !found && fgets(line, sizeof(line), f))
 			found = strstr(line, a) && (!b || strstr(line, b)) &&
 				(!c || strstr(line, c)) && (!d || strstr(line, d));
@@ -168,6 +168,12 @@ static int audit_has(const char *a, const char *b, const char *c,
 			msleep(50);
 	}
 	return found;
+}
+
+static int audit_has(const char *a, const char *b, const char *c,
+		     const char *d)
+{
+	return file_has(audit_path, a, b, c, d);
 }
 
 /* ---- the checks ---- */
@@ -920,25 +926,13 @@ static void silent_handshake(void)
 	closing_accepts();	/* the connection it left in the backlog */
 }
 
-/* Has the notify server logged a line with s since the test began (up
- * to 2 s)? */
+/* Has the notify server logged s since the test began (up to 2 s)? */
 static int notify_logged(const char *s)
 {
-	char path[96], line[512];
-	int tries, found = 0;
-	FILE *f;
+	char path[96];
 
 	snprintf(path, sizeof(path), "%s/notify.log", tls_dir);
-	for (tries = 0; tries < 40 && !found; tries++) {
-		f = fopen(path, "r");
-		while (f && !found && fgets(line, sizeof(line), f))
-			found = !strncmp(line, s, strlen(s));
-		if (f)
-			fclose(f);
-		if (!found)
-			msleep(50);
-	}
-	return found;
+	return file_has(path, s, NULL, NULL, NULL);
 }
 
 /* SHUTDOWN(SHUT_WR) of a force-tls connection sends close_notify before

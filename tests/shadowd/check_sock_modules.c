@@ -69,16 +69,23 @@ static int64_t lookup(const char *name, struct in_addr *a)
 	return r;
 }
 
+/* A new file from the mkstemp template tmpl, its name in path (n
+ * bytes), open for writing; NULL if not. */
+static FILE *temp_file(const char *tmpl, char *path, size_t n)
+{
+	int fd;
+
+	snprintf(path, n, "%s", tmpl);
+	fd = mkstemp(path);
+	return fd >= 0 ? fdopen(fd, "w") : NULL;
+}
+
 /* /etc/hosts replaced, for this process and its children only: NULL or
  * why not. */
 static const char *private_hosts(char *path, size_t n)
 {
-	FILE *f;
-	int fd;
+	FILE *f = temp_file("/tmp/hc-nofs-hosts-XXXXXX", path, n);
 
-	snprintf(path, n, "/tmp/hc-nofs-hosts-XXXXXX");
-	fd = mkstemp(path);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f)
 		return "cannot write a hosts file";
 	fprintf(f, "127.0.0.1 localhost\n::1 localhost\n%s %s\n",
@@ -194,14 +201,22 @@ static int filter_allows_inet(pid_t pid)
 	return res == 'y' ? 1 : res == 'n' ? 0 : -1;
 }
 
+/* The check name: filter_allows_inet(shadow) is want (SKIP: unknown). */
+static void filter_check(const char *name, pid_t shadow, int want)
+{
+	int f = filter_allows_inet(shadow);
+
+	if (f < 0)
+		skip(name, "cannot read the filter (ptrace)");
+	else
+		CHECK(name, f == want, "inet socket %s",
+		      f ? "opened" : "refused");
+}
+
 static int write_policy(char *path, size_t n, const char *modules)
 {
-	FILE *f;
-	int fd;
+	FILE *f = temp_file("/tmp/hc-sockmod-policy-XXXXXX", path, n);
 
-	snprintf(path, n, "/tmp/hc-sockmod-policy-XXXXXX");
-	fd = mkstemp(path);
-	f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (!f)
 		return -1;
 	fprintf(f, "[vm *]\nowners = root\nmap * = root\nmodules = %s\n",
@@ -250,7 +265,7 @@ static void nonet(void)
 	char policy[64];
 	int64_t h;
 	pid_t d;
-	int ctl, f;
+	int ctl;
 
 	d = start("sys", policy, sizeof(policy), &ctl, &info);
 	if (d < 0)
@@ -258,13 +273,8 @@ static void nonet(void)
 	h = sess_bind(&S, HC_SOCK_MODULE, HC_SOCK_MAJOR, HC_SOCK_MINOR, NULL);
 	CHECK("sock: a modules line without sock: binding sock is refused "
 	      "(-EPERM)", h == -EPERM, "%lld", (long long)h);
-	f = filter_allows_inet(info.shadow_pid);
-	if (f < 0)
-		skip("sock: ... and its shadow's seccomp filter has no inet "
-		     "socket", "cannot read the filter (ptrace)");
-	else
-		CHECK("sock: ... and its shadow's seccomp filter has no inet "
-		      "socket", f == 0, "an inet socket opened");
+	filter_check("sock: ... and its shadow's seccomp filter has no inet "
+		     "socket", info.shadow_pid, 0);
 	sess_close(&S);
 	stop(d, ctl, policy);
 }
@@ -279,7 +289,7 @@ static void run(void)
 	const char *why;
 	int64_t r;
 	pid_t d;
-	int ctl, f;
+	int ctl;
 
 	why = private_hosts(hosts, sizeof(hosts));
 	d = start("sys sock", policy, sizeof(policy), &ctl, &info);
@@ -291,13 +301,8 @@ static void run(void)
 	CHECK("sock without fs: ... but not fs",
 	      sess_bind(&S, "fs", 1, 0, NULL) == -EPERM, "fs bound");
 	resolver_bare(info.shadow_pid);
-	f = filter_allows_inet(info.shadow_pid);
-	if (f < 0)
-		skip("sock without fs: the shadow's seccomp filter allows an "
-		     "inet socket", "cannot read the filter (ptrace)");
-	else
-		CHECK("sock without fs: the shadow's seccomp filter allows an "
-		      "inet socket", f == 1, "refused");
+	filter_check("sock without fs: the shadow's seccomp filter allows an "
+		     "inet socket", info.shadow_pid, 1);
 	r = lookup("localhost", &a);
 	CHECK("sock without fs: getaddrinfo of localhost (the hosts file)",
 	      r >= 1 && ntohl(a.s_addr) == HC_SOCK_HOST_INTERNAL4, "%lld",
