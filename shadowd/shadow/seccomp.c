@@ -184,3 +184,44 @@ int seccomp_apply(unsigned modules)
 	seccomp_release(ctx);
 	return e;
 }
+
+/* What the resolver helper (sock_resolver.c) never does: start programs,
+ * serve, signal other processes, change files. */
+static const char *const resolver_denied[] = {
+	"execve", "execveat", "listen", "accept", "accept4", "kill",
+	"open", "creat", "openat2", "unlink", "unlinkat", "rename",
+	"renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "link",
+	"linkat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat",
+	"chown", "fchown", "fchownat", "lchown", "truncate", "ftruncate",
+	"mknod", "mknodat", "utimensat", "setxattr", "lsetxattr",
+	"fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+};
+
+int seccomp_resolver(void)
+{
+	/* A deny list: glibc's resolver and NSS modules read files and
+	 * use sockets of several families, an allow list would chase them. */
+	static const int writes[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC,
+				      O_APPEND };
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ALLOW);
+	size_t i;
+	int e;
+
+	if (!ctx)
+		return -ENOMEM;
+	e = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+			     SCMP_ACT_KILL_PROCESS);
+	if (!e)
+		e = ADD(ctx, SCMP_ACT_KILL_PROCESS, deadly);
+	if (!e)
+		e = ADD(ctx, SCMP_ACT_ERRNO(EPERM), resolver_denied);
+	/* openat to read only */
+	for (i = 0; !e && i < sizeof(writes) / sizeof(writes[0]); i++)
+		e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat),
+				     1, SCMP_A2(SCMP_CMP_MASKED_EQ, writes[i],
+						writes[i]));
+	if (!e)
+		e = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return e;
+}

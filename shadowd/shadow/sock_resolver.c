@@ -5,10 +5,12 @@
  * /etc/resolv.conf (and may load NSS modules) at every lookup, which a
  * shadow without the fs module may not do once confined. Such a shadow
  * forks this resolver helper before confinement: like the launcher it
- * keeps the host user's rights without the shadow's seccomp filter, with
- * no_new_privs, holding nothing of the shadow's but its channels, and it
- * does one thing: getaddrinfo for checked requests (a subverted shadow
- * gets name lookups from it, nothing more). It dies with its shadow.
+ * runs as the same host user without the shadow's allow list, with
+ * no_new_privs and a deny list of its own (seccomp_resolver: no exec, no
+ * listening, no signals to others, no file changes, opens read only),
+ * holding nothing of the shadow's but its channels, and it does one
+ * thing: getaddrinfo for checked requests (a subverted shadow gets name
+ * lookups from it, nothing more). It dies with its shadow.
  *
  * One channel (a SOCK_SEQPACKET pair) per offload worker, each served by
  * a thread of the helper, so lookups still run side by side.
@@ -225,8 +227,10 @@ static void helper(int sv[RS_CHANS][2], pid_t shadow)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != shadow)
 		_exit(0);
+	/* Fail closed: a helper that cannot confine itself answers
+	 * nothing (lookups then fail with EIO). */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
-	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 || seccomp_resolver() < 0)
 		_exit(1);
 	prctl(PR_SET_NAME, "hc-resolver");
 	for (i = 1; i < RS_CHANS; i++)

@@ -125,13 +125,14 @@ static pid_t resolver_of(pid_t shadow)
 	return found;
 }
 
-/* The helper holds its channels and stdio only, with no_new_privs. */
+/* The helper holds its channels and stdio only, with no_new_privs and
+ * its filter (seccomp mode 2). */
 static void resolver_bare(pid_t shadow)
 {
 	char path[64], line[128];
 	struct dirent *e;
 	pid_t r = resolver_of(shadow);
-	int nfds = 0, maxfd = -1, nnp = 0;
+	int nfds = 0, maxfd = -1, nnp = 0, sec = 0;
 	DIR *d;
 	FILE *f;
 
@@ -151,12 +152,15 @@ static void resolver_bare(pid_t shadow)
 	while (f && fgets(line, sizeof(line), f))
 		if (!strncmp(line, "NoNewPrivs:", 11))
 			nnp = atoi(line + 11);
+		else if (!strncmp(line, "Seccomp:", 8))
+			sec = atoi(line + 8);
 	if (f)
 		fclose(f);
 	CHECK("sock without fs: the resolver helper holds only its 4 channels "
-	      "and stdio, with no_new_privs", r > 0 && nfds <= 7 && maxfd <= 6 &&
-	      nnp == 1, "pid %d, %d fds up to %d, NoNewPrivs %d", r, nfds,
-	      maxfd, nnp);
+	      "and stdio, with no_new_privs and a seccomp filter", r > 0 &&
+	      nfds <= 7 && maxfd <= 6 && nnp == 1 && sec == 2,
+	      "pid %d, %d fds up to %d, NoNewPrivs %d, Seccomp %d", r, nfds,
+	      maxfd, nnp, sec);
 }
 
 /* Does the newest seccomp filter of pid let a process open an inet
