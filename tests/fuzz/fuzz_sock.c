@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -274,16 +275,19 @@ static void setup(void)
 		{ "sock-listen", "[::1]:*" },
 		{ "sock-listen", "127.0.0.3:*" },
 		{ "force-tls", "127.0.0.3" },
+		{ "tls-ca", FUZZ_TLS_DIR "/cert.pem" },
 	};
 	size_t i;
 
 	log_sink = quiet;
+	signal(SIGPIPE, SIG_IGN);	/* as the shadow (main.c) */
 	for (i = 0; i < sizeof(lines) / sizeof(*lines); i++)
 		CHECK(sock_rules_line(lines[i][0], lines[i][1]) == 0);
 	pol.max_sockets = 8;
 	/* with fs: lookups in this process, no resolver helper */
 	pol.modules = MOD_BIT(MOD_FS) | MOD_BIT(MOD_SOCK);
-	sock_prepare();		/* the TLS context: the host's CA store */
+	sock_prepare();		/* the TLS client's context: tls-ca */
+	fz_tls_port(fz_tls_start());
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -324,6 +328,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			calls[i]->on_cancel(hcm_of(calls[i]));
 	fz_loop(0);
 	sock_module.session_fini(hcm_self(), fz_state);
+	fz_tls_reset();
 	CHECK(fz_watching() == 0);
 	CHECK(fz_open_fds() == 0);
 	for (i = 0; i < ncalls; i++) {

@@ -169,6 +169,7 @@ void fz_loop(int spurious)
 
 		hcm_complete(hcm_of(c), c->job(c));
 	}
+	fz_tls_turn();
 	/* The watches armed now, each once: a callback may watch again. */
 	n = nwatches;
 	memcpy(now, watches, n * sizeof(*now));
@@ -199,9 +200,17 @@ int fz_watching(void)
 static unsigned char open_fd[FZ_MAX_FDS];
 static uint16_t ports[16];	/* what this process bound, by index */
 static unsigned nports;
+static uint16_t tls_port;
+
+void fz_tls_port(uint16_t port)
+{
+	tls_port = port;
+}
 
 uint16_t fz_port(unsigned i)
 {
+	if (i >= 0xb0 && tls_port)
+		return tls_port;
 	return nports ? ports[i % nports] : 9;
 }
 
@@ -274,7 +283,7 @@ static int ours(uint16_t port)
 	for (i = 0; i < nports; i++)
 		if (ports[i] == port)
 			return 1;
-	return 0;
+	return port && port == tls_port;
 }
 
 int __real_bind(int fd, const struct sockaddr *a, socklen_t l);
