@@ -169,8 +169,8 @@ check-kvm: all kvm-l1
 bench: all
 	@bash tests/bench.sh $(B)
 
-# The window fuzzer, long: `make fuzz FUZZ_TIME=600` (seconds); make check
-# runs a 60 s smoke (the fuzz suite).
+# The fuzzers (window, event queues, sock), long: `make fuzz FUZZ_TIME=600`
+# (seconds each); make check runs a 90 s smoke of the three (the fuzz suite).
 FUZZ_TIME ?= 600
 fuzz:
 	@$(MAKE) -s -C tests/fuzz BUILD=$(B)/tests/fuzz run FUZZ_TIME=$(FUZZ_TIME)

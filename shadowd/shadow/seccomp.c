@@ -142,16 +142,32 @@ static int add(scmp_filter_ctx ctx, uint32_t action, const char *const *names,
 
 #define ADD(ctx, act, list) add(ctx, act, list, sizeof(list) / sizeof(list[0]))
 
-int seccomp_apply(unsigned modules)
+/* A filter whose default is dflt, a foreign ABI killing, and the
+ * deadly calls killing: 0 with *ctx, or -errno. */
+static int filter_new(uint32_t dflt, scmp_filter_ctx *ctx)
 {
-	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_ERRNO(EPERM));
-	size_t i;
 	int e;
 
-	if (!ctx)
+	*ctx = seccomp_init(dflt);
+	if (!*ctx)
 		return -ENOMEM;
-	e = seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	e = seccomp_attr_set(*ctx, SCMP_FLTATR_ACT_BADARCH,
 			     SCMP_ACT_KILL_PROCESS);
+	if (!e)
+		e = ADD(*ctx, SCMP_ACT_KILL_PROCESS, deadly);
+	if (e)
+		seccomp_release(*ctx);
+	return e;
+}
+
+int seccomp_apply(unsigned modules)
+{
+	scmp_filter_ctx ctx;
+	size_t i;
+	int e = filter_new(SCMP_ACT_ERRNO(EPERM), &ctx);
+
+	if (e)
+		return e;
 	/* Every thread: the offload workers (offload.c) exist already, and
 	 * a filter loaded by one thread binds only it (TSYNC also gives them
 	 * the caller's no_new_privs). */
@@ -169,8 +185,6 @@ int seccomp_apply(unsigned modules)
 		e = ADD(ctx, SCMP_ACT_ALLOW, sock);
 	if (!e && (modules & MOD_BIT(MOD_SOCK)))
 		e = add_socket(ctx);
-	if (!e)
-		e = ADD(ctx, SCMP_ACT_KILL_PROCESS, deadly);
 	for (i = 0; !e && i < sizeof(ioctls) / sizeof(ioctls[0]); i++)
 		e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 				     SCMP_A1(SCMP_CMP_EQ, ioctls[i]));
@@ -179,6 +193,42 @@ int seccomp_apply(unsigned modules)
 	if (!e)
 		e = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(prlimit64),
 				     1, SCMP_A2(SCMP_CMP_EQ, 0));
+	if (!e)
+		e = seccomp_load(ctx);
+	seccomp_release(ctx);
+	return e;
+}
+
+/* What the resolver helper (sock_resolver.c) never does: start programs,
+ * serve, signal other processes, change files. */
+static const char *const resolver_denied[] = {
+	"execve", "execveat", "listen", "accept", "accept4", "kill",
+	"open", "creat", "openat2", "unlink", "unlinkat", "rename",
+	"renameat", "renameat2", "mkdir", "mkdirat", "rmdir", "link",
+	"linkat", "symlink", "symlinkat", "chmod", "fchmod", "fchmodat",
+	"chown", "fchown", "fchownat", "lchown", "truncate", "ftruncate",
+	"mknod", "mknodat", "utimensat", "setxattr", "lsetxattr",
+	"fsetxattr", "removexattr", "lremovexattr", "fremovexattr",
+};
+
+int seccomp_resolver(void)
+{
+	/* A deny list: glibc's resolver and NSS modules read files and
+	 * use sockets of several families, an allow list would chase them. */
+	static const int writes[] = { O_WRONLY, O_RDWR, O_CREAT, O_TRUNC,
+				      O_APPEND };
+	scmp_filter_ctx ctx;
+	size_t i;
+	int e = filter_new(SCMP_ACT_ALLOW, &ctx);
+
+	if (e)
+		return e;
+	e = ADD(ctx, SCMP_ACT_ERRNO(EPERM), resolver_denied);
+	/* openat to read only */
+	for (i = 0; !e && i < sizeof(writes) / sizeof(writes[0]); i++)
+		e = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(openat),
+				     1, SCMP_A2(SCMP_CMP_MASKED_EQ, writes[i],
+						writes[i]));
 	if (!e)
 		e = seccomp_load(ctx);
 	seccomp_release(ctx);

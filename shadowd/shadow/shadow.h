@@ -313,5 +313,9 @@ int confine(void);
  * flags (a directory as O_PATH), and only with the proc module. */
 #define SHADOW_DIR_OPEN	(O_PATH | O_DIRECTORY | O_CLOEXEC)
 int seccomp_apply(unsigned modules);
+/* The resolver helper's (sock_resolver.c): everything but what a name
+ * lookup never needs (exec, serving, signalling others, changing files,
+ * the shadow's deadly list). 0 or -errno. */
+int seccomp_resolver(void);
 
 #endif

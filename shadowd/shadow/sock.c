@@ -61,7 +61,9 @@ struct sk {
 	void *tls;		/* the TLS client, once connected */
 	unsigned want;		/* what the last TLS step waits for */
 	int hs_bg;		/* a non-blocking CONNECT's handshake runs */
+	unsigned hs_want;	/* and waits for this (0: POLLOUT) */
 	int hs_err;		/* and failed: SO_ERROR says so, once */
+	int notified;		/* our close_notify went (SHUTDOWN) */
 };
 
 struct state {
@@ -154,9 +156,11 @@ static void arm(struct sk *k)
 
 	for (p = k->pend; p; p = p->next)
 		want |= p->events;
-	/* A handshake of its own, for a non-blocking CONNECT. */
+	/* A handshake of its own, for a non-blocking CONNECT: only it can
+	 * move, the queued calls wait for its end (their events, the
+	 * socket's writability above all, are there all along). */
 	if (k->hs_bg)
-		want |= k->want ? k->want : POLLOUT;
+		want = k->hs_want ? k->hs_want : POLLOUT;
 	if (want == k->armed)
 		return;
 	if (k->armed)
@@ -218,6 +222,40 @@ static int64_t wait_for(struct sk *k, struct hcm_call *c, unsigned events,
 	return HCM_ASYNC;
 }
 
+/* What a call that found its socket not ready waits for: dflt, or what
+ * the TLS layer asked for (a write may need a read first). */
+static unsigned waits(struct sk *k, unsigned dflt)
+{
+	return k->tls && k->want ? k->want : dflt;
+}
+
+typedef int64_t (*try_fn)(struct sk *k, struct hcm_call *c);
+
+/*
+ * A function that may wait: its socket (handle argument 0), argument 2
+ * (MSG_* or POLL*) within allowed, its own check (NULL: none), then one
+ * try; if that would block, -EAGAIN for a non-blocking call, else the
+ * call waits for events (or what TLS asked for) and tries again then.
+ */
+static int64_t serve(struct hcm_call *c, int64_t allowed, try_fn check,
+		     unsigned events, try_fn try)
+{
+	struct sk *k = lookup(c);
+	int64_t r;
+
+	if (!k)
+		return -EBADF;
+	if (hcm_arg(c, 2) & ~allowed)
+		return -EINVAL;
+	if (check && (r = check(k, c)))
+		return r;
+	k->want = 0;
+	r = try(k, c);
+	if (r != -EAGAIN || nonblock(c))
+		return r;
+	return wait_for(k, c, waits(k, events), try);
+}
+
 static int64_t connect_step(struct sk *k, struct hcm_call *c);
 
 static void fired(void *arg, int revents)
@@ -231,6 +269,7 @@ static void fired(void *arg, int revents)
 	if (k->hs_bg) {
 		k->want = 0;
 		r = connect_step(k, NULL);
+		k->hs_want = k->want;
 		if (r != -EAGAIN) {
 			k->hs_bg = 0;
 			k->hs_err = (int)r;
@@ -396,19 +435,15 @@ static int64_t try_accept(struct sk *k, struct hcm_call *c)
 	return h;
 }
 
+static int64_t accept_check(struct sk *k, struct hcm_call *c)
+{
+	(void)c;
+	return k->listening ? 0 : -EINVAL;
+}
+
 static int64_t fn_accept(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
-
-	if (!k)
-		return -EBADF;
-	if (!k->listening)
-		return -EINVAL;
-	r = try_accept(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, POLLIN, try_accept);
+	return serve(c, -1, accept_check, POLLIN, try_accept);
 }
 
 /* A connect in progress: done when writable, its result SO_ERROR. */
@@ -549,6 +584,7 @@ static int64_t fn_connect(struct hcm_call *c)
 		/* force-tls: the handshake goes on on the loop; the socket
 		 * is writable once it is done, SO_ERROR tells how. */
 		k->hs_bg = 1;
+		k->hs_want = k->want;
 		arm(k);
 		return -EINPROGRESS;
 	}
@@ -583,27 +619,9 @@ static int64_t try_send(struct sk *k, struct hcm_call *c)
 	return n;
 }
 
-/* What a call that found its socket not ready waits for: dflt, or what
- * the TLS layer asked for (a write may need a read first). */
-static unsigned waits(struct sk *k, unsigned dflt)
-{
-	return k->tls && k->want ? k->want : dflt;
-}
-
 static int64_t fn_send(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
-
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)SEND_FLAGS)
-		return -EINVAL;
-	k->want = 0;
-	r = try_send(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLOUT), try_send);
+	return serve(c, SEND_FLAGS, NULL, POLLOUT, try_send);
 }
 
 static int64_t try_recv(struct sk *k, struct hcm_call *c)
@@ -635,18 +653,7 @@ static int64_t try_recv(struct sk *k, struct hcm_call *c)
 
 static int64_t fn_recv(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
-
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)RECV_FLAGS)
-		return -EINVAL;
-	k->want = 0;
-	r = try_recv(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLIN), try_recv);
+	return serve(c, RECV_FLAGS, NULL, POLLIN, try_recv);
 }
 
 /* SENDTO: struct hc_sock_msg, then the data. The address was checked
@@ -692,21 +699,16 @@ static int64_t try_sendto(struct sk *k, struct hcm_call *c)
 	return n;
 }
 
-static int64_t fn_sendto(struct hcm_call *c)
+/* SENDTO's header, and its address checked against the rules. */
+static int64_t sendto_check(struct sk *k, struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
 	struct sockaddr_storage ss;
 	struct hc_sock_msg m;
 	const unsigned char *in;
 	socklen_t sl;
 	size_t len;
-	int64_t r;
 	int e;
 
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)SEND_FLAGS)
-		return -EINVAL;
 	in = hcm_in(c, &len);
 	if (len < sizeof(m))
 		return -EINVAL;
@@ -724,11 +726,12 @@ static int64_t fn_sendto(struct hcm_call *c)
 		if (e)
 			return e;
 	}
-	k->want = 0;
-	r = try_sendto(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLOUT), try_sendto);
+	return 0;
+}
+
+static int64_t fn_sendto(struct hcm_call *c)
+{
+	return serve(c, SEND_FLAGS, sendto_check, POLLOUT, try_sendto);
 }
 
 /* RECVFROM: struct hc_sock_msg (the source, MSG_TRUNC), then the data. */
@@ -779,36 +782,49 @@ static int64_t try_recvfrom(struct sk *k, struct hcm_call *c)
 	return n;
 }
 
+/* RECVFROM's output holds its header at least. */
+static int64_t recvfrom_check(struct sk *k, struct hcm_call *c)
+{
+	size_t max;
+
+	(void)k;
+	hcm_out(c, &max);
+	return max < sizeof(struct hc_sock_msg) ? -EINVAL : 0;
+}
+
 static int64_t fn_recvfrom(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	size_t max;
-	int64_t r;
+	return serve(c, RECV_FLAGS, recvfrom_check, POLLIN, try_recvfrom);
+}
 
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)RECV_FLAGS)
-		return -EINVAL;
-	hcm_out(c, &max);
-	if (max < sizeof(struct hc_sock_msg))
-		return -EINVAL;
-	k->want = 0;
-	r = try_recvfrom(k, c);
-	if (r != -EAGAIN || nonblock(c))
-		return r;
-	return wait_for(k, c, waits(k, POLLIN), try_recvfrom);
+/* A TLS connection's writing side ends with close_notify, then the
+ * TCP shutdown, so the peer reads a clean end of data, not a truncation. */
+static int64_t try_shutdown(struct sk *k, struct hcm_call *c)
+{
+	int64_t how = hcm_arg(c, 1);
+
+	if (k->tls && !k->hs_bg && !k->notified && how != SHUT_RD) {
+		if (sock_tls_close_notify(k->tls, &k->want) == -EAGAIN)
+			return -EAGAIN;
+		k->notified = 1;
+	}
+	return shutdown(k->fd, (int)how) < 0 ? -errno : 0;
 }
 
 static int64_t fn_shutdown(struct hcm_call *c)
 {
 	struct sk *k = lookup(c);
-	int64_t how = hcm_arg(c, 1);
+	int64_t how = hcm_arg(c, 1), r;
 
 	if (!k)
 		return -EBADF;
 	if (how != SHUT_RD && how != SHUT_WR && how != SHUT_RDWR)
 		return -EINVAL;
-	return shutdown(k->fd, (int)how) < 0 ? -errno : 0;
+	k->want = 0;
+	r = try_shutdown(k, c);
+	/* SHUTDOWN has no non-blocking flag (nor does shutdown(2) block):
+	 * a close_notify behind a full send buffer waits for room. */
+	return r == -EAGAIN ? wait_for(k, c, k->want, try_shutdown) : r;
 }
 
 static void sk_close(struct state *st, struct sk *k)
@@ -976,9 +992,6 @@ static int64_t fn_setsockopt(struct hcm_call *c)
 
 /* ---- GETADDRINFO, on a worker thread ---- */
 
-#define AI_OK	(AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV | \
-		 AI_ADDRCONFIG | AI_CANONNAME | AI_V4MAPPED | AI_ALL)
-
 static int service_ok(const char *s)
 {
 	size_t i, n = strlen(s);
@@ -1033,8 +1046,8 @@ static int64_t gai_job(struct call *k)
 		hints.ai_flags |= AI_NUMERICHOST;
 		hints.ai_flags &= ~AI_ADDRCONFIG;
 	}
-	e = getaddrinfo(node[0] ? node : NULL, service[0] ? service : NULL,
-			&hints, &res);
+	e = sock_getaddrinfo(node[0] ? node : NULL,
+			     service[0] ? service : NULL, &hints, &res);
 	if (e)
 		return eai(e);
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -1066,7 +1079,7 @@ static int64_t gai_job(struct call *k)
 			sock_names_remember(host_internal ? HC_SOCK_HOST_NAME :
 					    in, fam, a);
 	}
-	freeaddrinfo(res);
+	sock_freeaddrinfo(res);
 	if (!count)
 		return max < sizeof(rec) ? -ENOSPC : eai(EAI_NONAME);
 	hcm_set_out_len(c, used);
@@ -1096,7 +1109,7 @@ static int64_t fn_getaddrinfo(struct hcm_call *c)
 		return -(HC_SOCK_EAI_BASE - EAI_FAMILY);
 	if (type != 0 && type != SOCK_STREAM && type != SOCK_DGRAM)
 		return -(HC_SOCK_EAI_BASE - EAI_SOCKTYPE);
-	if (flags & ~(int64_t)AI_OK)
+	if (flags & ~(int64_t)SOCK_AI_OK)
 		return -(HC_SOCK_EAI_BASE - EAI_BADFLAGS);
 	return offload(call_of(c), gai_job);
 }
@@ -1131,20 +1144,11 @@ static int64_t try_poll(struct sk *k, struct hcm_call *c)
 
 static int64_t fn_poll(struct hcm_call *c)
 {
-	struct sk *k = lookup(c);
-	int64_t r;
+	int64_t r = serve(c, POLL_OK, NULL, (unsigned)hcm_arg(c, 2) |
+			  POLLERR | POLLHUP, try_poll);
 
-	if (!k)
-		return -EBADF;
-	if (hcm_arg(c, 2) & ~(int64_t)POLL_OK)
-		return -EINVAL;
-	r = try_poll(k, c);
-	if (r != -EAGAIN)
-		return r;
-	if (nonblock(c))
-		return 0;
-	return wait_for(k, c, (unsigned)hcm_arg(c, 2) | POLLERR | POLLHUP,
-			try_poll);
+	/* Nothing ready is an answer for a non-blocking POLL. */
+	return r == -EAGAIN && nonblock(c) ? 0 : r;
 }
 
 /* ---- the module ---- */
@@ -1165,10 +1169,18 @@ void sock_undo(int64_t h)
 
 void sock_prepare(void)
 {
+	int e;
+
 	/* OpenSSL's configuration and the CA store are files: read them
 	 * while the shadow may still open files. */
 	if (sock_tls_rules() && sock_tls_init() < 0)
 		log_msg("force-tls: matching connections will fail");
+	/* The resolver reads files at every lookup: without fs, the
+	 * confined shadow may not (sock_resolver.c). */
+	if (!(pol.modules & MOD_BIT(MOD_FS)) &&
+	    (e = sock_resolver_start()) < 0)
+		log_msg("resolver helper: %s: names will not resolve",
+			strerror(-e));
 }
 
 static int sock_init(struct hcm_session *s, void **state)

@@ -84,6 +84,24 @@ ssize_t sock_tls_write(void *t, const void *p, size_t len, unsigned *want);
 ssize_t sock_tls_read(void *t, void *p, size_t len, int peek,
 		      unsigned *want);
 int sock_tls_pending(void *t);	/* decrypted bytes wait to be read */
+/* Send close_notify (SHUTDOWN of the writing side): 0 sent (or given
+ * up: -EPIPE), -EAGAIN with *want while the socket has no room. Once:
+ * after it, writes are -EPIPE; reads go on to the peer's end. */
+int sock_tls_close_notify(void *t, unsigned *want);
+
+/* ---- sock_resolver.c: name lookups (GETADDRINFO) ---- */
+/* The getaddrinfo flags a guest may ask for. */
+#define SOCK_AI_OK	(AI_PASSIVE | AI_NUMERICHOST | AI_NUMERICSERV | \
+			 AI_ADDRCONFIG | AI_CANONNAME | AI_V4MAPPED | AI_ALL)
+struct addrinfo;
+/* Before confinement and the workers, for a shadow without fs: fork the
+ * resolver helper. 0 or -errno (lookups then run in the shadow). */
+int sock_resolver_start(void);
+/* getaddrinfo's contract, through the helper when it runs; inet
+ * families only; the list is sock_freeaddrinfo's to free. */
+int sock_getaddrinfo(const char *node, const char *service,
+		     const struct addrinfo *hints, struct addrinfo **res);
+void sock_freeaddrinfo(struct addrinfo *ai);
 
 /* undo.c: the socket handle h a gone caller's SOCKET or ACCEPT made is
  * closed (nothing if the module is not bound any more). */

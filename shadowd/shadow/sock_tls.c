@@ -148,12 +148,31 @@ int sock_tls_handshake(void *t, unsigned *want, char *why, size_t n)
 	return -ECONNREFUSED;
 }
 
+int sock_tls_close_notify(void *t, unsigned *want)
+{
+	SSL *ssl = t;
+	int r = SSL_shutdown(ssl);
+
+	if (r >= 0)
+		return 0;
+	r = SSL_get_error(ssl, r);
+	ERR_clear_error();
+	if (r == SSL_ERROR_WANT_WRITE) {
+		*want = POLLOUT;
+		return -EAGAIN;
+	}
+	return -EPIPE;
+}
+
 ssize_t sock_tls_write(void *t, const void *p, size_t len, unsigned *want)
 {
 	SSL *ssl = t;
 	size_t done = 0;
 	int r;
 
+	/* After our close_notify, as send after shutdown(SHUT_WR) */
+	if (SSL_get_shutdown(ssl) & SSL_SENT_SHUTDOWN)
+		return -EPIPE;
 	if (!len)
 		return 0;
 	r = SSL_write_ex(ssl, p, len, &done);

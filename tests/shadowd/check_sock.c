@@ -31,6 +31,7 @@
 
 static struct sess S;
 static int64_t H;		/* the sock binding */
+static pid_t shadow_pid;
 static char audit_path[64];
 static uint16_t tcp_port, udp_port;
 
@@ -147,17 +148,17 @@ static int64_t tcp_to(uint16_t port)
 	return h;
 }
 
-/* Is there a line in the audit file with every one of the strings (up
- * to 2 s: it travels through shadowd)? */
-static int audit_has(const char *a, const char *b, const char *c,
-		     const char *d)
+/* Is there a line in the file with every one of the strings (up to 2 s:
+ * an audit line travels through shadowd)? */
+static int file_has(const char *path, const char *a, const char *b,
+		    const char *c, const char *d)
 {
 	char line[2048];
 	int tries, found = 0;
 	FILE *f;
 
 	for (tries = 0; tries < 40 && !found; tries++) {
-		f = fopen(audit_path, "r");
+		f = fopen(path, "r");
 		while (f && !found && fgets(line, sizeof(line), f))
 			found = strstr(line, a) && (!b || strstr(line, b)) &&
 				(!c || strstr(line, c)) && (!d || strstr(line, d));
@@ -167,6 +168,12 @@ static int audit_has(const char *a, const char *b, const char *c,
 			msleep(50);
 	}
 	return found;
+}
+
+static int audit_has(const char *a, const char *b, const char *c,
+		     const char *d)
+{
+	return file_has(audit_path, a, b, c, d);
 }
 
 /* ---- the checks ---- */
@@ -679,8 +686,9 @@ static int have_ipv6(void)
 
 static char tls_dir[64];
 static const char *tls_skip;	/* why the TLS checks cannot run */
-static uint16_t tls_port, bad_cert_port, closing_port;
-static pid_t tls_srv[2];
+static uint16_t tls_port, bad_cert_port, closing_port, notify_port;
+static pid_t tls_srv[3];
+static int notify_in = -1;	/* the notify server's stdin, held open */
 static int closing_fd = -1;
 
 static uint16_t free_port(int *keep)
@@ -699,24 +707,43 @@ static uint16_t free_port(int *keep)
 	return ntohs(a.sin_port);
 }
 
-static pid_t s_server(uint16_t port, const char *cert, const char *key)
+/* openssl s_server on port: an HTTPS server (-www), or with a log
+ * (tls_dir/log), one that writes there what it reads and how each
+ * connection ends ("DONE" for a close_notify, "ERROR" for an end
+ * without one); its stdin is a pipe kept open, since it quits at EOF. */
+static pid_t s_server(uint16_t port, const char *cert, const char *key,
+		      const char *log)
 {
-	char accept[32], c[128], k[128];
+	char accept[32], c[128], k[128], l[128];
 	pid_t pid;
-	int i, fd;
+	int i, fd, in[2] = { -1, -1 };
 
 	snprintf(accept, sizeof(accept), "127.0.0.1:%u", port);
 	snprintf(c, sizeof(c), "%s/%s", tls_dir, cert);
 	snprintf(k, sizeof(k), "%s/%s", tls_dir, key);
+	snprintf(l, sizeof(l), "%s/%s", tls_dir, log ? log : "");
+	if (log && pipe2(in, O_CLOEXEC) < 0)
+		return -1;
 	pid = fork();
 	if (pid == 0) {
 		fd = open("/dev/null", O_RDWR);
-		dup2(fd, 0);
+		dup2(log ? in[0] : fd, 0);
+		if (log)
+			fd = open(l, O_WRONLY | O_CREAT | O_APPEND, 0600);
 		dup2(fd, 1);
 		dup2(fd, 2);
-		execlp("openssl", "openssl", "s_server", "-accept", accept,
-		       "-cert", c, "-key", k, "-www", "-quiet", (char *)NULL);
+		if (log)
+			execlp("openssl", "openssl", "s_server", "-accept",
+			       accept, "-cert", c, "-key", k, (char *)NULL);
+		else
+			execlp("openssl", "openssl", "s_server", "-accept",
+			       accept, "-cert", c, "-key", k, "-www", "-quiet",
+			       (char *)NULL);
 		_exit(127);
+	}
+	if (log) {
+		close(in[0]);
+		notify_in = in[1];
 	}
 	/* Up when it accepts. */
 	for (i = 0; i < 100; i++) {
@@ -763,9 +790,12 @@ static void tls_prepare(void)
 	tls_port = free_port(NULL);
 	bad_cert_port = free_port(NULL);
 	closing_port = free_port(&closing_fd);
-	tls_srv[0] = s_server(tls_port, "srv.pem", "srv.key");
-	tls_srv[1] = s_server(bad_cert_port, "ca.pem", "ca.key");
-	if (!tls_port || !closing_port || tls_srv[0] < 0 || tls_srv[1] < 0)
+	notify_port = free_port(NULL);
+	tls_srv[0] = s_server(tls_port, "srv.pem", "srv.key", NULL);
+	tls_srv[1] = s_server(bad_cert_port, "ca.pem", "ca.key", NULL);
+	tls_srv[2] = s_server(notify_port, "srv.pem", "srv.key", "notify.log");
+	if (!tls_port || !closing_port || !notify_port || tls_srv[0] < 0 ||
+	    tls_srv[1] < 0 || tls_srv[2] < 0)
 		tls_skip = "openssl s_server did not start";
 }
 
@@ -774,7 +804,9 @@ static void tls_cleanup(void)
 	char cmd[128];
 	int i;
 
-	for (i = 0; i < 2; i++) {
+	if (notify_in >= 0)
+		close(notify_in);
+	for (i = 0; i < 3; i++) {
 		if (tls_srv[i] > 0) {
 			kill(tls_srv[i], SIGKILL);
 			waitpid(tls_srv[i], NULL, 0);
@@ -789,24 +821,166 @@ static void tls_cleanup(void)
 	}
 }
 
+/* The guest resolves localhost (the name the certificates have) at port,
+ * so that force-tls knows the name. */
+static void resolve_localhost(uint16_t port)
+{
+	char in[32];
+	size_t n = snprintf(in, sizeof(in), "localhost%c%u", 0, port) + 1;
+
+	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
+	   NULL);
+}
+
+/* A TCP socket to localhost:port (resolved) through host.internal, its
+ * CONNECT sent with flags: the handle, *r the CONNECT's answer; or, with
+ * a tag, the CONNECT only sent (*r untouched). */
+static int64_t tls_connect(uint16_t port, int64_t flags, uint64_t tag,
+			   int64_t *r)
+{
+	struct sockaddr_in a = v4(HC_SOCK_HOST_INTERNAL4, port);
+	int64_t h;
+
+	resolve_localhost(port);
+	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
+	if (tag)
+		send_call(&S, tag, (uint16_t)H, HC_SOCK_CONNECT, h, flags, 0,
+			  &a, sizeof(a), 0);
+	else
+		*r = sk0(HC_SOCK_CONNECT, h, flags, 0, &a, sizeof(a));
+	return h;
+}
+
+/* After a non-blocking CONNECT answered r: POLLOUT, then SO_ERROR (a
+ * positive errno, 0), or the failing answer (< 0). */
+static int64_t so_error_after(int64_t h, int64_t r)
+{
+	unsigned char *out = NULL;
+	uint32_t len;
+
+	if (r == -EINPROGRESS || r == 0)
+		r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
+	if (r > 0)
+		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
+		       &out, &len) == 4 ? *(int *)out : -1;
+	free(out);
+	return r;
+}
+
+/* CPU time the shadow used so far, in clock ticks (-1: unknown). */
+static long shadow_ticks(void)
+{
+	char path[64], buf[1024], *p;
+	unsigned long ut, st;
+	FILE *f;
+	size_t n;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", shadow_pid);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = 0;
+	p = strrchr(buf, ')');	/* comm may hold spaces */
+	if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u "
+			 "%*u %lu %lu", &ut, &st) != 2)
+		return -1;
+	return (long)(ut + st);
+}
+
+/* A server that closes what it accepts, once. */
+static void closing_accepts(void)
+{
+	int fd = accept(closing_fd, NULL, NULL);
+
+	if (fd >= 0)
+		close(fd);
+}
+
+/* A non-blocking force-tls CONNECT to a server that never answers the
+ * handshake (accepted by the kernel, never read), and a POLL for POLLOUT
+ * that waits meanwhile: the shadow waits for the handshake's direction,
+ * not for the socket's writability, which is there all along. */
+static void silent_handshake(void)
+{
+	long t0, t1;
+	int64_t h, r;
+
+	h = tls_connect(closing_port, HC_SOCK_F_NONBLOCK, 0, &r);
+	send_call(&S, 0x9002, (uint16_t)H, HC_SOCK_POLL, h, 0, POLLOUT, NULL,
+		  0, 0);
+	msleep(100);
+	t0 = shadow_ticks();
+	msleep(1000);
+	t1 = shadow_ticks();
+	CHECK("sock: force-tls: a POLL waiting for a handshake that does not "
+	      "progress costs the shadow no CPU", r == -EINPROGRESS &&
+	      t0 >= 0 && t1 - t0 < 20, "connect %lld, %ld ticks in 1 s",
+	      (long long)r, t1 - t0);
+	send_cancel(&S, 0x9002);
+	r = wait_reply(&S, 0x9002, TIMEOUT_MS, NULL, NULL);
+	CHECK("sock: force-tls: ... and it is cancelled", r == -ECANCELED,
+	      "%lld", (long long)r);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+	closing_accepts();	/* the connection it left in the backlog */
+}
+
+/* Has the notify server logged s since the test began (up to 2 s)? */
+static int notify_logged(const char *s)
+{
+	char path[96];
+
+	snprintf(path, sizeof(path), "%s/notify.log", tls_dir);
+	return file_has(path, s, NULL, NULL, NULL);
+}
+
+/* SHUTDOWN(SHUT_WR) of a force-tls connection sends close_notify before
+ * the TCP FIN: the server reads a clean end of data ("DONE"), not an
+ * unexpected EOF, answers with its own, and the guest reads the end. */
+static void tls_shutdown(void)
+{
+	unsigned char *out = NULL;
+	uint32_t len;
+	int64_t h, r, r2, r3;
+	char path[96];
+
+	/* what the readiness probe's connection left there goes */
+	snprintf(path, sizeof(path), "%s/notify.log", tls_dir);
+	if (truncate(path, 0) < 0)
+		fprintf(stderr, "test: cannot truncate %s\n", path);
+	resolve_localhost(notify_port);
+	h = tcp_to(notify_port);
+	r = sk0(HC_SOCK_SEND, h, 0, 0, "guest-says-hi\n", 14);
+	r2 = sk0(HC_SOCK_SHUTDOWN, h, SHUT_WR, 0, NULL, 0);
+	CHECK("sock: force-tls: SHUTDOWN(SHUT_WR) sends close_notify: the "
+	      "server reads the data, then a clean end", h > 0 && r == 14 &&
+	      r2 == 0 && notify_logged("guest-says-hi") &&
+	      notify_logged("DONE") && !notify_logged("ERROR"),
+	      "connect %lld send %lld shutdown %lld, see %s/notify.log",
+	      (long long)h, (long long)r, (long long)r2, tls_dir);
+	r = sk0(HC_SOCK_SEND, h, 0, 0, "more", 4);
+	r3 = sk(HC_SOCK_RECV, h, 0, 0, NULL, 0, 64, &out, &len);
+	free(out);
+	CHECK("sock: force-tls: ... a send after it is -EPIPE, a recv reads "
+	      "the server's end (0)", r == -EPIPE && r3 == 0,
+	      "send %lld recv %lld", (long long)r, (long long)r3);
+	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+}
+
 static void tls(void)
 {
-	struct sockaddr_in a;
-	char in[32], got[8192], want[64];
+	char got[8192], want[64];
 	unsigned char *out;
 	uint32_t len;
 	size_t n = 0;
 	int64_t h, r;
-	int fd;
 
 	if (tls_skip) {
 		skip("sock: force-tls against openssl s_server", tls_skip);
 		return;
 	}
-	/* The guest resolves localhost (the name the certificate has). */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, tls_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
+	resolve_localhost(tls_port);
 	h = tcp_to(tls_port);
 	CHECK("sock: force-tls: connect, the handshake verified against tls-ca",
 	      h > 0, "%lld", (long long)h);
@@ -833,9 +1007,7 @@ static void tls(void)
 	      audit_has("event=sock-close", want, "name=localhost", "tls=1"),
 	      "no line");
 
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, bad_cert_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
+	resolve_localhost(bad_cert_port);
 	r = tcp_to(bad_cert_port);
 	CHECK("sock: force-tls: a certificate without the name: -ECONNREFUSED",
 	      r == -ECONNREFUSED, "%lld", (long long)r);
@@ -845,20 +1017,10 @@ static void tls(void)
 
 	/* Non-blocking: -EINPROGRESS, the handshake on the loop, POLLOUT
 	 * and SO_ERROR once it is done, as for a plain connect. */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, tls_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
-	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
-	a = v4(HC_SOCK_HOST_INTERNAL4, tls_port);
-	r = sk0(HC_SOCK_CONNECT, h, HC_SOCK_F_NONBLOCK, 0, &a, sizeof(a));
+	h = tls_connect(tls_port, HC_SOCK_F_NONBLOCK, 0, &r);
 	CHECK("sock: force-tls: a non-blocking connect: -EINPROGRESS",
 	      r == -EINPROGRESS || r == 0, "%lld", (long long)r);
-	r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
-	out = NULL;
-	if (r > 0)
-		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
-		       &out, &len) == 4 ? *(int *)out : -1;
-	free(out);
+	r = so_error_after(h, r);
 	CHECK("sock: force-tls: ... POLLOUT once the handshake is done, "
 	      "SO_ERROR 0", r == 0, "%lld", (long long)r);
 	sk0(HC_SOCK_SEND, h, 0, 0, "GET / HTTP/1.0\r\n\r\n", 18);
@@ -872,22 +1034,9 @@ static void tls(void)
 
 	/* ... and one whose handshake fails on the loop: a server that
 	 * closes as soon as it accepted. */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, closing_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
-	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
-	a = v4(HC_SOCK_HOST_INTERNAL4, closing_port);
-	r = sk0(HC_SOCK_CONNECT, h, HC_SOCK_F_NONBLOCK, 0, &a, sizeof(a));
-	fd = accept(closing_fd, NULL, NULL);
-	if (fd >= 0)
-		close(fd);
-	if (r == -EINPROGRESS)
-		r = sk0(HC_SOCK_POLL, h, 0, POLLOUT, NULL, 0);
-	out = NULL;
-	if (r > 0)
-		r = sk(HC_SOCK_GETSOCKOPT, h, SOL_SOCKET, SO_ERROR, NULL, 0, 4,
-		       &out, &len) == 4 ? *(int *)out : -1;
-	free(out);
+	h = tls_connect(closing_port, HC_SOCK_F_NONBLOCK, 0, &r);
+	closing_accepts();
+	r = so_error_after(h, r);
 	CHECK("sock: force-tls: a non-blocking connect whose handshake fails: "
 	      "POLLOUT, SO_ERROR ECONNREFUSED", r == ECONNREFUSED, "%lld",
 	      (long long)r);
@@ -895,20 +1044,14 @@ static void tls(void)
 
 	/* A server that closes at once: the handshake fails, the call
 	 * answers (it waited on the loop meanwhile). */
-	n = snprintf(in, sizeof(in), "localhost%c%u", 0, closing_port) + 1;
-	sk(HC_SOCK_GETADDRINFO, AF_INET, SOCK_STREAM, 0, in, n, 96, NULL,
-	   NULL);
-	h = sk0(HC_SOCK_SOCKET, AF_INET, SOCK_STREAM, 0, NULL, 0);
-	a = v4(HC_SOCK_HOST_INTERNAL4, closing_port);
-	send_call(&S, 0x9001, (uint16_t)H, HC_SOCK_CONNECT, h, 0, 0, &a,
-		  sizeof(a), 0);
-	fd = accept(closing_fd, NULL, NULL);
-	if (fd >= 0)
-		close(fd);
+	h = tls_connect(closing_port, 0, 0x9001, &r);
+	closing_accepts();
 	r = wait_reply(&S, 0x9001, TIMEOUT_MS, NULL, NULL);
 	CHECK("sock: force-tls: a server that closes: -ECONNREFUSED",
 	      r == -ECONNREFUSED, "%lld", (long long)r);
 	sk0(HC_SOCK_CLOSE, h, 0, 0, NULL, 0);
+	silent_handshake();
+	tls_shutdown();
 }
 
 static int write_policy(char *path, size_t n)
@@ -932,9 +1075,9 @@ static int write_policy(char *path, size_t n)
 		"sock-connect = allow *\n"
 		"max-sockets = %d\n", audit_path, MAXSOCK);
 	if (!tls_skip)
-		fprintf(f, "force-tls = localhost:%u localhost:%u localhost:%u\n"
-			"tls-ca = %s/ca.pem\n", tls_port, bad_cert_port,
-			closing_port, tls_dir);
+		fprintf(f, "force-tls = localhost:%u localhost:%u localhost:%u "
+			"localhost:%u\n" "tls-ca = %s/ca.pem\n", tls_port,
+			bad_cert_port, closing_port, notify_port, tls_dir);
 	fclose(f);
 	return 0;
 }
@@ -975,6 +1118,7 @@ void check_sock(void)
 		goto out;
 	}
 	S.id = 1;
+	shadow_pid = info.shadow_pid;
 	H = sess_bind(&S, HC_SOCK_MODULE, HC_SOCK_MAJOR, HC_SOCK_MINOR, &bi);
 	CHECK("sock: bound by name, 1.0 with 17 functions",
 	      H > 0 && bi.major == 1 && bi.nfuncs == HC_SOCK_FN_END - 1,

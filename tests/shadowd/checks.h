@@ -31,6 +31,9 @@ void check_evq_pingpong(void);
 /* check_sock.c: the built-in "sock" module against host servers, on a
  * shadowd of its own with sock rules and an audit file */
 void check_sock(void);
+/* check_sock_modules.c: policies that leave fs (names resolve through
+ * the resolver helper) or sock (no network) out */
+void check_sock_modules(void);
 
 /* check_daemon.c: shadowd serving several VMs (socket mode) */
 void check_daemon(void);

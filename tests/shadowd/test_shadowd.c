@@ -1071,6 +1071,7 @@ int main(int argc, char **argv)
 
 	check_evq_pingpong();
 	check_sock();
+	check_sock_modules();
 	check_shadowd_killed();
 	check_ctl_close();
 	check_socket_mode();

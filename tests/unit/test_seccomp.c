@@ -29,6 +29,7 @@
 #include "unit.h"
 
 #define ALL (MOD_BIT(MOD_SYS) | MOD_BIT(MOD_PROC) | MOD_BIT(MOD_FS))
+#define RESOLVER	0xffffffffu	/* seccomp_resolver()'s filter */
 #define SOCK (ALL | MOD_BIT(MOD_SOCK))
 
 static int gfd = -1;	/* an inet socket made before the filter */
@@ -188,6 +189,10 @@ static int probe(int what)
 		break;
 	}
 	case 67: r = listen(gfd, 1); break;
+	/* the resolver helper (70..) */
+	case 70: r = open("/tmp", O_WRONLY | O_TMPFILE, 0600); break;
+	case 71: r = open("/etc/passwd", O_RDWR | O_CLOEXEC); break;
+	case 72: r = listen(socket(AF_INET, SOCK_STREAM, 0), 1); break;
 	}
 	return r < 0 ? errno : 0;
 }
@@ -249,7 +254,8 @@ static void check(const char *name, int what, unsigned modules, int want)
 	if (pid == 0) {
 		if (what >= 100)
 			_exit(in_thread(what - 100, modules));
-		if (seccomp_apply(modules) < 0)
+		if ((modules == RESOLVER ? seccomp_resolver() :
+		     seccomp_apply(modules)) < 0)
 			_exit(200);
 		_exit(probe(what));	/* _exit: no exit handlers, no LSan */
 	}
@@ -340,6 +346,21 @@ int main(void)
 	check("seccomp: sock: bind without it is denied", 66, ALL, DENIED);
 	check("seccomp: sock: listen without it is denied", 67, ALL, DENIED);
 	check("seccomp: sock: bind with it works", 66, SOCK, WORKS);
+	/* The resolver helper's deny list: reads files, any socket, no exec,
+	 * no listening, no file changes, the deadly calls still kill. */
+	check("seccomp: resolver: open to read works", 50, RESOLVER, WORKS);
+	check("seccomp: resolver: an AF_UNIX socket works", 62,
+	      RESOLVER, WORKS);
+	check("seccomp: resolver: an inet socket works", 60, RESOLVER, WORKS);
+	check("seccomp: resolver: execve is denied", 20, RESOLVER, DENIED);
+	check("seccomp: resolver: open to write is denied", 70, RESOLVER,
+	      DENIED);
+	check("seccomp: resolver: open read-write is denied", 71, RESOLVER,
+	      DENIED);
+	check("seccomp: resolver: openat2 is denied", 51, RESOLVER, DENIED);
+	check("seccomp: resolver: listen is denied", 72, RESOLVER, DENIED);
+	check("seccomp: resolver: chmod is denied", 25, RESOLVER, DENIED);
+	check("seccomp: resolver: ptrace kills", 0, RESOLVER, KILLED);
 	/* Threads that existed before the filter get it too (TSYNC). */
 	check("seccomp: a thread started before the filter: socket denied",
 	      100 + 60, ALL, DENIED);
