@@ -67,10 +67,22 @@ static int kick_fd = -1, irq_fd = -1;
 
 /* ---- ring helpers -------------------------------------------------------- */
 
+/*
+ * Set once the ring is gone (stopping): what the modules' session_fini
+ * still asks of it (a watch's cancel, a flush before a close) has nothing
+ * left to act on, and liburing would read unmapped rings.
+ */
+static int ring_gone;
+
 static struct io_uring_sqe *get_sqe(uint64_t ud)
 {
+	static struct io_uring_sqe dummy;
 	struct io_uring_sqe *sqe;
 
+	if (ring_gone) {
+		memset(&dummy, 0, sizeof(dummy));
+		return &dummy;
+	}
 	while (!(sqe = io_uring_get_sqe(&ring)))
 		io_uring_submit(&ring);
 	io_uring_sqe_set_data64(sqe, ud);
@@ -88,7 +100,8 @@ struct io_uring_sqe *call_sqe(struct call *c, int fd, call_done_fn done)
 
 void ring_flush(void)
 {
-	io_uring_submit(&ring);
+	if (!ring_gone)
+		io_uring_submit(&ring);
 }
 
 struct io_uring_sqe *watch_sqe(void *w)
@@ -689,6 +702,7 @@ again:
 		_exit(0);
 	}
 	io_uring_queue_exit(&ring);
+	ring_gone = 1;
 	while (calls.next != &calls)
 		reply(calls.next, -ECANCELED);	/* frees: stopping is set */
 	registry_fini();
