@@ -71,6 +71,9 @@ rc=$?
 if [ -n "$qemu" ]; then
 	[ "$rc" != 0 ] && pass "faults: hcvm reports the killed QEMU (exit $rc)" ||
 		fail "faults: hcvm exit 0 after QEMU was killed"
+	grep -q '^hcvm: QEMU was killed by signal 9 ' "$log" &&
+		pass "faults: hcvm says how QEMU ended (killed by signal 9)" ||
+		fail "faults: hcvm did not say how QEMU ended: $(grep -m2 '^hcvm: [^-]' "$log" | tr '\n' ' ')"
 	left=
 	for _ in $(seq $((BOUND * 10))); do
 		left=$(ps -o pid=,args= -p "$(echo $shadowd $shadows | tr ' ' ,)" 2>/dev/null)
