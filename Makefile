@@ -19,7 +19,7 @@ PKGS := gcc make patch rsync pkg-config ninja-build meson flex bison \
 	libattr1-dev liburing-dev libseccomp-dev libssl-dev libreadline-dev libncurses-dev \
 	busybox-static seabios qemu-system-data cpio kmod dpkg-dev xz-utils \
 	apt-utils tmux coreutils procps linux-source-6.1 gnuplot-nox \
-	clang libclang-rt-14-dev
+	clang libclang-rt-14-dev openssl python3
 
 .PHONY: debs debian-image install uninstall
 .PHONY: all deps qemu kernel guest host image kvm-modules kvm-l1 run check check-kvm bench soak fuzz \
